@@ -1,0 +1,97 @@
+"""`livedesk faq …`: evaluate FAQ suggestions on labelled queries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from livedesk.knowledge.evaluate import (
+    Metrics,
+    build_registry,
+    cross_validate,
+    evaluate,
+    fit_defaults,
+    load_faq_jsonl,
+    load_queries_jsonl,
+)
+
+app = typer.Typer(help="FAQ search: evaluate suggestions and the bot threshold.")
+
+
+@app.callback()
+def _main() -> None:
+    """FAQ knowledge base tools."""
+
+
+def _fmt(m: Metrics) -> str:
+    auroc = "n/a" if m.auroc is None else f"{m.auroc:.3f}"
+    best = "none" if m.best_bot_threshold is None else f"{m.best_bot_threshold:.3f}"
+    return (
+        f"R@1 {m.recall_at_1:.3f}  R@3 {m.recall_at_3:.3f}  MRR@10 {m.mrr_at_10:.3f}  "
+        f"| no-answer @t={m.no_answer_threshold:.3f}: P {m.no_answer_precision:.3f} "
+        f"R {m.no_answer_recall:.3f}  AUROC {auroc}  "
+        f"| bot @{m.bot_threshold:.2f}: answers {m.bot_share:.1%} at precision "
+        f"{m.bot_precision:.1%}; best ≥90%: {m.best_bot_share:.1%} (t={best})  "
+        f"[{m.queries} queries, {m.answerable} answerable]"
+    )
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    faq: Path = typer.Option(..., "--faq", exists=True, help="FAQ entries (JSONL)."),
+    queries: Path = typer.Option(..., "--queries", exists=True, help="Labelled queries."),
+    no_embeddings: bool = typer.Option(False, "--no-embeddings", help="Force lexical search."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    cross_validation: bool = typer.Option(
+        False, "--cross-validate", help="Also fit on all but one business, test on that one."
+    ),
+    fit: bool = typer.Option(False, "--fit", help="Also print weights/model fitted on all."),
+) -> None:
+    """Recall@1/3, MRR@10, no-answer detection, bot coverage, per business and overall."""
+    docs = load_faq_jsonl(faq)
+    labelled = load_queries_jsonl(queries)
+    registry = build_registry(docs, use_embeddings=not no_embeddings)
+    report = evaluate(docs, labelled, registry=registry)
+    if cross_validation:
+        report.cross_validation = cross_validate(registry, labelled)
+    fitted: dict[str, Any] | None = fit_defaults(registry, labelled) if fit else None
+    if as_json:
+        out = report.to_dict()
+        if fitted:
+            out["fitted"] = fitted
+        typer.echo(json.dumps(out, indent=2, ensure_ascii=False, default=float))
+        return
+    typer.echo(f"method: {report.method}")
+    for tenant, m in report.per_tenant.items():
+        typer.echo(f"{tenant:>14}: {_fmt(m)}")
+    typer.echo(f"{'micro-average':>14}: {_fmt(report.overall)}")
+    typer.echo(f"\nentries never found in the top 3 ({len(report.never_found)}):")
+    for e in report.never_found:
+        typer.echo(f"  {e['tenant']}/{e['entry_id']} {e['question']!r} ← {e['queries']}")
+    no_answer = [g for g in report.gaps if g["expected"] is None]
+    missed = [g for g in report.gaps if g["expected"] is not None]
+    typer.echo(f"\nqueries the FAQ does not answer ({len(no_answer)}):")
+    for g in no_answer:
+        typer.echo(f"  {g['tenant']}: {g['query']!r} (top {g['top']}, conf {g['confidence']})")
+    typer.echo(f"\nqueries whose entry is not in the top 3 ({len(missed)}):")
+    for g in missed:
+        typer.echo(
+            f"  {g['tenant']}: {g['query']!r} expected {g['expected']}, got {g['top']} "
+            f"(conf {g['confidence']})"
+        )
+    if report.cross_validation:
+        typer.echo("\nleave-one-business-out (fit weights+confidence on the others):")
+        for tenant, fold in report.cross_validation["folds"].items():
+            m = Metrics(**fold["metrics"])
+            typer.echo(f"{tenant:>14}: {_fmt(m)}")
+        pooled = dict(report.cross_validation["held_out_pooled"])
+        typer.echo(
+            f"{'pooled':>14}: R@1 {pooled['recall_at_1']:.3f}  R@3 {pooled['recall_at_3']:.3f}"
+            f"  MRR@10 {pooled['mrr_at_10']:.3f}  AUROC {pooled['auroc']:.3f}  bot answers "
+            f"{pooled['bot_share']:.1%} at precision {pooled['bot_precision']:.1%}"
+        )
+    if fitted:
+        typer.echo(f"\nfitted on all queries: {json.dumps(fitted, default=float)}")

@@ -1,0 +1,543 @@
+"""Per-business FAQ index: BM25 over stems and character n-grams, fuzzy matching and an
+optional sentence embedding, fused into one ranking with a calibrated confidence.
+
+Each business has its own `BusinessIndex`; `FaqRegistry` holds one per business so a search
+for business A can never see B's entries. Entries are added, updated and removed one at a
+time; postings are kept per term, so a change touches only that entry's terms.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from livedesk.knowledge import text as T
+from livedesk.knowledge.calibration import ConfidenceModel, default_model
+from livedesk.knowledge.embedding import Embedder, decode_matrix, encode_matrix, get_embedder
+
+K1 = 1.2
+B = 0.75
+CANDIDATES = 40  # fuzzy matching is only computed for the best lexical/semantic candidates
+
+# Fusion weights (sum of weighted, [0,1]-ish signals). Chosen on the dev set with
+# leave-one-business-out checks; see docs/knowledge.md.
+LEXICAL_WEIGHTS: dict[str, float] = {
+    "bm25": 0.0,  # word-level BM25 adds nothing over n-grams on the dev set; kept for search
+    "bm25_question": 0.0,
+    "ngram": 1.0,
+    "ngram_question": 0.0,
+    "fuzzy": 0.25,
+}
+EMBEDDING_WEIGHTS: dict[str, float] = {
+    "bm25": 0.0,
+    "bm25_question": 0.0,
+    "ngram": 1.0,
+    "ngram_question": 0.25,
+    "fuzzy": 0.0,
+    "embedding": 12.0,
+}
+# e5 cosines of unrelated Dutch texts sit around 0.75; rescale so "unrelated" ≈ 0.
+EMB_FLOOR = 0.75
+EMB_SPAN = 0.20
+
+
+@dataclass(slots=True)
+class FaqDoc:
+    """One published FAQ entry, as the database layer hands it over."""
+
+    entry_id: str
+    business_id: str
+    question: str
+    answer: str
+    alternatives: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    embedding: bytes | None = None  # from embed_doc(); computed when the entry is saved
+
+    @property
+    def question_texts(self) -> list[str]:
+        return [self.question, *self.alternatives]
+
+
+@dataclass(slots=True)
+class Suggestion:
+    entry_id: str
+    question: str
+    confidence: float  # calibrated P(this entry is the right answer), in [0, 1]
+    score: float  # fused ranking score (not calibrated)
+    signals: dict[str, float]
+
+
+@dataclass(slots=True)
+class SuggestResult:
+    suggestions: list[Suggestion]
+    method: str  # "embedding" or "lexical"
+    bot_threshold: float
+
+    @property
+    def top_confidence(self) -> float:
+        return self.suggestions[0].confidence if self.suggestions else 0.0
+
+    @property
+    def bot_answer(self) -> Suggestion | None:
+        """The entry a bot may send on its own, or None (hand over to an operator)."""
+        if self.suggestions and self.suggestions[0].confidence >= self.bot_threshold:
+            return self.suggestions[0]
+        return None
+
+
+def embed_doc(doc: FaqDoc, embedder: Embedder) -> bytes:
+    """Embedding rows of one entry: passage(question + answer), one per question phrasing.
+
+    Question and answer together match informal queries far better than the question alone
+    (the answer holds the words visitors use). Blocking (~50 ms per row on one core): from
+    asyncio, call it via asyncio.to_thread.
+    """
+    rows = embedder.embed_passages([f"{q}\n{doc.answer}" for q in doc.question_texts])
+    return encode_matrix(rows)
+
+
+class _Field:
+    """BM25 postings for one text field, updatable one document at a time."""
+
+    def __init__(self) -> None:
+        self.postings: dict[str, dict[int, int]] = {}
+        self.doc_terms: dict[int, Counter[str]] = {}
+        self.lengths = np.zeros(64, dtype=np.float32)
+        self.total_len = 0.0
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _grow(self, slot: int) -> None:
+        if slot >= len(self.lengths):
+            size = max(slot + 1, 2 * len(self.lengths))
+            self.lengths = np.concatenate(
+                [self.lengths, np.zeros(size - len(self.lengths), np.float32)]
+            )
+
+    def add(self, slot: int, terms: Counter[str]) -> None:
+        self._grow(slot)
+        self.doc_terms[slot] = terms
+        length = float(sum(terms.values()))
+        self.lengths[slot] = length
+        self.total_len += length
+        for term, tf in terms.items():
+            self.postings.setdefault(term, {})[slot] = tf
+            self._arrays.pop(term, None)
+
+    def remove(self, slot: int) -> None:
+        terms = self.doc_terms.pop(slot, None)
+        if terms is None:
+            return
+        self.total_len -= float(self.lengths[slot])
+        self.lengths[slot] = 0.0
+        for term in terms:
+            plist = self.postings[term]
+            del plist[slot]
+            if not plist:
+                del self.postings[term]
+            self._arrays.pop(term, None)
+
+    def _posting_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._arrays.get(term)
+        if cached is None:
+            plist = self.postings[term]
+            cached = (
+                np.fromiter(plist.keys(), dtype=np.int64, count=len(plist)),
+                np.fromiter(plist.values(), dtype=np.float32, count=len(plist)),
+            )
+            self._arrays[term] = cached
+        return cached
+
+    def idf(self, df: int) -> float:
+        n = len(self.doc_terms)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def score(self, query: list[str], size: int) -> np.ndarray:
+        """BM25 divided by the query's total idf: ~1 when every query term matches once.
+
+        Query terms that occur nowhere still count in the denominator (with the highest
+        idf), so a visitor asking about something the FAQ never mentions gets a low score.
+        """
+        out = np.zeros(size, dtype=np.float32)
+        n = len(self.doc_terms)
+        if n == 0 or not query:
+            return out
+        avgdl = max(self.total_len / n, 1e-6)
+        norm = np.float32(K1) * (
+            np.float32(1 - B) + np.float32(B) * self.lengths[:size] / np.float32(avgdl)
+        )
+        total_idf = 0.0
+        for term in set(query):
+            plist = self.postings.get(term)
+            df = len(plist) if plist else 0
+            idf = self.idf(df)
+            total_idf += idf
+            if not plist:
+                continue
+            slots, tfs = self._posting_arrays(term)
+            out[slots] += np.float32(idf) * tfs * (K1 + 1) / (tfs + norm[slots])
+        if total_idf > 0:
+            out /= np.float32(total_idf)
+        return out
+
+
+class BusinessIndex:
+    """All published FAQ entries of one business."""
+
+    def __init__(self, business_id: str, embedder: Embedder | None = None) -> None:
+        self.business_id = business_id
+        self.embedder = embedder
+        self._lock = threading.RLock()
+        self._slot_of: dict[str, int] = {}
+        self._docs: dict[int, FaqDoc] = {}
+        self._free: list[int] = []
+        self._next = 0
+        self._alive = np.zeros(64, dtype=bool)
+        self._fuzzy_keys: dict[int, str] = {}
+        # Whole entry (question, alternatives, tags, answer) plus a question-only boost.
+        self.fields = {
+            "bm25": _Field(),
+            "bm25_question": _Field(),
+            "ngram": _Field(),
+            "ngram_question": _Field(),
+        }
+        # Prefix search for operators: folded words → how many entries use them.
+        self._word_count: Counter[str] = Counter()
+        self._vocab: list[str] = []
+        self._doc_words: dict[int, set[str]] = {}
+        # Embedding rows (one per question phrasing) and the slot each row belongs to.
+        dim = embedder.dim if embedder else 0
+        self._qrows = np.zeros((64, dim), dtype=np.float32)
+        self._qrow_slot = np.full(64, -1, dtype=np.int64)
+        self._qrows_of: dict[int, list[int]] = {}
+        self._free_qrows: list[int] = []
+        self._next_qrow = 0
+        self._has_emb = np.zeros(64, dtype=bool)
+
+    # ---- maintenance -------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._slot_of
+
+    @property
+    def method(self) -> str:
+        return "embedding" if self.embedder is not None else "lexical"
+
+    def get(self, entry_id: str) -> FaqDoc | None:
+        slot = self._slot_of.get(entry_id)
+        return None if slot is None else self._docs[slot]
+
+    def add(self, doc: FaqDoc) -> None:
+        """Add or replace one entry; it is searchable as soon as this returns."""
+        if doc.business_id != self.business_id:
+            raise ValueError(f"entry {doc.entry_id} belongs to {doc.business_id!r}")
+        matrix = self._embedding_rows(doc)
+        with self._lock:
+            if doc.entry_id in self._slot_of:
+                self._remove_locked(doc.entry_id)
+            slot = self._free.pop() if self._free else self._take_slot()
+            self._slot_of[doc.entry_id] = slot
+            self._docs[slot] = doc
+            self._alive[slot] = True
+            qtext = " ".join([*doc.question_texts, *doc.tags])
+            self.fields["bm25"].add(slot, T.stem_terms(f"{qtext} {doc.answer}"))
+            self.fields["bm25_question"].add(slot, T.stem_terms(qtext))
+            self.fields["ngram"].add(slot, T.gram_terms(f"{qtext} {doc.answer}"))
+            self.fields["ngram_question"].add(slot, T.gram_terms(qtext))
+            self._fuzzy_keys[slot] = T.fuzzy_key(" ".join(doc.question_texts))
+            doc_words = set(T.words(f"{qtext} {doc.answer}"))
+            self._doc_words[slot] = doc_words
+            for word in doc_words:
+                if self._word_count[word] == 0:
+                    bisect.insort(self._vocab, word)
+                self._word_count[word] += 1
+            if matrix is not None:
+                self._store_embedding(slot, matrix)
+
+    update = add
+
+    def remove(self, entry_id: str) -> bool:
+        with self._lock:
+            return self._remove_locked(entry_id)
+
+    def _remove_locked(self, entry_id: str) -> bool:
+        slot = self._slot_of.pop(entry_id, None)
+        if slot is None:
+            return False
+        del self._docs[slot]
+        self._alive[slot] = False
+        for fld in self.fields.values():
+            fld.remove(slot)
+        self._fuzzy_keys.pop(slot, None)
+        for word in self._doc_words.pop(slot, set()):
+            self._word_count[word] -= 1
+            if self._word_count[word] == 0:
+                del self._word_count[word]
+                pos = bisect.bisect_left(self._vocab, word)
+                del self._vocab[pos]
+        self._has_emb[slot] = False
+        for row in self._qrows_of.pop(slot, []):
+            self._qrow_slot[row] = -1
+            self._free_qrows.append(row)
+        self._free.append(slot)
+        return True
+
+    def _take_slot(self) -> int:
+        slot = self._next
+        self._next += 1
+        if slot >= len(self._alive):
+            grow = len(self._alive)
+            self._alive = np.concatenate([self._alive, np.zeros(grow, bool)])
+            self._has_emb = np.concatenate([self._has_emb, np.zeros(grow, bool)])
+        return slot
+
+    def _embedding_rows(self, doc: FaqDoc) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
+        matrix = decode_matrix(doc.embedding, self.embedder.dim) if doc.embedding else None
+        if matrix is None or len(matrix) != len(doc.question_texts):
+            # Missing or stale (other model, changed alternatives): compute it now.
+            doc.embedding = embed_doc(doc, self.embedder)
+            matrix = decode_matrix(doc.embedding, self.embedder.dim)
+        return matrix
+
+    def _store_embedding(self, slot: int, matrix: np.ndarray) -> None:
+        self._has_emb[slot] = True
+        rows = []
+        for vec in matrix:
+            if self._free_qrows:
+                row = self._free_qrows.pop()
+            else:
+                row = self._next_qrow
+                self._next_qrow += 1
+                if row >= len(self._qrows):
+                    self._qrows = np.vstack([self._qrows, np.zeros_like(self._qrows)])
+                    self._qrow_slot = np.concatenate(
+                        [self._qrow_slot, np.full(len(self._qrow_slot), -1, np.int64)]
+                    )
+            self._qrows[row] = vec
+            self._qrow_slot[row] = slot
+            rows.append(row)
+        self._qrows_of[slot] = rows
+
+    # ---- scoring -----------------------------------------------------------------------
+
+    def signal_matrix(
+        self, query: str, query_vec: np.ndarray | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Per-slot raw signals for one query (all slots; dead slots are masked later)."""
+        size = self._next
+        stems = T.stems(T.content_words(query))
+        grams = T.char_ngrams(T.content_words(query))
+        signals = {
+            name: fld.score(grams if name.startswith("ngram") else stems, size)
+            for name, fld in self.fields.items()
+        }
+        if query_vec is not None and self.embedder is not None:
+            best = np.full(size, -1.0, dtype=np.float32)
+            nrows = self._next_qrow
+            valid = self._qrow_slot[:nrows] >= 0
+            sims = self._qrows[:nrows][valid] @ query_vec
+            np.maximum.at(best, self._qrow_slot[:nrows][valid], sims)
+            best[~self._has_emb[:size]] = EMB_FLOOR  # entry without a vector: neutral
+            signals["embedding"] = best
+        return self._alive[:size].copy(), signals
+
+    def embed_query(self, text: str) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
+        return self.embedder.embed_queries([text])[0]
+
+    def rank(
+        self,
+        query: str,
+        limit: int = 10,
+        query_vec: np.ndarray | None = None,
+        weights: dict[str, float] | None = None,
+    ) -> list[tuple[int, float, dict[str, float]]]:
+        """(slot, fused score, signals) of the best `limit` entries, best first."""
+        with self._lock:
+            use_emb = query_vec is not None and self.embedder is not None
+            if weights is None:
+                weights = EMBEDDING_WEIGHTS if use_emb else LEXICAL_WEIGHTS
+            alive, signals = self.signal_matrix(query, query_vec if use_emb else None)
+            if not alive.any():
+                return []
+            fused = fuse(signals, weights)
+            fused[~alive] = -np.inf
+            n_alive = int(alive.sum())
+            top = min(max(CANDIDATES, limit), n_alive)
+            cand = np.argpartition(-fused, top - 1)[:top]
+            choices = [self._fuzzy_keys[int(s)] for s in cand]
+            fz = fuzzy_scores(query, choices)
+            final = fused[cand] + np.float32(weights.get("fuzzy", 0.0)) * fz
+            order = np.argsort(-final, kind="stable")[:limit]
+            out = []
+            for i in order:
+                slot = int(cand[i])
+                sig = {name: float(values[slot]) for name, values in signals.items()}
+                sig["fuzzy"] = float(fz[i])
+                out.append((slot, float(final[i]), sig))
+            return out
+
+    def suggest(
+        self,
+        text: str,
+        k: int = 3,
+        model: ConfidenceModel | None = None,
+        query_vec: np.ndarray | None = None,
+    ) -> SuggestResult:
+        """Top-k entries for a visitor message, with calibrated confidences."""
+        if query_vec is None and self.embedder is not None:
+            query_vec = self.embed_query(text)
+        method = "embedding" if query_vec is not None and self.embedder else "lexical"
+        model = model or default_model(method)
+        ranked = self.rank(text, limit=max(k, 2), query_vec=query_vec)
+        scores = [score for _, score, _ in ranked]
+        suggestions = []
+        for pos, (slot, score, sig) in enumerate(ranked[:k]):
+            # Margin to the best *other* entry: a clear winner is more trustworthy.
+            other = scores[1] if pos == 0 and len(scores) > 1 else scores[0]
+            if pos == 0 and len(scores) == 1:
+                other = 0.0
+            conf = model.confidence(score, score - other)
+            sig["fused"] = score
+            doc = self._docs[slot]
+            suggestions.append(Suggestion(doc.entry_id, doc.question, conf, score, sig))
+        return SuggestResult(suggestions, method, model.threshold)
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[FaqDoc, float]]:
+        """Free search for operators: typo-tolerant, and the last word may be a prefix."""
+        words = T.content_words(text)
+        if not words:
+            return []
+        with self._lock:
+            last = words[-1]
+            pos = bisect.bisect_left(self._vocab, last)
+            completions: list[str] = []
+            while (
+                pos < len(self._vocab)
+                and self._vocab[pos].startswith(last)
+                and len(completions) < 20
+            ):
+                completions.append(self._vocab[pos])
+                pos += 1
+            size = self._next
+            stems = T.stems(words[:-1] + (completions or [last]))
+            grams = T.char_ngrams(words)
+            # Operators look for an entry by its question: weigh question matches up.
+            score = self.fields["bm25_question"].score(stems, size)
+            score += 0.5 * self.fields["bm25"].score(stems, size)
+            score += self.fields["ngram_question"].score(grams, size)
+            score += 0.5 * self.fields["ngram"].score(grams, size)
+            score[~self._alive[:size]] = -np.inf
+            n_alive = len(self._slot_of)
+            if n_alive == 0:
+                return []
+            top = min(limit, n_alive)
+            best = np.argpartition(-score, top - 1)[:top]
+            best = best[np.argsort(-score[best], kind="stable")]
+            return [(self._docs[int(s)], float(score[s])) for s in best if score[s] > 0]
+
+
+def fuzzy_scores(query: str, choices: list[str]) -> np.ndarray:
+    """rapidfuzz token-set similarity in [0, 1], squared: token_set_ratio is already 100 for
+    any word-subset match, squaring keeps near-identical questions clearly ahead."""
+    if not choices:
+        return np.zeros(0, dtype=np.float32)
+    key = T.fuzzy_key(query)
+    raw = process.cdist([key], choices, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
+    return (raw / np.float32(100.0)) ** 2
+
+
+def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Weighted sum of the scaled signals (fuzzy is added separately, on candidates)."""
+    size = len(next(iter(signals.values())))
+    fused = np.zeros(size, dtype=np.float32)
+    for name, values in signals.items():
+        if name != "fuzzy":
+            fused += np.float32(weights.get(name, 0.0)) * _scaled(name, values)
+    return fused
+
+
+def _scaled(name: str, values: np.ndarray) -> np.ndarray:
+    if name.startswith("embedding"):
+        return np.clip((values - EMB_FLOOR) / EMB_SPAN, 0.0, None)
+    return np.minimum(values, 1.5)
+
+
+class FaqRegistry:
+    """Provider-wide: one index per business, created on first use."""
+
+    def __init__(self, embedder: Embedder | None = None, *, use_embeddings: bool | None = None):
+        self.embedder = embedder if embedder is not None else get_embedder(use_embeddings)
+        if use_embeddings is False:
+            self.embedder = None
+        self._indexes: dict[str, BusinessIndex] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def method(self) -> str:
+        return "embedding" if self.embedder is not None else "lexical"
+
+    def index(self, business_id: str) -> BusinessIndex:
+        with self._lock:
+            idx = self._indexes.get(business_id)
+            if idx is None:
+                idx = self._indexes[business_id] = BusinessIndex(business_id, self.embedder)
+            return idx
+
+    def businesses(self) -> list[str]:
+        return sorted(self._indexes)
+
+    def load(self, docs: list[FaqDoc]) -> None:
+        for doc in docs:
+            self.index(doc.business_id).add(doc)
+
+    def add(self, doc: FaqDoc) -> None:
+        self.index(doc.business_id).add(doc)
+
+    update = add
+
+    def remove(self, business_id: str, entry_id: str) -> bool:
+        idx = self._indexes.get(business_id)
+        return idx.remove(entry_id) if idx else False
+
+    def drop_business(self, business_id: str) -> None:
+        with self._lock:
+            self._indexes.pop(business_id, None)
+
+    def embed(self, doc: FaqDoc) -> FaqDoc:
+        """Fill doc.embedding (blocking; run in a thread from asyncio) before saving it."""
+        if self.embedder is not None:
+            doc.embedding = embed_doc(doc, self.embedder)
+        return doc
+
+    def suggest(self, business_id: str, text: str, k: int = 3) -> SuggestResult:
+        idx = self._indexes.get(business_id)
+        if idx is None:
+            model = default_model(self.method)
+            return SuggestResult([], self.method, model.threshold)
+        return idx.suggest(text, k)
+
+    def search(self, business_id: str, text: str, limit: int = 10) -> list[tuple[FaqDoc, float]]:
+        idx = self._indexes.get(business_id)
+        return idx.search(text, limit) if idx else []
+
+    def describe(self) -> dict[str, Any]:
+        model = default_model(self.method)
+        return {
+            "method": self.method,
+            "embedding_model": getattr(self.embedder, "name", None),
+            "bot_threshold": model.threshold,
+            "businesses": {b: len(i) for b, i in self._indexes.items()},
+        }
