@@ -156,8 +156,15 @@ def test_erlang_a_flow_balance() -> None:
 def test_concurrency_without_slowdown_is_erlang_a_on_nk_slots(n: int, k: int) -> None:
     a = erlang_a(1.3, 9.0, 2.5, n * k, 30)
     c = concurrent_chats(1.3, 9.0, n, k, slowdown=0.0, patience=2.5, answer_within_s=30)
-    for field in ("p_wait", "p_abandon", "service_level", "service_level_excl_short_abandons",
-                  "asa_s", "mean_wait_s", "occupancy"):
+    for field in (
+        "p_wait",
+        "p_abandon",
+        "service_level",
+        "service_level_excl_short_abandons",
+        "asa_s",
+        "mean_wait_s",
+        "occupancy",
+    ):
         assert getattr(c, field) == pytest.approx(getattr(a, field), rel=1e-9, abs=1e-12)
 
 
