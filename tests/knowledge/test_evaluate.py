@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from faq_fixtures import BAKKER, GARAGE, make_docs
+from typer.testing import CliRunner
+
+from livedesk.knowledge.calibration import (
+    answer_rate,
+    fit_logistic,
+    fit_model,
+    lowest_threshold,
+)
+from livedesk.knowledge.cli import app
+from livedesk.knowledge.evaluate import (
+    LabelledQuery,
+    QueryOutcome,
+    auroc,
+    build_registry,
+    compute_metrics,
+    cross_validate,
+    evaluate,
+    find_gaps,
+    no_answer_call,
+)
+
+QUERIES = [
+    LabelledQuery("bakker", "hoe laat gaan jullie open", "b1"),
+    LabelledQuery("bakker", "zondag open?", "b1"),
+    LabelledQuery("bakker", "taart voor verjaardag bestellen", "b2"),
+    LabelledQuery("bakker", "brengen jullie brood thuis", "b3"),
+    LabelledQuery("bakker", "glutenvrij brood", "b4"),
+    LabelledQuery("bakker", "verkopen jullie cadeaubonnen", None),
+    LabelledQuery("garage", "apk afspraak maken", "g1"),
+    LabelledQuery("garage", "leenauto tijdens reparatie", "g2"),
+    LabelledQuery("garage", "wanneer winterbanden wisselen", "g3"),
+    LabelledQuery("garage", "verkopen jullie tweedehands autos", None),
+]
+
+
+def outcome(gold: str | None, ranked: list[str], conf: float) -> QueryOutcome:
+    return QueryOutcome("t", "q", gold, ranked, 0.0, 0.0, conf)
+
+
+def test_metrics_by_hand() -> None:
+    outs = [
+        outcome("a", ["a", "b"], 0.9),  # rank 1, bot right
+        outcome("a", ["b", "c", "a"], 0.8),  # rank 3, bot wrong
+        outcome("a", ["b", "c"], 0.2),  # not found
+        outcome(None, ["a"], 0.1),  # no answer, low confidence
+    ]
+    m = compute_metrics(outs, bot_threshold=0.85)
+    assert m.recall_at_1 == pytest.approx(1 / 3)
+    assert m.recall_at_3 == pytest.approx(2 / 3)
+    assert m.mrr_at_10 == pytest.approx((1 + 1 / 3) / 3)
+    assert m.bot_share == pytest.approx(1 / 4) and m.bot_precision == 1.0
+    assert m.best_bot_threshold == pytest.approx(0.9)
+    assert m.auroc == 1.0  # every answerable query outranks the no-answer one
+    assert (m.no_answer_precision, m.no_answer_recall) == (1.0, 1.0)
+
+
+def test_auroc_and_no_answer_call() -> None:
+    assert auroc(np.array([0.9, 0.4]), np.array([0.5])) == pytest.approx(0.5)
+    assert auroc(np.array([0.5]), np.array([0.5])) == pytest.approx(0.5)
+    assert auroc(np.array([]), np.array([0.5])) is None
+    conf = np.array([0.9, 0.8, 0.3, 0.2])
+    gap = np.array([False, False, True, True])
+    t, p, r = no_answer_call(conf, gap)
+    assert 0.3 < t <= 0.8 and p == 1.0 and r == 1.0
+
+
+def test_lowest_threshold_keeps_precision() -> None:
+    conf = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5])
+    ok = np.array([1, 1, 1, 1, 1, 0, 0], bool)
+    assert lowest_threshold(conf, ok) == pytest.approx(0.7)
+    ok2 = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], bool)
+    conf2 = np.linspace(1.0, 0.5, 11)
+    t = lowest_threshold(conf2, ok2)
+    share, prec, n = answer_rate(conf2, ok2, t)
+    assert share == pytest.approx(10 / 11)
+    assert prec >= 0.9 and n == 10  # 9 right + 1 wrong = exactly 90 %
+    assert lowest_threshold(np.array([0.5, 0.4]), np.array([0, 0], bool)) is None
+    # Ties are answered together, never split.
+    assert lowest_threshold(np.array([0.9, 0.9]), np.array([1, 0], bool)) is None
+
+
+def test_fit_logistic_and_model_separate_classes() -> None:
+    rng = np.random.default_rng(0)
+    good = rng.normal(2.0, 0.5, size=(60, 2))
+    bad = rng.normal(0.0, 0.5, size=(60, 2))
+    x = np.vstack([good, bad])
+    y = np.r_[np.ones(60), np.zeros(60)]
+    w = fit_logistic(x, y)
+    assert w[0] > 0 and w[1] > 0
+    model = fit_model(x[:, 0], x[:, 1], y.astype(bool))
+    conf = model.confidences(x[:, 0], x[:, 1])
+    assert conf[:60].mean() > 0.8 > 0.2 > conf[60:].mean()
+    assert answer_rate(conf, y.astype(bool), model.threshold)[1] >= 0.9
+
+
+def test_evaluate_on_fixture_reports_per_business_and_gaps() -> None:
+    docs = make_docs()
+    report = evaluate(docs, QUERIES, use_embeddings=False)
+    assert report.method == "lexical"
+    assert set(report.per_tenant) == {"bakker", "garage"}
+    assert report.overall.queries == 10 and report.overall.answerable == 8
+    assert report.overall.recall_at_3 >= 0.75
+    assert report.per_tenant["garage"].recall_at_1 == 1.0
+    kinds = {g["query"]: g["kind"] for g in report.gaps}
+    assert kinds["verkopen jullie cadeaubonnen"] == "no answer in FAQ"
+
+
+def test_find_gaps_lists_entries_never_found() -> None:
+    docs = make_docs()
+    outs = [
+        QueryOutcome("bakker", "x", "b4", ["b1", "b2", "b3", "b4"], 1, 0, 0.5),
+        QueryOutcome("bakker", "y", "b1", ["b1"], 1, 0, 0.9),
+    ]
+    never, gaps = find_gaps(outs, docs)
+    assert [e["entry_id"] for e in never] == ["b4"]
+    assert never[0]["question"] == BAKKER[3][1]
+    assert [g["query"] for g in gaps] == ["x"]
+
+
+def test_cross_validation_holds_out_each_business() -> None:
+    reg = build_registry(make_docs(), use_embeddings=False)
+    cv = cross_validate(reg, QUERIES)
+    assert set(cv["folds"]) == {"bakker", "garage"}
+    assert cv["held_out_pooled"]["queries"] == len(QUERIES)
+    for fold in cv["folds"].values():
+        assert 0.0 <= fold["metrics"]["recall_at_1"] <= 1.0
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    return path
+
+
+def test_cli_evaluate_json_and_text(tmp_path: Path) -> None:
+    faq = write_jsonl(
+        tmp_path / "faq.jsonl",
+        [{"tenant": "bakker", "id": i, "question": q, "answer": a} for i, q, a in BAKKER]
+        + [{"tenant": "garage", "id": i, "question": q, "answer": a} for i, q, a in GARAGE],
+    )
+    queries = write_jsonl(
+        tmp_path / "q.jsonl",
+        [{"tenant": q.tenant, "query": q.query, "answer_id": q.entry_id} for q in QUERIES],
+    )
+    runner = CliRunner()
+    args = ["evaluate", "--faq", str(faq), "--queries", str(queries), "--no-embeddings"]
+    res = runner.invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["method"] == "lexical"
+    assert data["overall"]["queries"] == 10
+    assert set(data["per_tenant"]) == {"bakker", "garage"}
+    res = runner.invoke(app, [*args, "--cross-validate"])
+    assert res.exit_code == 0, res.output
+    assert "method: lexical" in res.output and "micro-average" in res.output
+    assert "leave-one-business-out" in res.output
