@@ -92,13 +92,26 @@ def estimate_wait(
 
     ``handle_time(business_id)`` returns the mean slot-holding time in seconds.
     """
-    serving = [op for op in operators if op.presence is Presence.ONLINE and can_serve(op, conv)]
+    online = [op for op in operators if op.presence is Presence.ONLINE]
+    serving = [op for op in online if can_serve(op, conv)]
     ahead = _competing(conv, conversations.values(), serving)
     capacity = sum(op.max_concurrent for op in serving)
     free = sum(op.free_slots for op in serving)
     if not serving or capacity == 0:
         return WaitEstimate(ahead + 1, None, 0, 0)
-    needed = ahead + 1 - free
+    # A competitor that other operators can also serve only takes a share of our slots:
+    # weight it by the fraction of its capacity that lies with our operators.
+    ours = {op.id for op in serving}
+    key = queue_key(conv)
+    load_ahead = 0.0
+    for other in conversations.values():
+        if other.status is not Status.QUEUED or other.id == conv.id or queue_key(other) >= key:
+            continue
+        theirs = [op for op in online if can_serve(op, other)]
+        shared = sum(op.max_concurrent for op in theirs if op.id in ours)
+        if shared:
+            load_ahead += shared / sum(op.max_concurrent for op in theirs)
+    needed = load_ahead + 1 - free
     if needed <= 0:
         return WaitEstimate(ahead + 1, accept_latency, free, capacity)
     rate = 0.0
