@@ -1,0 +1,289 @@
+"""In-house cost (the whitepaper's example) and outsourcing price models with break-even."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import PlanningInputError, require
+
+
+def cents(x: float) -> float:
+    """Round money half-up to the cent, as a person with a calculator would."""
+    return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class CostParams:
+    """Whitepaper defaults: €2,000 gross/month, factor 1.2, 40 h/week, 4.2 weeks/month."""
+
+    gross_salary_month: float = 2000.0
+    employer_factor: float = 1.2
+    fulltime_hours_week: float = 40.0
+    weeks_per_month: float = 4.2
+    absence_surcharge: float = 0.10  # vacation + sickness on 1 FTE, whitepaper: ~10 %
+
+    def __post_init__(self) -> None:
+        require(self.gross_salary_month >= 0, "invalid_cost", "salary must be >= 0")
+        require(self.employer_factor >= 1.0, "invalid_cost", "employer factor must be >= 1")
+        require(self.fulltime_hours_week > 0, "invalid_cost", "full-time hours must be > 0")
+        require(self.weeks_per_month > 0, "invalid_cost", "weeks per month must be > 0")
+        require(0 <= self.absence_surcharge < 1, "invalid_cost", "absence must be in [0, 1)")
+
+    @property
+    def hourly_cost(self) -> float:
+        """salary × factor / (full-time hours × 4.2), exact (2400/168 = 14.2857…)."""
+        return (
+            self.gross_salary_month
+            * self.employer_factor
+            / (self.fulltime_hours_week * self.weeks_per_month)
+        )
+
+    @property
+    def hourly_cost_rounded(self) -> float:
+        """The whitepaper's rounded hourly cost (€14.29)."""
+        return cents(self.hourly_cost)
+
+    def monthly_cost(
+        self, hours_per_week: float, *, rounded: bool = False, with_absence: bool = False
+    ) -> float:
+        rate = self.hourly_cost_rounded if rounded else self.hourly_cost
+        cost = hours_per_week * self.weeks_per_month * rate
+        if with_absence:
+            cost *= 1.0 + self.absence_surcharge
+        return cost
+
+    def cost_table(self, hours: Sequence[float] = (8, 16, 24, 32, 40)) -> list[dict[str, float]]:
+        """The whitepaper's table: hours per week → hours per month → monthly cost."""
+        return [
+            {
+                "hours_per_week": h,
+                "hours_per_month": cents(h * self.weeks_per_month),
+                "monthly_exact": cents(self.monthly_cost(h)),
+                "monthly_rounded_rate": cents(self.monthly_cost(h, rounded=True)),
+                "monthly_with_absence": cents(self.monthly_cost(h, with_absence=True)),
+            }
+            for h in hours
+        ]
+
+    def fte(self, hours_per_week: float) -> float:
+        return hours_per_week / self.fulltime_hours_week
+
+
+class PriceModel(Protocol):
+    kind: str
+
+    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float: ...
+
+    def label(self, lang: str = "nl") -> str: ...
+
+
+@dataclass(frozen=True)
+class PerHour:
+    """A price per hour the chat is staffed by the provider (all opening hours)."""
+
+    rate: float
+    weeks_per_month: float = 4.2
+    kind: str = "per_hour"
+
+    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
+        return self.rate * open_hours_per_week * self.weeks_per_month
+
+    def label(self, lang: str = "nl") -> str:
+        return f"€{self.rate:.2f} per uur" if lang == "nl" else f"€{self.rate:.2f} per hour"
+
+
+@dataclass(frozen=True)
+class PerChat:
+    """A price per chat; ``billable_share`` < 1 when only billable (real) chats are charged."""
+
+    price: float
+    billable_share: float = 1.0
+    kind: str = "per_chat"
+
+    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
+        return self.price * chats_per_month * self.billable_share
+
+    def label(self, lang: str = "nl") -> str:
+        only = self.billable_share < 1
+        if lang == "nl":
+            return f"€{self.price:.2f} per {'factureerbare ' if only else ''}chat"
+        return f"€{self.price:.2f} per {'billable ' if only else ''}chat"
+
+
+@dataclass(frozen=True)
+class PerLead:
+    """A price per lead; ``lead_rate`` is the share of chats that become a lead."""
+
+    price: float
+    lead_rate: float = 0.2
+    kind: str = "per_lead"
+
+    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
+        return self.price * chats_per_month * self.lead_rate
+
+    def label(self, lang: str = "nl") -> str:
+        pct = f"{self.lead_rate:.0%}"
+        if lang == "nl":
+            return f"€{self.price:.2f} per lead ({pct} van de chats)"
+        return f"€{self.price:.2f} per lead ({pct} of chats)"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A monthly bundle of chats with a price per chat above the bundle."""
+
+    fee: float
+    included_chats: float
+    overage_price: float
+    kind: str = "bundle"
+
+    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
+        return self.fee + self.overage_price * max(0.0, chats_per_month - self.included_chats)
+
+    def label(self, lang: str = "nl") -> str:
+        if lang == "nl":
+            return (
+                f"bundel €{self.fee:.0f}/mnd incl. {self.included_chats:.0f} chats, "
+                f"daarboven €{self.overage_price:.2f}"
+            )
+        return (
+            f"bundle €{self.fee:.0f}/month incl. {self.included_chats:.0f} chats, "
+            f"then €{self.overage_price:.2f}"
+        )
+
+
+@dataclass(frozen=True)
+class MonthlyFee:
+    """A flat monthly fee plus a one-off setup fee spread over the contract."""
+
+    fee: float
+    setup_fee: float = 0.0
+    contract_months: int = 12
+    kind: str = "monthly_fee"
+
+    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
+        return self.fee + self.setup_fee / self.contract_months
+
+    def label(self, lang: str = "nl") -> str:
+        if lang == "nl":
+            return (
+                f"€{self.fee:.0f} per maand + €{self.setup_fee:.0f} opstart "
+                f"({self.contract_months} mnd)"
+            )
+        return (
+            f"€{self.fee:.0f} per month + €{self.setup_fee:.0f} setup "
+            f"({self.contract_months} months)"
+        )
+
+
+PRICE_KINDS: dict[str, type] = {
+    "per_hour": PerHour,
+    "per_chat": PerChat,
+    "per_lead": PerLead,
+    "bundle": Bundle,
+    "monthly_fee": MonthlyFee,
+}
+
+
+def price_from_dict(d: dict[str, Any]) -> PriceModel:
+    d = dict(d)
+    kind = d.pop("kind", None)
+    require(kind in PRICE_KINDS, "invalid_price", f"unknown price model {kind!r}", kind=kind)
+    try:
+        model = PRICE_KINDS[kind](**d)
+    except TypeError as e:
+        msg = f"bad fields for price model {kind}: {e}"
+        raise PlanningInputError("invalid_price", msg, kind=kind) from e
+    for name in ("rate", "price", "fee", "setup_fee", "overage_price", "included_chats"):
+        v = getattr(model, name, 0.0)
+        require(v >= 0, "invalid_price", f"{name} must be >= 0", kind=kind)
+    for name in ("billable_share", "lead_rate"):
+        v = getattr(model, name, 0.5)
+        require(0 <= v <= 1, "invalid_price", f"{name} must be in [0, 1]", kind=kind)
+    if kind == "monthly_fee":
+        require(model.contract_months >= 1, "invalid_price", "contract_months must be >= 1")
+    return model
+
+
+def price_to_dict(p: PriceModel) -> dict[str, Any]:
+    return {k: getattr(p, k) for k in p.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+# Illustrative prices so that the default plan shows a break-even; replace with a real quote.
+EXAMPLE_PRICES: tuple[PriceModel, ...] = (
+    PerHour(rate=7.50),
+    PerChat(price=4.50, billable_share=0.9),
+    PerLead(price=25.0, lead_rate=0.2),
+    Bundle(fee=595.0, included_chats=200, overage_price=4.25),
+    MonthlyFee(fee=1250.0, setup_fee=750.0, contract_months=12),
+)
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """In-house monthly cost as a step function of monthly chat volume.
+
+    ``jumps`` are the volumes where the cost rises; ``levels[i]`` holds on
+    [jumps[i-1], jumps[i]) with jumps[-1] = 0 and the last level valid beyond.
+    """
+
+    jumps: np.ndarray
+    levels: np.ndarray
+
+    def __call__(self, volume: float) -> float:
+        return float(self.levels[int(np.searchsorted(self.jumps, volume, side="right"))])
+
+
+def break_even(
+    inhouse: StepCost,
+    outsourced: Callable[[float], float],
+    v_max: float,
+) -> list[dict[str, Any]]:
+    """Volumes in [0, v_max] where the cheaper option switches.
+
+    The outsourced cost must be non-decreasing in volume (all models above are). Each
+    crossing reports the volume and which option is cheaper just above it.
+    """
+    edges = [0.0, *[float(j) for j in inhouse.jumps if 0 < j < v_max], v_max]
+    out: list[dict[str, Any]] = []
+
+    def cheaper(v: float) -> str:
+        return "in_house" if inhouse(v) < outsourced(v) else "outsourced"
+
+    prev = cheaper(0.0)
+    for a, b in itertools.pairwise(edges):
+        level = inhouse(a)
+        # within [a, b) in-house is flat, so at most one crossing with a rising line
+        if cheaper(a) != prev:
+            out.append({"volume": a, "cheaper_above": cheaper(a)})
+            prev = cheaper(a)
+        if outsourced(a) <= level < outsourced(b - 1e-9 * max(b, 1.0)):
+            lo, hi = a, b
+            for _ in range(80):
+                mid = 0.5 * (lo + hi)
+                if outsourced(mid) <= level:
+                    lo = mid
+                else:
+                    hi = mid
+            if prev != "in_house":
+                out.append({"volume": hi, "cheaper_above": "in_house"})
+                prev = "in_house"
+    return out
+
+
+def nice_ceiling(x: float) -> float:
+    """Round up to 1, 2 or 5 × 10^k for chart axes."""
+    if x <= 0:
+        return 1.0
+    e = 10 ** math.floor(math.log10(x))
+    for f in (1, 2, 2.5, 5, 10):
+        if x <= f * e:
+            return f * e
+    return 10 * e
