@@ -1,0 +1,81 @@
+"""The ASGI application: HTTP API, WebSockets and the static front ends."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from livedesk import __version__, migrate
+from livedesk.accounts.views import router as auth_router
+from livedesk.businesses.views import router as business_router
+from livedesk.conversations.views import router as conversation_router
+from livedesk.errors import install_error_handlers
+from livedesk.jsonutil import JsonResponse
+from livedesk.realtime.agent import agent_endpoint
+from livedesk.realtime.visitor import visitor_endpoint
+from livedesk.runtime import Runtime
+from livedesk.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.create(settings)
+        app.state.runtime = runtime
+        await runtime.start()
+        for start in app.state.on_start:
+            await start(runtime)
+        try:
+            yield
+        finally:
+            for stop in reversed(app.state.on_stop):
+                await stop(runtime)
+            await runtime.stop()
+
+    app = FastAPI(title="Livedesk", version=__version__, lifespan=lifespan,
+                  default_response_class=JsonResponse)
+    app.state.settings = settings
+    app.state.on_start = []  # extension hooks: each gets the Runtime
+    app.state.on_stop = []
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, Any]:
+        """The process is alive."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JsonResponse:
+        """The database answers and its schema is at the latest migration."""
+        runtime: Runtime = app.state.runtime
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await migrate.is_current(runtime.engine, settings)
+        except Exception as exc:
+            log.warning("readiness check failed: %s", exc)
+            return JsonResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        if not current:
+            return JsonResponse({"status": "unavailable", "database": "migrations pending"}, 503)
+        return JsonResponse({"status": "ok", "database": "ok"})
+
+    app.include_router(auth_router)
+    app.include_router(business_router)
+    app.include_router(conversation_router)
+    app.add_api_websocket_route("/ws/visitor", visitor_endpoint)
+    app.add_api_websocket_route("/ws/agent", agent_endpoint)
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

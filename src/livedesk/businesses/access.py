@@ -1,0 +1,35 @@
+"""Reads of businesses and widgets, scoped by the actor (404 for "not yours" too)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livedesk.businesses.models import Business, Widget
+from livedesk.errors import NotFound
+from livedesk.security.actors import Actor
+
+
+async def access_business_by_id(session: AsyncSession, actor: Actor, business_id: str) -> Business:
+    business = await session.get(Business, business_id)
+    if business is None or not actor.can_see_business(business.id):
+        raise NotFound("business not found")
+    return business
+
+
+async def list_businesses(session: AsyncSession, actor: Actor) -> list[Business]:
+    query = select(Business).order_by(Business.name)
+    business_ids = getattr(actor, "business_ids", None)
+    if business_ids is not None:
+        query = query.where(Business.id.in_(business_ids))
+    elif not hasattr(actor, "business_ids"):  # a visitor
+        query = query.where(Business.id == actor.business_id)
+    return list(await session.scalars(query))
+
+
+async def widget_by_public_key(session: AsyncSession, public_key: str) -> Widget:
+    """Widgets are public by key: the key is on the client's web page for all to see."""
+    widget = await session.scalar(select(Widget).where(Widget.public_key == public_key))
+    if widget is None:
+        raise NotFound("widget not found")
+    return widget

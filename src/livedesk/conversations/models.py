@@ -1,0 +1,133 @@
+"""Visitors, conversations, messages and the event log routing and reports are computed from."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from livedesk.db import Base, UTCDateTime, new_id, utcnow
+
+
+class ConversationState(enum.StrEnum):
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    ABANDONED = "abandoned"  # the visitor left before the first reply
+    MISSED = "missed"  # an offer nobody accepted before the visitor left
+
+
+OPEN_STATES = frozenset({ConversationState.QUEUED, ConversationState.OFFERED, ConversationState.ACTIVE})
+
+
+class AuthorKind(enum.StrEnum):
+    VISITOR = "visitor"
+    OPERATOR = "operator"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class Disposition(enum.StrEnum):
+    ANSWERED = "answered"
+    LEAD = "lead"
+    NOT_ANSWERABLE = "not_answerable"  # handed to the business
+    SPAM = "spam"
+    TEST = "test"
+    NO_INTENT = "no_intent"
+
+
+class Visitor(Base):
+    __tablename__ = "visitors"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    widget_id: Mapped[str] = mapped_column(ForeignKey("widgets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_business_state", "business_id", "state"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    widget_id: Mapped[str] = mapped_column(ForeignKey("widgets.id", ondelete="CASCADE"))
+    visitor_id: Mapped[str] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default=ConversationState.QUEUED)
+    language: Mapped[str] = mapped_column(String(8), default="nl")
+    operator_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # The highest seq handed out; the message writer bumps it in the same transaction as the insert.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    disposition: Mapped[str | None] = mapped_column(String(32), default=None)
+    page_url: Mapped[str | None] = mapped_column(Text, default=None)
+    page_title: Mapped[str | None] = mapped_column(Text, default=None)
+    referrer: Mapped[str | None] = mapped_column(Text, default=None)
+    prechat: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("conversation_id", "client_msg_id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    author_kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    author_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    body: Mapped[str] = mapped_column(Text)  # stored exactly as typed; never rendered as HTML
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # staff-only note
+    client_msg_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConversationEvent(Base):
+    """Append-only log of state transitions and routing decisions (queued, offered, accepted…)."""
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (Index("ix_conversation_events_business_at", "business_id", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    operator_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,65 @@
+"""Conversation reads for staff and business users (transcripts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from livedesk.conversations.access import (
+    access_conversation_by_id,
+    access_messages_by_conversation,
+    scoped_conversations,
+)
+from livedesk.conversations.actions import conversation_payload
+from livedesk.conversations.models import Conversation, ConversationState, Message
+from livedesk.deps import ActorDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+
+def message_payload(m: Message) -> dict[str, Any]:
+    out = {
+        "conversation_id": m.conversation_id,
+        "seq": m.seq,
+        "author": {"kind": m.author_kind, "name": m.author_name},
+        "body": m.body,
+        "client_msg_id": m.client_msg_id,
+        "created_at": m.created_at,
+    }
+    if m.internal:
+        out["internal"] = True
+    return out
+
+
+@router.get("")
+async def list_conversations(
+    actor: ActorDep, session: SessionDep,
+    state: ConversationState | None = None,
+    business_id: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    query = scoped_conversations(actor)
+    if state is not None:
+        query = query.where(Conversation.state == state)
+    if business_id is not None:
+        query = query.where(Conversation.business_id == business_id)
+    rows = list(await session.scalars(
+        query.order_by(Conversation.created_at.desc()).limit(limit).offset(offset)))
+    return {"items": [conversation_payload(c) for c in rows], "limit": limit, "offset": offset}
+
+
+@router.get("/{conversation_id}")
+async def get_conversation(conversation_id: str, actor: ActorDep,
+                           session: SessionDep) -> dict[str, Any]:
+    return conversation_payload(await access_conversation_by_id(session, actor, conversation_id))
+
+
+@router.get("/{conversation_id}/messages")
+async def get_messages(conversation_id: str, actor: ActorDep, session: SessionDep,
+                       after: int = Query(0, ge=0),
+                       limit: int = Query(500, ge=1, le=1000)) -> dict[str, Any]:
+    rows = await access_messages_by_conversation(session, actor, conversation_id,
+                                                 after_seq=after, limit=limit)
+    return {"items": [message_payload(m) for m in rows]}

@@ -1,0 +1,55 @@
+"""FastAPI dependencies shared by the HTTP views: the runtime, sessions and the actor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livedesk.accounts.actions import actor_for_token
+from livedesk.errors import Forbidden, Unauthorized
+from livedesk.runtime import Runtime
+from livedesk.security.actors import StaffActor
+
+SESSION_COOKIE = "livedesk_session"
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def read_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[AsyncSession]:
+    async with runtime.sessions() as session:
+        yield session
+
+
+def bearer_or_cookie(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def current_actor(request: Request,
+                        runtime: Annotated[Runtime, Depends(get_runtime)]) -> StaffActor:
+    secret = bearer_or_cookie(request)
+    if secret:
+        async with runtime.sessions() as session:
+            actor = await actor_for_token(session, secret)
+        if actor is not None:
+            return actor
+    raise Unauthorized("log in first", code="unauthorized")
+
+
+async def current_staff(actor: Annotated[StaffActor, Depends(current_actor)]) -> StaffActor:
+    if not actor.is_staff:
+        raise Forbidden("for provider staff only")
+    return actor
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SessionDep = Annotated[AsyncSession, Depends(read_session)]
+ActorDep = Annotated[StaffActor, Depends(current_actor)]
+StaffDep = Annotated[StaffActor, Depends(current_staff)]

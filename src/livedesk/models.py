@@ -1,0 +1,21 @@
+"""Every table in one import, for Alembic and for tests."""
+
+from livedesk.accounts.models import AuthToken, OperatorBusiness, OperatorProfile, User
+from livedesk.businesses.models import Business, ServerSecret, Widget
+from livedesk.conversations.models import Conversation, ConversationEvent, Message, Visitor
+from livedesk.db import Base
+
+__all__ = [
+    "AuthToken",
+    "Base",
+    "Business",
+    "Conversation",
+    "ConversationEvent",
+    "Message",
+    "OperatorBusiness",
+    "OperatorProfile",
+    "ServerSecret",
+    "User",
+    "Visitor",
+    "Widget",
+]

@@ -1,0 +1,172 @@
+"""The staff socket: every conversation of the businesses an operator serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.websockets import WebSocket
+
+from livedesk.accounts.actions import actor_for_token
+from livedesk.accounts.models import Role
+from livedesk.conversations.access import scoped_conversations
+from livedesk.conversations.actions import (
+    conversation_payload,
+    do_accept_conversation,
+    do_close_conversation,
+)
+from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation
+from livedesk.db import utcnow
+from livedesk.realtime import protocol
+from livedesk.realtime.connection import Connection
+from livedesk.realtime.protocol import FrameError
+from livedesk.realtime.writer import NewMessage
+from livedesk.runtime import ALL_STAFF, Runtime, business_topic, conversation_topic, user_topic
+from livedesk.security.actors import StaffActor
+
+from livedesk.deps import SESSION_COOKIE
+
+
+async def authenticate_staff(websocket: WebSocket, runtime: Runtime) -> StaffActor | None:
+    secret = websocket.cookies.get(SESSION_COOKIE)
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        secret = header[7:].strip()
+    if not secret:
+        return None
+    async with runtime.sessions() as session:
+        return await actor_for_token(session, secret)
+
+
+class AgentConnection(Connection):
+    def __init__(self, websocket: WebSocket, runtime: Runtime, actor: StaffActor) -> None:
+        super().__init__(websocket, runtime)
+        self.actor = actor
+        self.handlers = {
+            "hello": self.on_hello,
+            "send": self.on_send,
+            "typing": self.on_typing,
+            "read": self.on_read,
+            "accept": self.on_accept,
+            "close": self.on_close,
+            "ping": self.on_ping,
+        }
+
+    def topics(self) -> list[str]:
+        if self.actor.business_ids is None:
+            return [ALL_STAFF, user_topic(self.actor.user_id)]
+        return [business_topic(b) for b in self.actor.business_ids] + [user_topic(self.actor.user_id)]
+
+    async def on_ping(self, data: dict[str, Any]) -> None:
+        self.send(protocol.frame("pong", t=data.get("t")))
+
+    async def on_hello(self, data: dict[str, Any]) -> None:
+        resume = protocol.parse_resume(data)
+        async with self.runtime.sessions() as session:
+            open_rows = list(await session.scalars(
+                scoped_conversations(self.actor)
+                .where(Conversation.state.in_(OPEN_STATES))
+                .order_by(Conversation.queued_at)
+                .limit(2000)
+            ))
+            found = (await session.execute(
+                select(Conversation.id, Conversation.business_id)
+                .where(Conversation.id.in_(resume))
+            )).all() if resume else []
+        visible = {cid for cid, business_id in found if self.actor.can_see_business(business_id)}
+        self.hold()
+        self.runtime.hub.subscribe(self.outbox, self.topics())
+        self.send(protocol.frame(
+            "welcome", protocol=protocol.PROTOCOL_VERSION, role=self.actor.role,
+            user={"id": self.actor.user_id, "name": self.actor.name},
+            server_time=utcnow(),
+            conversations=[conversation_payload(c) for c in open_rows]))
+        try:
+            for conversation_id, last_seq in resume.items():
+                if conversation_id not in visible:
+                    self.error("not_found", "conversation not found",
+                               conversation_id=conversation_id)
+                    continue
+                await self.replay(conversation_id, last_seq,
+                                  include_internal=self.actor.sees_internal_notes)
+        finally:
+            self.release()
+
+    async def _visible(self, conversation_id: str):  # type: ignore[no-untyped-def]
+        facts = await self.runtime.conversation_facts(conversation_id)
+        if facts is None or not self.actor.can_see_business(facts.business_id):
+            raise FrameError("not_found", "conversation not found", conversation_id=conversation_id)
+        return facts
+
+    async def on_send(self, data: dict[str, Any]) -> None:
+        send = protocol.parse_send(data, self.runtime.settings.max_body_chars)
+        facts = await self._visible(send.conversation_id)
+        if not self.actor.is_staff:
+            raise FrameError("forbidden", "business users read conversations; staff answer them")
+        if not send.internal:
+            if facts.state not in OPEN_STATES:
+                raise FrameError("conversation_closed", "this conversation has ended",
+                                 conversation_id=send.conversation_id)
+            if facts.operator_id != self.actor.user_id and self.actor.role == Role.OPERATOR:
+                raise FrameError("not_assigned", "accept the conversation before answering",
+                                 conversation_id=send.conversation_id)
+        stored = await self.runtime.writer.write(NewMessage(
+            conversation_id=send.conversation_id, business_id=facts.business_id,
+            author_kind=AuthorKind.OPERATOR, body=send.body, author_id=self.actor.user_id,
+            author_name=self.actor.name, internal=send.internal,
+            client_msg_id=send.client_msg_id,
+        ))
+        self.send(protocol.frame("ack", conversation_id=stored.conversation_id,
+                                 client_msg_id=stored.client_msg_id, seq=stored.seq,
+                                 created_at=stored.created_at, duplicate=stored.duplicate))
+        hook = self.runtime.extensions.get("on_operator_message")
+        if hook is not None and not stored.duplicate:
+            await hook(stored)
+
+    async def on_typing(self, data: dict[str, Any]) -> None:
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        await self._visible(conversation_id)
+        self.runtime.broker.publish(
+            conversation_topic(conversation_id),
+            protocol.frame("typing", conversation_id=conversation_id, who="operator",
+                           name=self.actor.name, state="on" if data.get("state") == "on" else "off"))
+
+    async def on_read(self, data: dict[str, Any]) -> None:
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        seq = data.get("seq")
+        if not isinstance(seq, int) or seq < 0:
+            raise FrameError("invalid_field", "`seq` is a non-negative integer", field="seq")
+        await self._visible(conversation_id)
+        self.runtime.broker.publish(
+            conversation_topic(conversation_id),
+            protocol.frame("read", conversation_id=conversation_id, who="operator", seq=seq))
+
+    async def on_accept(self, data: dict[str, Any]) -> None:
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        await self._visible(conversation_id)
+        hook = self.runtime.extensions.get("accept")
+        if hook is not None:
+            await hook(self.actor, conversation_id)
+            return
+        async with self.runtime.transaction() as session:
+            await do_accept_conversation(session, self.actor, conversation_id)
+
+    async def on_close(self, data: dict[str, Any]) -> None:
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        await self._visible(conversation_id)
+        disposition = protocol.optional_str(data, "disposition", max_len=32)
+        async with self.runtime.transaction() as session:
+            await do_close_conversation(session, self.actor, conversation_id, disposition)
+        hook = self.runtime.extensions.get("on_conversation_closed")
+        if hook is not None:
+            await hook(conversation_id)
+
+
+async def agent_endpoint(websocket: WebSocket) -> None:
+    runtime: Runtime = websocket.app.state.runtime
+    actor = await authenticate_staff(websocket, runtime)
+    if actor is None:
+        await websocket.close(code=1008)
+        return
+    await websocket.accept()
+    await AgentConnection(websocket, runtime, actor).run()

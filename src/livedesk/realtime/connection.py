@@ -1,0 +1,164 @@
+"""One WebSocket's life: a reader that parses and dispatches frames, a sender that drains the
+bounded outbox, rate limiting, and resume from the database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from livedesk import jsonutil
+from livedesk.conversations.models import Message
+from livedesk.realtime import protocol
+from livedesk.realtime.hub import Outbox
+from livedesk.realtime.protocol import FrameError
+from livedesk.realtime.writer import StoredMessage
+from livedesk.runtime import Runtime
+from livedesk.security.ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
+
+# Close codes (4000–4999 are ours): the client reconnects and resumes after 4008 and 4013.
+CLOSE_RATE_LIMITED = 4008
+CLOSE_SLOW_CONSUMER = 4013
+ABUSE_LIMIT = 20  # rate-limit errors in a row before the connection is closed
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, runtime: Runtime) -> None:
+        self.ws = websocket
+        self.runtime = runtime
+        settings = runtime.settings
+        self.outbox = Outbox(settings.outbound_queue_size, on_overflow=self._overflowed)
+        self.bucket = TokenBucket(settings.frames_per_second, settings.frames_per_second * 2)
+        self.handlers: dict[str, Handler] = {}
+        self._close_code: int | None = None
+        self.replayed: dict[str, int] = {}  # highest seq sent by the current replay
+
+    def hold(self) -> None:
+        self.replayed = {}
+        self.outbox.hold()
+
+    def release(self) -> None:
+        """Let held live frames through, minus messages the replay already sent."""
+        self.outbox.release(skip=self._already_replayed)
+
+    def _already_replayed(self, frame: str) -> bool:
+        if not self.replayed or not frame.startswith('{"type":"message"'):
+            return False
+        data = jsonutil.loads(frame)
+        return data["seq"] <= self.replayed.get(data["conversation_id"], 0)
+
+    def send(self, frame: str) -> None:
+        self.outbox.put(frame)
+
+    def error(self, code: str, message: str, **data: Any) -> None:
+        self.outbox.put(protocol.error_frame(code, message, **data))
+
+    def _overflowed(self) -> None:
+        self._close_code = CLOSE_SLOW_CONSUMER
+
+    async def run(self) -> None:
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            await self._receive_loop()
+        finally:
+            self.runtime.hub.unsubscribe(self.outbox)
+            self.outbox.close()
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+
+    async def _send_loop(self) -> None:
+        queue = self.outbox.queue
+        try:
+            while True:
+                frame = await queue.get()
+                if frame is None:
+                    break
+                await self.ws.send_text(frame)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass
+        if self.ws.application_state == WebSocketState.CONNECTED and self._close_code:
+            with contextlib.suppress(Exception):
+                await self.ws.close(self._close_code)
+
+    async def _receive_loop(self) -> None:
+        strikes = 0
+        while True:
+            try:
+                raw = await self.ws.receive_text()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            except KeyError:  # a binary frame: starlette's receive_text finds no "text"
+                self.error("malformed_frame", "frames are JSON text")
+                continue
+            if self.outbox.closed:
+                return
+            wait = self.bucket.take()
+            if wait:
+                strikes += 1
+                self.error("rate_limited", "too many frames", retry_after=round(wait, 3))
+                if strikes >= ABUSE_LIMIT:
+                    self._close_code = CLOSE_RATE_LIMITED
+                    self.outbox.close()
+                    return
+                continue
+            strikes = 0
+            try:
+                data = protocol.parse(raw)
+                handler = self.handlers.get(data["type"])
+                if handler is None:
+                    raise FrameError("unknown_type", f"unknown frame type {data['type']!r}",
+                                     known=sorted(self.handlers))
+                await handler(data)
+            except FrameError as exc:
+                self.error(exc.code, exc.message, **exc.data)
+            except Exception as exc:  # an ApiError from an action, or a bug: answer, keep going
+                code = getattr(exc, "code", None)
+                if code is None:
+                    log.exception("frame handler failed")
+                    self.error("internal_error", "the server could not handle this frame")
+                else:
+                    self.error(code, getattr(exc, "message", str(exc)),
+                               **getattr(exc, "data", {}))
+
+    async def replay(self, conversation_id: str, after_seq: int, *, include_internal: bool) -> None:
+        """Send what the client missed, straight from the database, then let live frames through.
+
+        Called while the outbox holds live frames back (see Outbox.hold), so history always
+        precedes live traffic. A client further behind than resume_limit is told to resync.
+        """
+        limit = self.runtime.settings.resume_limit
+        query = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+            .order_by(Message.seq)
+            .limit(limit + 1)
+        )
+        if not include_internal:
+            query = query.where(Message.internal.is_(False))
+        async with self.runtime.sessions() as session:
+            rows = list(await session.scalars(query))
+        if len(rows) > limit:
+            self.send(protocol.frame("resync", conversation_id=conversation_id,
+                                     last_seq=rows[-1].seq))
+            return
+        for row in rows:
+            # Awaiting put: a long backlog waits for the sender instead of overflowing the queue.
+            await self.outbox.queue.put(protocol.message_frame(_stored(row)))
+        if rows:
+            self.replayed[conversation_id] = rows[-1].seq
+
+
+def _stored(row: Message) -> StoredMessage:
+    return StoredMessage(row.conversation_id, row.business_id, row.seq, row.author_kind,
+                         row.author_id, row.author_name, row.body, row.internal,
+                         row.client_msg_id, row.created_at)

@@ -1,0 +1,177 @@
+"""The visitor's socket: one visitor of one widget, their own conversations only."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from starlette.websockets import WebSocket
+
+from livedesk.businesses.models import Widget
+from livedesk.conversations.actions import (
+    conversation_payload,
+    do_close_conversation,
+    do_start_conversation,
+)
+from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation
+from livedesk.db import utcnow
+from livedesk.realtime import protocol
+from livedesk.realtime.connection import Connection
+from livedesk.realtime.protocol import FrameError
+from livedesk.realtime.writer import NewMessage
+from livedesk.runtime import Runtime, conversation_topic
+from livedesk.security.actors import VisitorActor
+from livedesk.security.origins import is_same_origin, origin_allowed
+from livedesk.security.tokens import InvalidToken, read_visitor_token
+
+log = logging.getLogger(__name__)
+
+
+async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> VisitorActor | None:
+    """Checks the token and the Origin before the upgrade; None means refuse with 403."""
+    token = websocket.query_params.get("token", "")
+    try:
+        claims = read_visitor_token(runtime.visitor_token_key, token)
+    except InvalidToken as exc:
+        log.info("visitor socket refused: %s", exc)
+        return None
+    async with runtime.sessions() as session:
+        widget = await session.get(Widget, claims.widget_id)
+    if widget is None:
+        log.info("visitor socket refused: widget gone")
+        return None
+    origin = websocket.headers.get("origin")
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    if not (origin_allowed(origin, widget.allowed_origins)
+            or is_same_origin(origin, websocket.headers.get("host"), scheme)):
+        log.info("visitor socket refused: origin %r not allowed", websocket.headers.get("origin"))
+        return None
+    return VisitorActor(claims.visitor_id, widget.id, widget.business_id)
+
+
+class VisitorConnection(Connection):
+    def __init__(self, websocket: WebSocket, runtime: Runtime, actor: VisitorActor) -> None:
+        super().__init__(websocket, runtime)
+        self.actor = actor
+        self.conversations: set[str] = set()
+        self.handlers = {
+            "hello": self.on_hello,
+            "start": self.on_start,
+            "send": self.on_send,
+            "typing": self.on_typing,
+            "read": self.on_read,
+            "leave": self.on_leave,
+            "ping": self.on_ping,
+        }
+
+    async def on_ping(self, data: dict[str, Any]) -> None:
+        self.send(protocol.frame("pong", t=data.get("t")))
+
+    async def on_hello(self, data: dict[str, Any]) -> None:
+        resume = protocol.parse_resume(data)
+        async with self.runtime.sessions() as session:
+            rows = list(await session.scalars(
+                select(Conversation)
+                .where(Conversation.visitor_id == self.actor.visitor_id,
+                       (Conversation.state.in_(OPEN_STATES)) | (Conversation.id.in_(resume)))
+                .order_by(Conversation.created_at)
+            ))
+        mine = {c.id: c for c in rows}
+        self.hold()
+        self.subscribe(mine)
+        self.send(protocol.frame("welcome", protocol=protocol.PROTOCOL_VERSION, role="visitor",
+                                 server_time=utcnow(),
+                                 conversations=[conversation_payload(c) for c in rows]))
+        try:
+            for conversation_id, last_seq in resume.items():
+                if conversation_id not in mine:
+                    self.error("not_found", "conversation not found",
+                               conversation_id=conversation_id)
+                    continue
+                await self.replay(conversation_id, last_seq, include_internal=False)
+        finally:
+            self.release()
+
+    def subscribe(self, conversation_ids: Any) -> None:
+        fresh = set(conversation_ids) - self.conversations
+        self.conversations |= fresh
+        self.runtime.hub.subscribe(self.outbox, [conversation_topic(c) for c in fresh])
+
+    async def on_start(self, data: dict[str, Any]) -> None:
+        page = data.get("page") or {}
+        prechat = data.get("prechat") or {}
+        if not isinstance(page, dict) or not isinstance(prechat, dict):
+            raise FrameError("invalid_field", "`page` and `prechat` are objects")
+        language = protocol.optional_str(data, "language", max_len=8)
+        async with self.runtime.transaction() as session:
+            conversation, created = await do_start_conversation(
+                session, self.actor, language=language,
+                page_url=protocol.optional_str(page, "url"),
+                page_title=protocol.optional_str(page, "title", max_len=500),
+                referrer=protocol.optional_str(page, "referrer"),
+                prechat={str(k)[:100]: str(v)[:2000] for k, v in list(prechat.items())[:20]},
+            )
+        # Subscribed only now, so the frame published at commit did not reach us: send it here.
+        self.subscribe([conversation.id])
+        self.send(protocol.encode(conversation_payload(conversation)))
+        hook = self.runtime.extensions.get("on_conversation_started")
+        if created and hook is not None:
+            await hook(conversation)
+
+    async def _mine(self, conversation_id: str) -> str:
+        facts = await self.runtime.conversation_facts(conversation_id)
+        if facts is None or facts.visitor_id != self.actor.visitor_id:
+            raise FrameError("not_found", "conversation not found", conversation_id=conversation_id)
+        return facts.state
+
+    async def on_send(self, data: dict[str, Any]) -> None:
+        send = protocol.parse_send(data, self.runtime.settings.max_body_chars)
+        state = await self._mine(send.conversation_id)
+        if state not in OPEN_STATES:
+            raise FrameError("conversation_closed", "this conversation has ended",
+                             conversation_id=send.conversation_id)
+        stored = await self.runtime.writer.write(NewMessage(
+            conversation_id=send.conversation_id, business_id=self.actor.business_id,
+            author_kind=AuthorKind.VISITOR, body=send.body, client_msg_id=send.client_msg_id,
+        ))
+        self.send(protocol.frame("ack", conversation_id=stored.conversation_id,
+                                 client_msg_id=stored.client_msg_id, seq=stored.seq,
+                                 created_at=stored.created_at, duplicate=stored.duplicate))
+        hook = self.runtime.extensions.get("on_visitor_message")
+        if hook is not None and not stored.duplicate:
+            await hook(stored)
+
+    async def on_typing(self, data: dict[str, Any]) -> None:
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        await self._mine(conversation_id)
+        frame = protocol.frame("typing", conversation_id=conversation_id, who="visitor",
+                               state="on" if data.get("state") == "on" else "off")
+        self.runtime.publish_to_staff(self.actor.business_id, frame)
+
+    async def on_read(self, data: dict[str, Any]) -> None:
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        seq = data.get("seq")
+        if not isinstance(seq, int) or seq < 0:
+            raise FrameError("invalid_field", "`seq` is a non-negative integer", field="seq")
+        await self._mine(conversation_id)
+        self.runtime.publish_to_staff(
+            self.actor.business_id,
+            protocol.frame("read", conversation_id=conversation_id, who="visitor", seq=seq))
+
+    async def on_leave(self, data: dict[str, Any]) -> None:
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        await self._mine(conversation_id)
+        async with self.runtime.transaction() as session:
+            await do_close_conversation(session, self.actor, conversation_id)
+
+
+async def visitor_endpoint(websocket: WebSocket) -> None:
+    runtime: Runtime = websocket.app.state.runtime
+    actor = await authenticate_visitor(websocket, runtime)
+    if actor is None:
+        await websocket.close(code=1008)  # before accept: the client sees HTTP 403
+        return
+    await websocket.accept()
+    await VisitorConnection(websocket, runtime, actor).run()
+

@@ -1,0 +1,147 @@
+"""The long-lived parts of one Livedesk process, created at start-up and shared by requests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from livedesk.businesses.models import ServerSecret
+from livedesk.conversations.models import Conversation
+from livedesk.db import make_engine, make_sessionmaker, new_secret
+from livedesk.realtime import protocol
+from livedesk.realtime.broker import Broker, InProcessBroker, RedisBroker
+from livedesk.realtime.hub import Hub
+from livedesk.realtime.writer import MessageWriter, StoredMessage
+from livedesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ALL_STAFF = "staff:all"  # supervisors and provider admins see every business
+
+
+def business_topic(business_id: str) -> str:
+    return f"biz:{business_id}"
+
+
+def conversation_topic(conversation_id: str) -> str:
+    return f"conv:{conversation_id}"
+
+
+def user_topic(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+@dataclass(slots=True)
+class ConversationFacts:
+    """What the hot path needs to know about a conversation without asking the database."""
+
+    business_id: str
+    visitor_id: str
+    state: str
+    operator_id: str | None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    hub: Hub
+    broker: Broker
+    writer: MessageWriter = field(init=False)
+    visitor_token_key: bytes = b""
+    facts: dict[str, ConversationFacts] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)  # routing, knowledge, leads hooks
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        engine = make_engine(settings)
+        hub = Hub()
+        broker: Broker = RedisBroker(hub, settings.redis_url) if settings.redis_url else (
+            InProcessBroker(hub))
+        runtime = cls(settings, engine, make_sessionmaker(engine), hub, broker)
+        runtime.writer = MessageWriter(engine, runtime.publish_messages)
+        return runtime
+
+    async def start(self) -> None:
+        self.visitor_token_key = await self._signing_key()
+        await self.broker.start()
+        await self.writer.start()
+
+    async def stop(self) -> None:
+        await self.writer.stop()
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    async def _signing_key(self) -> bytes:
+        if self.settings.secret_key:
+            return self.settings.secret_key.encode()
+        async with self.transaction() as session:
+            secret = await session.get(ServerSecret, "visitor_token_key")
+            if secret is None:
+                secret = ServerSecret(name="visitor_token_key", value=new_secret())
+                session.add(secret)
+            return secret.value.encode()
+
+    # -- units of work -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Commit at the end of the block, then publish what the actions queued — never before."""
+        async with self.sessions() as session:
+            async with session.begin():
+                session.info["after_commit"] = []
+                session.info["changed_conversations"] = []
+                yield session
+            for conversation in session.info.pop("changed_conversations"):
+                self.remember(conversation)
+            for topic, frame in session.info.pop("after_commit"):
+                self.broker.publish(topic, frame)
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def publish_messages(self, stored: Sequence[StoredMessage]) -> None:
+        for message in stored:
+            frame = protocol.message_frame(message)
+            if not message.internal:  # internal notes never reach the visitor's topic
+                self.broker.publish(conversation_topic(message.conversation_id), frame)
+            self.publish_to_staff(message.business_id, frame)
+
+    def publish_to_staff(self, business_id: str, frame: str) -> None:
+        self.broker.publish(business_topic(business_id), frame)
+        self.broker.publish(ALL_STAFF, frame)
+
+    async def conversation_facts(self, conversation_id: str) -> ConversationFacts | None:
+        facts = self.facts.get(conversation_id)
+        if facts is None:
+            async with self.sessions() as session:
+                row = (
+                    await session.execute(
+                        select(Conversation.business_id, Conversation.visitor_id,
+                               Conversation.state, Conversation.operator_id)
+                        .where(Conversation.id == conversation_id)
+                    )
+                ).first()
+            if row is None:
+                return None
+            facts = ConversationFacts(*row)
+            if len(self.facts) > 100_000:  # a bounded cache; closed chats fall out first
+                self.facts.clear()
+            self.facts[conversation_id] = facts
+        return facts
+
+    def remember(self, conversation: Conversation) -> None:
+        self.facts[conversation.id] = ConversationFacts(
+            conversation.business_id, conversation.visitor_id, conversation.state,
+            conversation.operator_id)
+
+
+def queue_after_commit(session: AsyncSession, topic: str, frame: str) -> None:
+    """Actions call this; Runtime.transaction publishes once the commit succeeded."""
+    session.info["after_commit"].append((topic, frame))

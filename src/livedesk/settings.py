@@ -1,0 +1,71 @@
+"""Process settings: CLI flags override LIVEDESK_* environment variables, which override defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs people type and pick the async driver we ship.
+
+    `sqlite:///path` → `sqlite+aiosqlite:///path`; `postgresql://…` / `postgres://…` →
+    `postgresql+asyncpg://…`. URLs that already name a driver are left alone.
+    """
+    if url.startswith("sqlite:"):
+        return "sqlite+aiosqlite:" + url[len("sqlite:") :]
+    if url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVEDESK_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR}/livedesk.db"
+    redis_url: str | None = None
+    # Signs visitor tokens. When unset, a random key is generated once and kept in the database,
+    # so tokens survive restarts without anyone having to configure a secret for the demo.
+    secret_key: str | None = None
+    public_url: str | None = None  # what the demo prints; defaults to http://host:port
+    visitor_token_ttl_seconds: int = 30 * 24 * 3600
+    session_ttl_seconds: int = 12 * 3600
+    max_body_chars: int = 4000
+    frames_per_second: float = 10.0  # sustained rate per connection; bursts up to 2x
+    outbound_queue_size: int = 1000  # frames buffered per connection before it is dropped
+    resume_limit: int = 1000  # a client further behind than this is told to resync
+    ping_interval_seconds: float = 20.0
+    cookie_secure: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not (value.startswith("sqlite") or value.startswith("postgres")):
+            raise ValueError("database_url must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @property
+    def async_database_url(self) -> str:
+        return normalise_database_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
