@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +27,27 @@ from livedesk.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+# Domains that plug themselves in: each module's install(app) adds its routers and appends its
+# start/stop hooks (which receive the Runtime) to app.state.on_start / on_stop.
+DOMAIN_MODULES = (
+    "livedesk.planning.install",
+    "livedesk.routing.service",
+    "livedesk.knowledge.service",
+    "livedesk.leads.service",
+    "livedesk.web.views",
+)
+
+
+def install_domains(app: FastAPI) -> None:
+    for name in DOMAIN_MODULES:
+        try:
+            present = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # the domain's package is not there at all
+            present = False
+        if present:
+            importlib.import_module(name).install(app)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversation_router)
     app.add_api_websocket_route("/ws/visitor", visitor_endpoint)
     app.add_api_websocket_route("/ws/agent", agent_endpoint)
+    install_domains(app)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

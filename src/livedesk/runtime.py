@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,7 +57,11 @@ class Runtime:
     writer: MessageWriter = field(init=False)
     visitor_token_key: bytes = b""
     facts: dict[str, ConversationFacts] = field(default_factory=dict)
-    extensions: dict[str, Any] = field(default_factory=dict)  # routing, knowledge, leads hooks
+    # Domains plug in here. `hooks` are notifications (several listeners, awaited in order, each
+    # failure logged and contained); `extensions` are single services another domain may provide
+    # (e.g. "accept" when routing takes over assignment, "availability" for the widget and bot).
+    hooks: dict[str, list[Callable[..., Awaitable[None]]]] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -68,6 +72,17 @@ class Runtime:
         runtime = cls(settings, engine, make_sessionmaker(engine), hub, broker)
         runtime.writer = MessageWriter(engine, runtime.publish_messages)
         return runtime
+
+    def on(self, name: str, listener: Callable[..., Awaitable[None]]) -> None:
+        self.hooks.setdefault(name, []).append(listener)
+
+    async def emit(self, name: str, *args: Any) -> None:
+        """Runs after the commit that caused it; a failing listener never breaks the chat."""
+        for listener in self.hooks.get(name, ()):
+            try:
+                await listener(*args)
+            except Exception:
+                log.exception("hook %s failed in %r", name, listener)
 
     async def start(self) -> None:
         self.visitor_token_key = await self._signing_key()

@@ -119,9 +119,8 @@ class AgentConnection(Connection):
         self.send(protocol.frame("ack", conversation_id=stored.conversation_id,
                                  client_msg_id=stored.client_msg_id, seq=stored.seq,
                                  created_at=stored.created_at, duplicate=stored.duplicate))
-        hook = self.runtime.extensions.get("on_operator_message")
-        if hook is not None and not stored.duplicate:
-            await hook(stored)
+        if not stored.duplicate:
+            await self.runtime.emit("on_operator_message", stored)
 
     async def on_typing(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
@@ -157,9 +156,7 @@ class AgentConnection(Connection):
         disposition = protocol.optional_str(data, "disposition", max_len=32)
         async with self.runtime.transaction() as session:
             await do_close_conversation(session, self.actor, conversation_id, disposition)
-        hook = self.runtime.extensions.get("on_conversation_closed")
-        if hook is not None:
-            await hook(conversation_id)
+        await self.runtime.emit("on_conversation_closed", conversation_id)
 
 
 async def agent_endpoint(websocket: WebSocket) -> None:

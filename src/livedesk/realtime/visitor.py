@@ -115,9 +115,8 @@ class VisitorConnection(Connection):
         # Subscribed only now, so the frame published at commit did not reach us: send it here.
         self.subscribe([conversation.id])
         self.send(protocol.encode(conversation_payload(conversation)))
-        hook = self.runtime.extensions.get("on_conversation_started")
-        if created and hook is not None:
-            await hook(conversation)
+        if created:
+            await self.runtime.emit("on_conversation_started", conversation)
 
     async def _mine(self, conversation_id: str) -> str:
         facts = await self.runtime.conversation_facts(conversation_id)
@@ -138,9 +137,8 @@ class VisitorConnection(Connection):
         self.send(protocol.frame("ack", conversation_id=stored.conversation_id,
                                  client_msg_id=stored.client_msg_id, seq=stored.seq,
                                  created_at=stored.created_at, duplicate=stored.duplicate))
-        hook = self.runtime.extensions.get("on_visitor_message")
-        if hook is not None and not stored.duplicate:
-            await hook(stored)
+        if not stored.duplicate:
+            await self.runtime.emit("on_visitor_message", stored)
 
     async def on_typing(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
@@ -164,6 +162,7 @@ class VisitorConnection(Connection):
         await self._mine(conversation_id)
         async with self.runtime.transaction() as session:
             await do_close_conversation(session, self.actor, conversation_id)
+        await self.runtime.emit("on_conversation_closed", conversation_id)
 
 
 async def visitor_endpoint(websocket: WebSocket) -> None:

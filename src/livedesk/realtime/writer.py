@@ -152,7 +152,7 @@ class MessageWriter:
                     .values(last_seq=conversations.c.last_seq + bump)
                     .returning(conversations.c.id, conversations.c.last_seq)
                 )
-                last_seq = dict(returned.tuples().all())
+                last_seq = {cid: seq for cid, seq in returned}
                 missing = set(counts) - set(last_seq)
                 if missing:
                     raise LookupError(f"unknown conversations {sorted(missing)}")
