@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from livedesk import __version__
+from livedesk.knowledge import cli as knowledge_cli
+from livedesk.planning import cli as planning_cli
 from livedesk.settings import Settings
 
 cli = typer.Typer(help="Livedesk: outsourced live chat.", no_args_is_help=True,
@@ -119,22 +121,9 @@ def createuser(
     typer.echo(f"created {user.role} {user.username}")
 
 
-def _register_extensions() -> None:
-    """Commands that live with their domain."""
-    import importlib
-
-    for module, how in (("livedesk.planning.cli", "register"), ("livedesk.knowledge.cli", "faq")):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-        if how == "register":
-            mod.register(cli)
-        else:
-            cli.add_typer(mod.app, name=how, help="FAQ knowledge base")
-
-
-_register_extensions()
+# Commands that live with their domain.
+planning_cli.register(cli)
+cli.add_typer(knowledge_cli.app, name="faq", help="FAQ knowledge base: evaluate search quality")
 
 
 def main() -> None:

@@ -76,7 +76,7 @@ class AgentConnection(Connection):
         visible = {cid for cid, business_id in found if self.actor.can_see_business(business_id)}
         self.hold()
         self.runtime.hub.subscribe(self.outbox, self.topics())
-        self.send(protocol.frame(
+        self.outbox.put_direct(protocol.frame(
             "welcome", protocol=protocol.PROTOCOL_VERSION, role=self.actor.role,
             user={"id": self.actor.user_id, "name": self.actor.name},
             server_time=utcnow(),

@@ -34,6 +34,11 @@ class Outbox:
             if skip is None or not skip(frame):
                 self.put(frame)
 
+    def put_direct(self, frame: str) -> None:
+        """Bypasses a hold: for the frames a resume itself sends (welcome, then the backlog)."""
+        if not self.closed:
+            self.queue.put_nowait(frame)
+
     def put(self, frame: str) -> None:
         if self.closed:
             return

@@ -80,7 +80,8 @@ class VisitorConnection(Connection):
         mine = {c.id: c for c in rows}
         self.hold()
         self.subscribe(mine)
-        self.send(protocol.frame("welcome", protocol=protocol.PROTOCOL_VERSION, role="visitor",
+        self.outbox.put_direct(protocol.frame(
+                                 "welcome", protocol=protocol.PROTOCOL_VERSION, role="visitor",
                                  server_time=utcnow(),
                                  conversations=[conversation_payload(c) for c in rows]))
         try:

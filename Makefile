@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make demo` runs Livedesk, `make test` runs every test.
+# Both set up what they need themselves (a virtualenv in .venv; Debian's chromium for the
+# browser tests, when running as root).
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: demo test test-sqlite test-postgres bench lint install
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/livedesk demo
+
+test: $(VENV)/.installed
+	scripts/ensure-chromium
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(VENV)/.installed
+	$(VENV)/bin/pytest -q
+
+# The same suite on PostgreSQL (browser tests and pure-domain tests once are enough).
+test-postgres: $(VENV)/.installed
+	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
+		LIVEDESK_TEST_DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -q -m "not browser" \
+			tests/foundation $$(ls -d tests/*_db tests/leads 2>/dev/null); \
+	elif [ -n "$$LIVEDESK_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL at $(PG_TEST_URL) is required but unreachable"; exit 1; \
+	else \
+		echo "skipping the PostgreSQL run: no server at $(PG_TEST_URL)"; \
+	fi
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests bench
