@@ -52,6 +52,7 @@ function loginView(error) {
     unlockAudio();
     const r = await api("/api/v1/auth/login", { json: { username: user.value.trim(), password: pass.value } });
     if (!r.ok) { err.textContent = t("loginFailed"); pass.select(); return; }
+    sessionStorage.setItem("livedesk:go-online", "1");
     const next = new URLSearchParams(location.search).get("next");
     if (next && next.startsWith("/console")) { location.href = next; return; }
     app.replaceChildren();
@@ -118,7 +119,12 @@ function onKey(e) {
 function onFrame(f) {
   switch (f.type) {
     case "_known":
-      ui.presence.hidden = !sock.supports("presence");
+      ui.presence.hidden = !sock.supports("presence") || me.role !== "operator";
+      if (!ui.presence.hidden) {
+        // Logging in through the form means "I am here": go online. A reload keeps the state.
+        if (sessionStorage.getItem("livedesk:go-online")) { sessionStorage.removeItem("livedesk:go-online"); sock.send({ type: "presence", state: "online" }); }
+        else sock.send({ type: "heartbeat" });
+      }
       if (current) side();
       renderHead();
       return;
@@ -145,17 +151,18 @@ function onFrame(f) {
       }
       return;
     case "offer": return onOffer(f);
-    case "offer_withdrawn": case "offer_expired": {
+    case "offer_revoked": case "offer_withdrawn": case "offer_expired": {
       const v = convs.get(f.conversation_id);
       if (v) { v.offer = null; renderList(); }
       return;
     }
     case "suggestions": {
       const v = convs.get(f.conversation_id);
-      if (v) { v.suggestions = f.items || []; if (f.conversation_id === current) side(); }
+      if (v) { v.suggestions = f.items || []; v.suggestionsSeq = f.seq; if (f.conversation_id === current) side(); }
       return;
     }
-    case "presence": if (f.state && ui.presence) ui.presence.value = f.state; return;
+    case "presence": if (f.operator_id === me.id && f.state) ui.presence.value = f.state; return;
+    case "heartbeat": if (f.state) ui.presence.value = f.state; return;
     case "error":
       if (f.code === "not_assigned") ui.composerMsg.textContent = t("notAssigned");
       else if (f.message) ui.composerMsg.textContent = f.message;
@@ -483,15 +490,20 @@ async function earlier(c, box) {
     el("li", null, `${new Date(x.queued_at).toLocaleDateString(t.lang === "en" ? "en-GB" : "nl-NL")} · ${t(x.state)}${x.disposition ? " · " + t(x.disposition) : ""}`))) : null]]));
 }
 
-function faqItems(items) {
+function faqItems(items, seq) {
   if (!items.length) return el("p", { class: "muted" }, t("noResults"));
+  const cid = current;
   return el("ul", { class: "faq" }, items.map((it) => el("li", null,
     el("strong", null, it.question), el("p", null, it.answer),
-    el("button", { type: "button", class: "ghost small", onclick: () => insert(it.answer) }, t("insert")))));
+    el("button", { type: "button", class: "ghost small", onclick: () => {
+      insert(it.answer);
+      // Tell the knowledge base which suggestion was used (it learns from this); best effort.
+      if (seq) api(`/api/v1/conversations/${encodeURIComponent(cid)}/suggestions/${seq}/used`, { json: { faq_id: it.faq_id } });
+    } }, t("insert")))));
 }
 
 function suggestionsBox(v) {
-  const box = section(t("suggestions"), faqItems(v.suggestions || []));
+  const box = section(t("suggestions"), faqItems(v.suggestions || [], v.suggestionsSeq));
   box.id = "suggestions";
   box.hidden = !v.suggestions || !v.suggestions.length;
   return box;
@@ -511,10 +523,10 @@ function faqSearch(c) {
   return section(t("faqSearch"), form, out);
 }
 
-function lastBy(v, kind) {
+function lastBy(v, kind, seq) {
   let best = null;
   for (const m of v.msgs.values()) if (m.author?.kind === kind && !m.internal && (!best || m.seq > best.seq)) best = m;
-  return best?.body || "";
+  return seq ? best?.seq : best?.body || "";
 }
 
 function faqProposal(v) {
@@ -525,7 +537,8 @@ function faqProposal(v) {
     el("summary", null, t("proposeFaq")),
     el("form", { onsubmit: async (e) => {
       e.preventDefault();
-      const r = await api(`/api/v1/conversations/${encodeURIComponent(v.c.conversation_id)}/faq-proposals`, { json: { question: q.value.trim(), answer: a.value.trim() } });
+      const r = await api(`/api/v1/conversations/${encodeURIComponent(v.c.conversation_id)}/faq-proposals`, {
+        json: { question: q.value.trim(), answer: a.value.trim(), visitor_seq: lastBy(v, "visitor", true) || undefined, operator_seq: lastBy(v, "operator", true) || undefined } });
       msg.textContent = r.ok ? t("proposed") : t("failed");
     } }, el("label", null, t("question"), q), el("label", null, t("answer"), a), msg, el("button", { type: "submit", class: "ghost" }, t("proposeFaq"))));
   return el("section", { class: "card" }, details);
@@ -537,18 +550,20 @@ function leadForm(c) {
   const form = el("form", { class: "lead-form", onsubmit: async (e) => {
     e.preventDefault();
     const data = Object.fromEntries([...new FormData(form)].filter(([, val]) => String(val).trim()));
+    data.consent = data.consent === "true";
     const r = await api(`/api/v1/conversations/${encodeURIComponent(c.conversation_id)}/leads`, { json: data });
     if (r.status === 404 || r.status === 405) { caps.leads = false; form.closest("section")?.remove(); return; }
     msg.textContent = r.ok ? t("leadSaved") : (r.data?.message || t("failed"));
-  } }, f("name", t("leadName")), f("email", t("leadEmail"), "email"), f("phone", t("leadPhone"), "tel"), f("question", t("leadQuestion"), "textarea"), msg,
+  } }, el("label", null, t("leadKind"), el("select", { name: "kind" }, ["sales_lead", "callback_request", "question_for_business"].map((k) => el("option", { value: k }, t(k))))),
+  f("name", t("leadName")), f("email", t("leadEmail"), "email"), f("phone", t("leadPhone"), "tel"), f("intent", t("leadQuestion"), "textarea"), f("notes", t("leadNotes"), "textarea"),
+  el("label", { class: "inline" }, el("input", { type: "checkbox", name: "consent", value: "true" }), t("leadConsent")), msg,
   el("button", { type: "submit", class: "ghost" }, t("leadSave")));
   const details = el("details", { ontoggle: async () => {
     if (!details.open || form.dataset.filled || !caps.lead_draft) return;
     form.dataset.filled = "1";
     const r = await api(`/api/v1/conversations/${encodeURIComponent(c.conversation_id)}/lead-draft`);
     if (!r.ok || !r.data) return;
-    const draft = r.data.draft || r.data.fields || r.data;
-    for (const [k, val] of Object.entries(draft)) { const input = form.elements.namedItem(k); if (input && typeof val === "string" && !input.value) input.value = val; }
+    for (const k of ["name", "email", "phone", "intent"]) { const input = form.elements.namedItem(k); if (input && typeof r.data[k] === "string" && !input.value) input.value = r.data[k]; }
   } }, el("summary", null, t("leadForm")), form);
   return el("section", { class: "card" }, details);
 }
@@ -556,7 +571,7 @@ function leadForm(c) {
 function transferBox(c) {
   const target = el("input", { "aria-label": t("toOperator"), placeholder: t("toOperator") });
   return section(t("transfer"),
-    el("div", { class: "row" }, el("button", { type: "button", class: "ghost", onclick: () => sock.send({ type: "transfer", conversation_id: c.conversation_id, to: "queue" }) }, t("toQueue"))),
+    el("div", { class: "row" }, el("button", { type: "button", class: "ghost", onclick: () => sock.send({ type: "transfer", conversation_id: c.conversation_id, to_operator_id: null }) }, t("toQueue"))),
     el("form", { class: "row", onsubmit: (e) => { e.preventDefault(); if (target.value.trim()) sock.send({ type: "transfer", conversation_id: c.conversation_id, to_operator_id: target.value.trim() }); } },
       target, el("button", { type: "submit", class: "ghost" }, t("transfer"))));
 }

@@ -45,6 +45,7 @@ export const dict = {
     offline: "Je bent offline. Berichten worden verstuurd zodra je weer verbonden bent.",
     gap: "Eerdere berichten zijn niet geladen.",
     tooLong: "Je bericht is te lang.",
+    consent: "Ik geef toestemming om mijn gegevens te gebruiken om contact met mij op te nemen.",
   },
   en: {
     title: "Chat with {name}",
@@ -91,6 +92,7 @@ export const dict = {
     offline: "You are offline. Messages will be sent once you are connected again.",
     gap: "Earlier messages were not loaded.",
     tooLong: "Your message is too long.",
+    consent: "I agree that my details are used to contact me.",
   },
 };
 

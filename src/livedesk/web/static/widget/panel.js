@@ -167,7 +167,8 @@ export function mount(ctx) {
         if (r.ok) avail = await r.json();
       } catch { avail = null; }
     }
-    if (avail && (!avail.open || avail.overflow_action === "offline_form")) return offlineView(avail);
+    // Closed, nobody online, or the wait is over the contract's limit: the offline form.
+    if (avail && !avail.open) return offlineView(avail);
     const fields = config?.settings?.prechat?.fields || [];
     const notice = config?.settings?.prechat?.gdpr_notice;
     if (!fields.length && !notice) {
@@ -201,7 +202,7 @@ export function mount(ctx) {
   }
 
   function offlineView(avail) {
-    const parts = [el("p", { class: "lead" }, avail.open ? t("busyNow") : t("closedNow"))];
+    const parts = [el("p", { class: "lead" }, avail.reason === "closed" ? t("closedNow") : t("busyNow"))];
     if (avail.next_open) {
       const when = new Date(avail.next_open);
       if (!Number.isNaN(when.getTime())) {
@@ -212,14 +213,16 @@ export function mount(ctx) {
       const f = (name, label, type, required) => {
         const id = `ld-off-${name}`;
         const control = type === "textarea" ? el("textarea", { id, name, rows: 4, required, maxLength: MAX_CHARS })
-          : el("input", { id, name, type, required, autocomplete: name === "message" ? "off" : name });
+          : el("input", { id, name, type, required, autocomplete: name === "question" ? "off" : name });
         return [el("label", { for: id }, label), control];
       };
       const msg = el("p", { role: "status" });
+      const consent = el("input", { type: "checkbox", id: "ld-off-consent", name: "consent", required: true });
       const form = el("form", { class: "offline", onsubmit: async (e) => {
         e.preventDefault();
         if (!form.reportValidity()) return;
         const data = Object.fromEntries(new FormData(form));
+        data.consent = consent.checked;
         data.page_url = location.href;
         data.token = S.token;
         data.language = lang;
@@ -232,7 +235,9 @@ export function mount(ctx) {
           form.focus();
         } catch { msg.textContent = t("failed"); }
       } }, el("p", null, t("leaveMsg")), f("name", t("name"), "text", true), f("email", t("email"), "email", true),
-      f("phone", t("phone"), "tel", false), f("message", t("message"), "textarea", true), msg,
+      f("phone", t("phone"), "tel", false), f("question", t("message"), "textarea", true),
+      el("label", { class: "check", for: "ld-off-consent" }, consent, " ",
+        config?.settings?.prechat?.gdpr_notice || t("consent")), msg,
       el("button", { type: "submit", class: "primary" }, t("offlineSend")));
       parts.push(form);
     }
