@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from livedesk_testing import DatabaseTemplate, LiveServer, World, free_port, running, seed_world
 
 from livedesk.settings import Settings
+from livedesk_testing import DatabaseTemplate, LiveServer, World, free_port, running, seed_world
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +23,9 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTe
 async def settings(db_template: DatabaseTemplate, request: pytest.FixtureRequest) -> Settings:
     """A fresh, migrated, empty database for this test."""
     url = await db_template.fresh(request.node.name.replace("[", "_").replace("]", "")[:80])
-    return Settings(database_url=url, port=free_port(), secret_key="test-secret",
-                    frames_per_second=1000.0)
+    return Settings(
+        database_url=url, port=free_port(), secret_key="test-secret", frames_per_second=1000.0
+    )
 
 
 @pytest.fixture

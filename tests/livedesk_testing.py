@@ -109,9 +109,15 @@ class LiveServer:
         self.port = settings.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                ws="websockets-sansio", ws_per_message_deflate=False,
-                                lifespan="on")
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None
 
@@ -165,23 +171,52 @@ async def seed_world(settings: Settings) -> World:
     try:
         async with unit_of_work(make_sessionmaker(engine)) as session:
             for slug in ("alpha", "beta"):
-                business = Business(slug=slug, name=f"{slug.title()} BV",
-                                    guidelines={"tone": f"{slug} tone"})
+                business = Business(
+                    slug=slug, name=f"{slug.title()} BV", guidelines={"tone": f"{slug} tone"}
+                )
                 session.add(business)
                 await session.flush()
-                widget = Widget(business_id=business.id, public_key=f"key-{slug}",
-                                name=f"{slug} site", allowed_origins=[f"https://{slug}.example"])
+                widget = Widget(
+                    business_id=business.id,
+                    public_key=f"key-{slug}",
+                    name=f"{slug} site",
+                    allowed_origins=[f"https://{slug}.example"],
+                )
                 session.add(widget)
                 await session.flush()
-                await do_create_user(session, username=f"op-{slug}", password=PASSWORD,
-                                     role=Role.OPERATOR, display_name=f"Op {slug}",
-                                     serves=[business.id], max_concurrent=6)
-                await do_create_user(session, username=f"user-{slug}", password=PASSWORD,
-                                     role=Role.BUSINESS_USER, business_id=business.id)
-                tenants.append(Tenant(business.id, slug, widget.public_key, widget.id,
-                                      f"op-{slug}", f"user-{slug}"))
-            await do_create_user(session, username="super", password=PASSWORD,
-                                 role=Role.SUPERVISOR, display_name="Super")
+                await do_create_user(
+                    session,
+                    username=f"op-{slug}",
+                    password=PASSWORD,
+                    role=Role.OPERATOR,
+                    display_name=f"Op {slug}",
+                    serves=[business.id],
+                    max_concurrent=6,
+                )
+                await do_create_user(
+                    session,
+                    username=f"user-{slug}",
+                    password=PASSWORD,
+                    role=Role.BUSINESS_USER,
+                    business_id=business.id,
+                )
+                tenants.append(
+                    Tenant(
+                        business.id,
+                        slug,
+                        widget.public_key,
+                        widget.id,
+                        f"op-{slug}",
+                        f"user-{slug}",
+                    )
+                )
+            await do_create_user(
+                session,
+                username="super",
+                password=PASSWORD,
+                role=Role.SUPERVISOR,
+                display_name="Super",
+            )
     finally:
         await engine.dispose()
     return World(tenants[0], tenants[1])
@@ -214,7 +249,9 @@ class WsClient:
     async def send_raw(self, raw: str | bytes) -> None:
         await self.ws.send(raw)
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0, start: int = 0) -> dict[str, Any]:
+    async def wait_for(
+        self, predicate: Any, timeout: float = 5.0, start: int = 0
+    ) -> dict[str, Any]:
         async def scan() -> dict[str, Any]:
             seen = start
             while True:
@@ -232,7 +269,8 @@ class WsClient:
     async def wait_type(self, kind: str, timeout: float = 5.0, **match: Any) -> dict[str, Any]:
         return await self.wait_for(
             lambda f: f.get("type") == kind and all(f.get(k) == v for k, v in match.items()),
-            timeout)
+            timeout,
+        )
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [f for f in self.frames if f.get("type") == kind]
@@ -251,8 +289,9 @@ async def visitor_token(server: LiveServer, widget_key: str, origin: str) -> str
 
 
 async def connect_visitor(server: LiveServer, token: str, origin: str) -> WsClient:
-    ws = await websockets.connect(f"{server.ws_url}/ws/visitor?token={token}", origin=origin,
-                                  compression=None)
+    ws = await websockets.connect(
+        f"{server.ws_url}/ws/visitor?token={token}", origin=origin, compression=None
+    )
     return WsClient(ws)
 
 
@@ -264,8 +303,11 @@ async def login(server: LiveServer, username: str, password: str = PASSWORD) -> 
 
 
 async def connect_agent(server: LiveServer, session_secret: str) -> WsClient:
-    ws = await websockets.connect(f"{server.ws_url}/ws/agent", compression=None,
-                                  additional_headers={"Cookie": f"livedesk_session={session_secret}"})
+    ws = await websockets.connect(
+        f"{server.ws_url}/ws/agent",
+        compression=None,
+        additional_headers={"Cookie": f"livedesk_session={session_secret}"},
+    )
     return WsClient(ws)
 
 

@@ -67,8 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await stop(runtime)
             await runtime.stop()
 
-    app = FastAPI(title="Livedesk", version=__version__, lifespan=lifespan,
-                  default_response_class=JsonResponse)
+    app = FastAPI(
+        title="Livedesk",
+        version=__version__,
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+    )
     app.state.settings = settings
     app.state.on_start = []  # extension hooks: each gets the Runtime
     app.state.on_stop = []

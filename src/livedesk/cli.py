@@ -12,22 +12,43 @@ from livedesk.knowledge import cli as knowledge_cli
 from livedesk.planning import cli as planning_cli
 from livedesk.settings import Settings
 
-cli = typer.Typer(help="Livedesk: outsourced live chat.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+cli = typer.Typer(
+    help="Livedesk: outsourced live chat.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 
 HostOpt = Annotated[str | None, typer.Option("--host", help="Bind address [env LIVEDESK_HOST]")]
 PortOpt = Annotated[int | None, typer.Option("--port", help="Port [env LIVEDESK_PORT]")]
-DbOpt = Annotated[str | None, typer.Option(
-    "--database-url", help="sqlite:///path or postgresql://… [env LIVEDESK_DATABASE_URL]")]
-RedisOpt = Annotated[str | None, typer.Option(
-    "--redis-url", help="redis://… to fan out across processes [env LIVEDESK_REDIS_URL]")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="sqlite:///path or postgresql://… [env LIVEDESK_DATABASE_URL]"
+    ),
+]
+RedisOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--redis-url", help="redis://… to fan out across processes [env LIVEDESK_REDIS_URL]"
+    ),
+]
 
 
-def load_settings(host: str | None = None, port: int | None = None,
-                  database_url: str | None = None, redis_url: str | None = None) -> Settings:
+def load_settings(
+    host: str | None = None,
+    port: int | None = None,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+) -> Settings:
     """Flags win over LIVEDESK_* environment variables, which win over defaults."""
-    overrides = {k: v for k, v in {"host": host, "port": port, "database_url": database_url,
-                                   "redis_url": redis_url}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "host": host,
+            "port": port,
+            "database_url": database_url,
+            "redis_url": redis_url,
+        }.items()
+        if v is not None
+    }
     return Settings(**overrides)
 
 
@@ -38,8 +59,14 @@ def _version(value: bool) -> None:
 
 
 @cli.callback()
-def root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Show the version and exit")] = False) -> None:
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit"
+        ),
+    ] = False,
+) -> None:
     pass
 
 
@@ -49,8 +76,11 @@ def _serve(settings: Settings) -> None:
     from livedesk.app import create_app
 
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port,
-        loop="uvloop", http="httptools",
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # doubles CPU per message and memory per socket
         ws_ping_interval=settings.ping_interval_seconds,  # browsers never ping; we find the dead
@@ -60,15 +90,23 @@ def _serve(settings: Settings) -> None:
 
 
 @cli.command()
-def serve(host: HostOpt = None, port: PortOpt = None, database_url: DbOpt = None,
-          redis_url: RedisOpt = None) -> None:
+def serve(
+    host: HostOpt = None,
+    port: PortOpt = None,
+    database_url: DbOpt = None,
+    redis_url: RedisOpt = None,
+) -> None:
     """Run Livedesk (the database must be migrated: see `livedesk migrate`)."""
     _serve(load_settings(host, port, database_url, redis_url))
 
 
 @cli.command()
-def demo(host: HostOpt = None, port: PortOpt = None, database_url: DbOpt = None,
-         redis_url: RedisOpt = None) -> None:
+def demo(
+    host: HostOpt = None,
+    port: PortOpt = None,
+    database_url: DbOpt = None,
+    redis_url: RedisOpt = None,
+) -> None:
     """Migrate, seed the demo businesses into an empty database, print the logins, and serve."""
     from livedesk import migrate
     from livedesk.demo import print_tour, seed_demo
@@ -93,16 +131,24 @@ def migrate_command(database_url: DbOpt = None) -> None:
 @cli.command()
 def createuser(
     username: Annotated[str, typer.Argument()],
-    role: Annotated[str, typer.Option(
-        help="provider_admin, supervisor, operator or business_user")] = "operator",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True)] = "",
+    role: Annotated[
+        str, typer.Option(help="provider_admin, supervisor, operator or business_user")
+    ] = "operator",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
-    business: Annotated[list[str] | None, typer.Option(
-        help="Business slug: the business of a business user, or one an operator serves "
-             "(repeatable)")] = None,
+    business: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Business slug: the business of a business user, or one an operator serves "
+            "(repeatable)"
+        ),
+    ] = None,
     max_concurrent: Annotated[int, typer.Option(help="Operator's max concurrent chats")] = 3,
-    language: Annotated[list[str] | None, typer.Option(help="Operator language (repeatable)")] = None,
+    language: Annotated[
+        list[str] | None, typer.Option(help="Operator language (repeatable)")
+    ] = None,
     database_url: DbOpt = None,
 ) -> None:
     """Create a provider admin, supervisor, operator or business user."""
@@ -111,10 +157,18 @@ def createuser(
 
     settings = load_settings(database_url=database_url)
     try:
-        user = asyncio.run(create_user_by_slugs(
-            settings, username=username, password=password, role=role, display_name=name,
-            business_slugs=business or [], max_concurrent=max_concurrent,
-            languages=language or ["nl"]))
+        user = asyncio.run(
+            create_user_by_slugs(
+                settings,
+                username=username,
+                password=password,
+                role=role,
+                display_name=name,
+                business_slugs=business or [],
+                max_concurrent=max_concurrent,
+                languages=language or ["nl"],
+            )
+        )
     except (ApiError, ValueError) as exc:
         typer.echo(f"error: {getattr(exc, 'message', exc)}", err=True)
         raise typer.Exit(2) from None
@@ -128,3 +182,7 @@ cli.add_typer(knowledge_cli.app, name="faq", help="FAQ knowledge base: evaluate 
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -20,7 +20,9 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-async def read_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[AsyncSession]:
+async def read_session(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> AsyncIterator[AsyncSession]:
     async with runtime.sessions() as session:
         yield session
 
@@ -32,8 +34,9 @@ def bearer_or_cookie(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def current_actor(request: Request,
-                        runtime: Annotated[Runtime, Depends(get_runtime)]) -> StaffActor:
+async def current_actor(
+    request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]
+) -> StaffActor:
     secret = bearer_or_cookie(request)
     if secret:
         async with runtime.sessions() as session:

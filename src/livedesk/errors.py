@@ -6,16 +6,23 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from livedesk.jsonutil import JsonResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from livedesk.jsonutil import JsonResponse
 
 
 class ApiError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None,
-                 data: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -58,8 +65,16 @@ class Invalid(ApiError):
     code = "invalid"
 
 
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "rate_limited",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -70,10 +85,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JsonResponse:
         errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": e.get("msg", ""),
+                "type": e.get("type"),
+            }
             for e in exc.errors()
         ]
-        body = {"code": "invalid", "message": "The request is not valid", "data": {"errors": errors}}
+        body = {
+            "code": "invalid",
+            "message": "The request is not valid",
+            "data": {"errors": errors},
+        }
         return JsonResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

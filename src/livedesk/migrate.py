@@ -37,9 +37,7 @@ def head_revisions(settings: Settings) -> set[str]:
 
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as conn:
-        return set(
-            await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
-        )
+        return set(await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
 
 
 async def is_current(engine: AsyncEngine, settings: Settings) -> bool:

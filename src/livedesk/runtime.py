@@ -67,8 +67,9 @@ class Runtime:
     def create(cls, settings: Settings) -> Runtime:
         engine = make_engine(settings)
         hub = Hub()
-        broker: Broker = RedisBroker(hub, settings.redis_url) if settings.redis_url else (
-            InProcessBroker(hub))
+        broker: Broker = (
+            RedisBroker(hub, settings.redis_url) if settings.redis_url else (InProcessBroker(hub))
+        )
         runtime = cls(settings, engine, make_sessionmaker(engine), hub, broker)
         runtime.writer = MessageWriter(engine, runtime.publish_messages)
         return runtime
@@ -138,9 +139,12 @@ class Runtime:
             async with self.sessions() as session:
                 row = (
                     await session.execute(
-                        select(Conversation.business_id, Conversation.visitor_id,
-                               Conversation.state, Conversation.operator_id)
-                        .where(Conversation.id == conversation_id)
+                        select(
+                            Conversation.business_id,
+                            Conversation.visitor_id,
+                            Conversation.state,
+                            Conversation.operator_id,
+                        ).where(Conversation.id == conversation_id)
                     )
                 ).first()
             if row is None:
@@ -153,8 +157,11 @@ class Runtime:
 
     def remember(self, conversation: Conversation) -> None:
         self.facts[conversation.id] = ConversationFacts(
-            conversation.business_id, conversation.visitor_id, conversation.state,
-            conversation.operator_id)
+            conversation.business_id,
+            conversation.visitor_id,
+            conversation.state,
+            conversation.operator_id,
+        )
 
 
 def queue_after_commit(session: AsyncSession, topic: str, frame: str) -> None:

@@ -1,4 +1,4 @@
-"""Process settings: CLI flags override LIVEDESK_* environment variables, which override defaults."""
+"""Process settings: CLI flags beat LIVEDESK_* environment variables, which beat defaults."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 import websockets
+
 from livedesk_testing import (
     LiveServer,
     World,
@@ -23,14 +24,20 @@ async def start_chat(server: LiveServer, world: World):  # type: ignore[no-untyp
     visitor = await connect_visitor(server, token, ORIGIN_A)
     await visitor.send(type="hello")
     await visitor.wait_type("welcome")
-    await visitor.send(type="start", page={"url": "https://alpha.example/prijzen",
-                                           "title": "Prijzen", "referrer": "https://google.nl"})
+    await visitor.send(
+        type="start",
+        page={
+            "url": "https://alpha.example/prijzen",
+            "title": "Prijzen",
+            "referrer": "https://google.nl",
+        },
+    )
     conversation = await visitor.wait_type("conversation")
     return token, visitor, conversation["conversation_id"]
 
 
 async def test_whole_chat_visitor_and_operator(server: LiveServer, world: World) -> None:
-    token, visitor, cid = await start_chat(server, world)
+    _, visitor, cid = await start_chat(server, world)
     agent = await connect_agent(server, await login(server, world.a.operator))
     await agent.send(type="hello")
     welcome = await agent.wait_type("welcome")
@@ -56,8 +63,9 @@ async def test_whole_chat_visitor_and_operator(server: LiveServer, world: World)
     assert reply["author"] == {"kind": "operator", "name": "Op alpha"}
 
     # Internal notes reach staff only.
-    await agent.send(type="send", conversation_id=cid, client_msg_id="n1", body="VIP klant",
-                     internal=True)
+    await agent.send(
+        type="send", conversation_id=cid, client_msg_id="n1", body="VIP klant", internal=True
+    )
     note = await agent.wait_type("message", seq=3)
     assert note["internal"] is True
     await agent.send(type="send", conversation_id=cid, client_msg_id="o2", body="Wat kan ik doen?")
@@ -71,11 +79,14 @@ async def test_whole_chat_visitor_and_operator(server: LiveServer, world: World)
     assert (await visitor.wait_type("error"))["code"] == "conversation_closed"
 
     # The transcript over HTTP: staff see the note, the business user does not.
-    async with server.http(cookies={"livedesk_session": await login(server, world.a.operator)}) as h:
+    async with server.http(
+        cookies={"livedesk_session": await login(server, world.a.operator)}
+    ) as h:
         items = (await h.get(f"/api/v1/conversations/{cid}/messages")).json()["items"]
         assert [m["seq"] for m in items] == [1, 2, 3, 4]
     async with server.http(
-            cookies={"livedesk_session": await login(server, world.a.business_user)}) as h:
+        cookies={"livedesk_session": await login(server, world.a.business_user)}
+    ) as h:
         items = (await h.get(f"/api/v1/conversations/{cid}/messages")).json()["items"]
         assert [m["seq"] for m in items] == [1, 2, 4]
     await visitor.close()
@@ -115,17 +126,24 @@ async def test_resume_gets_exactly_the_missing_messages(server: LiveServer, worl
         ("{not json", "malformed_json"),
         ('["a"]', "malformed_frame"),
         ('{"type": "teleport"}', "unknown_type"),
-        ('{"type": "send", "conversation_id": "nope", "client_msg_id": "x", "body": "hi"}',
-         "not_found"),
-        ('{"type": "send", "conversation_id": "CID", "client_msg_id": "x", "body": "   "}',
-         "message_empty"),
-        ('{"type": "send", "conversation_id": "CID", "client_msg_id": "x", "body": "LONG"}',
-         "message_too_long"),
+        (
+            '{"type": "send", "conversation_id": "nope", "client_msg_id": "x", "body": "hi"}',
+            "not_found",
+        ),
+        (
+            '{"type": "send", "conversation_id": "CID", "client_msg_id": "x", "body": "   "}',
+            "message_empty",
+        ),
+        (
+            '{"type": "send", "conversation_id": "CID", "client_msg_id": "x", "body": "LONG"}',
+            "message_too_long",
+        ),
         ('{"type": "send", "conversation_id": "CID", "body": "hoi"}', "invalid_field"),
     ],
 )
 async def test_bad_input_gets_a_stable_code_and_loses_nothing(
-        server: LiveServer, world: World, raw: str, code: str) -> None:
+    server: LiveServer, world: World, raw: str, code: str
+) -> None:
     _, visitor, cid = await start_chat(server, world)
     await visitor.send(type="send", conversation_id=cid, client_msg_id="ok1", body="eerst")
     await visitor.wait_type("ack", client_msg_id="ok1")
@@ -137,26 +155,35 @@ async def test_bad_input_gets_a_stable_code_and_loses_nothing(
     await visitor.close()
 
 
-async def test_body_of_exactly_4000_characters_is_accepted(server: LiveServer, world: World) -> None:
+async def test_body_of_exactly_4000_characters_is_accepted(
+    server: LiveServer, world: World
+) -> None:
     _, visitor, cid = await start_chat(server, world)
     await visitor.send(type="send", conversation_id=cid, client_msg_id="max", body="é" * 4000)
     assert (await visitor.wait_type("ack", client_msg_id="max"))["seq"] == 1
     await visitor.close()
 
 
-async def test_handshake_refuses_bad_token_and_wrong_origin(server: LiveServer, world: World) -> None:
+async def test_handshake_refuses_bad_token_and_wrong_origin(
+    server: LiveServer, world: World
+) -> None:
     token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    for bad_token, origin in [("garbage", ORIGIN_A), (token + "x", ORIGIN_A),
-                              (token, "https://evil.example"), (token, "https://beta.example")]:
+    for bad_token, origin in [
+        ("garbage", ORIGIN_A),
+        (token + "x", ORIGIN_A),
+        (token, "https://evil.example"),
+        (token, "https://beta.example"),
+    ]:
         with pytest.raises(websockets.InvalidStatus) as refused:
-            await websockets.connect(f"{server.ws_url}/ws/visitor?token={bad_token}",
-                                     origin=origin)
+            await websockets.connect(f"{server.ws_url}/ws/visitor?token={bad_token}", origin=origin)
         assert refused.value.response.status_code == 403
     with pytest.raises(websockets.InvalidStatus):
         await websockets.connect(f"{server.ws_url}/ws/agent")
     async with server.http() as http:
-        r = await http.post(f"/api/v1/widget/{world.a.widget_key}/session",
-                            headers={"origin": "https://evil.example"})
+        r = await http.post(
+            f"/api/v1/widget/{world.a.widget_key}/session",
+            headers={"origin": "https://evil.example"},
+        )
         assert r.status_code == 403 and r.json()["code"] == "origin_not_allowed"
 
 
@@ -179,12 +206,16 @@ async def test_too_many_frames_are_rate_limited(server: LiveServer, world: World
 
 
 async def test_returning_visitor_keeps_identity_and_open_conversation(
-        server: LiveServer, world: World) -> None:
+    server: LiveServer, world: World
+) -> None:
     token, visitor, cid = await start_chat(server, world)
     await visitor.close()
     async with server.http() as http:
-        r = await http.post(f"/api/v1/widget/{world.a.widget_key}/session",
-                            json={"token": token}, headers={"origin": ORIGIN_A})
+        r = await http.post(
+            f"/api/v1/widget/{world.a.widget_key}/session",
+            json={"token": token},
+            headers={"origin": ORIGIN_A},
+        )
     again = await connect_visitor(server, r.json()["token"], ORIGIN_A)
     await again.send(type="hello")
     welcome = await again.wait_type("welcome")

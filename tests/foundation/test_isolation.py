@@ -19,25 +19,33 @@ async def _conversation_of(server: LiveServer, world: World, tenant) -> tuple[st
     return cid, token
 
 
-async def test_http_reads_of_foreign_rows_answer_not_found(server: LiveServer, world: World) -> None:
+async def test_http_reads_of_foreign_rows_answer_not_found(
+    server: LiveServer, world: World
+) -> None:
     cid_b, _ = await _conversation_of(server, world, world.b)
     cid_a, _ = await _conversation_of(server, world, world.a)
     for user in (world.a.operator, world.a.business_user):
         async with server.http(cookies={"livedesk_session": await login(server, user)}) as h:
-            for path in (f"/api/v1/conversations/{cid_b}", f"/api/v1/conversations/{cid_b}/messages",
-                         f"/api/v1/businesses/{world.b.business_id}"):
+            for path in (
+                f"/api/v1/conversations/{cid_b}",
+                f"/api/v1/conversations/{cid_b}/messages",
+                f"/api/v1/businesses/{world.b.business_id}",
+            ):
                 foreign = await h.get(path)
-                unknown = await h.get(path.replace(cid_b, "0" * 32).replace(
-                    world.b.business_id, "0" * 32))
+                unknown = await h.get(
+                    path.replace(cid_b, "0" * 32).replace(world.b.business_id, "0" * 32)
+                )
                 assert foreign.status_code == unknown.status_code == 404, path
                 assert foreign.json() == unknown.json()
             listed = (await h.get("/api/v1/conversations")).json()["items"]
             assert [c["conversation_id"] for c in listed] == [cid_a]
-            filtered = (await h.get(f"/api/v1/conversations?business_id={world.b.business_id}"))
+            filtered = await h.get(f"/api/v1/conversations?business_id={world.b.business_id}")
             assert filtered.json()["items"] == []
             businesses = (await h.get("/api/v1/businesses")).json()
             assert [b["id"] for b in businesses] == [world.a.business_id]
-    async with server.http(cookies={"livedesk_session": await login(server, world.supervisor)}) as h:
+    async with server.http(
+        cookies={"livedesk_session": await login(server, world.supervisor)}
+    ) as h:
         assert len((await h.get("/api/v1/conversations")).json()["items"]) == 2
 
 
@@ -48,13 +56,18 @@ async def test_sockets_cannot_touch_foreign_conversations(server: LiveServer, wo
     welcome = await agent.wait_type("welcome")
     assert welcome["conversations"] == []
     assert (await agent.wait_type("error"))["data"]["conversation_id"] == cid_b
-    for frame in ({"type": "accept"}, {"type": "close"}, {"type": "typing", "state": "on"},
-                  {"type": "send", "client_msg_id": "z", "body": "hoi"},
-                  {"type": "send", "client_msg_id": "z", "body": "hoi", "internal": True}):
+    for frame in (
+        {"type": "accept"},
+        {"type": "close"},
+        {"type": "typing", "state": "on"},
+        {"type": "send", "client_msg_id": "z", "body": "hoi"},
+        {"type": "send", "client_msg_id": "z", "body": "hoi", "internal": True},
+    ):
         before = len(agent.of_type("error"))
         await agent.send(conversation_id=cid_b, **frame)
-        error = await agent.wait_for(lambda f: f.get("type") == "error", start=len(agent.frames) - 0
-                                     if False else 0)
+        error = await agent.wait_for(
+            lambda f: f.get("type") == "error", start=len(agent.frames) - 0 if False else 0
+        )
         await agent.wait_for(lambda f, b=before: len(agent.of_type("error")) > b)
         assert agent.of_type("error")[-1]["code"] == "not_found", frame
         assert error["code"] == "not_found"

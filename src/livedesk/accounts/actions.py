@@ -42,22 +42,33 @@ async def do_create_user(
     if not username:
         raise Invalid("username is required", code="username_required")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password needs at least {MIN_PASSWORD_LENGTH} characters",
-                      code="password_too_short")
+        raise Invalid(
+            f"password needs at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short"
+        )
     if (role == Role.BUSINESS_USER) != (business_id is not None):
-        raise Invalid("a business user needs exactly one business; staff have none",
-                      code="business_required")
+        raise Invalid(
+            "a business user needs exactly one business; staff have none", code="business_required"
+        )
     if await session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"username {username!r} is taken", code="username_taken")
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=hash_password(password), business_id=business_id, language=language)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+        business_id=business_id,
+        language=language,
+    )
     session.add(user)
     await session.flush()
     if role == Role.OPERATOR:
         if not 1 <= max_concurrent <= 20:
             raise Invalid("max_concurrent must be between 1 and 20", code="invalid_capacity")
-        session.add(OperatorProfile(user_id=user.id, languages=languages or ["nl"],
-                                    max_concurrent=max_concurrent))
+        session.add(
+            OperatorProfile(
+                user_id=user.id, languages=languages or ["nl"], max_concurrent=max_concurrent
+            )
+        )
         for business_id_served in serves or []:
             session.add(OperatorBusiness(user_id=user.id, business_id=business_id_served))
     return user
@@ -71,18 +82,28 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     return user
 
 
-async def do_issue_token(session: AsyncSession, user: User, *, kind: str, ttl_seconds: int | None,
-                         name: str = "") -> str:
+async def do_issue_token(
+    session: AsyncSession, user: User, *, kind: str, ttl_seconds: int | None, name: str = ""
+) -> str:
     """Returns the secret once; only its hash is stored."""
     secret = new_bearer_secret()
     expires = utcnow() + timedelta(seconds=ttl_seconds) if ttl_seconds else None
-    session.add(AuthToken(user_id=user.id, token_hash=hash_bearer_secret(secret), kind=kind,
-                          name=name, expires_at=expires))
+    session.add(
+        AuthToken(
+            user_id=user.id,
+            token_hash=hash_bearer_secret(secret),
+            kind=kind,
+            name=name,
+            expires_at=expires,
+        )
+    )
     return secret
 
 
 async def do_revoke_token(session: AsyncSession, secret: str) -> None:
-    await session.execute(delete(AuthToken).where(AuthToken.token_hash == hash_bearer_secret(secret)))
+    await session.execute(
+        delete(AuthToken).where(AuthToken.token_hash == hash_bearer_secret(secret))
+    )
 
 
 async def actor_for_user(session: AsyncSession, user: User) -> StaffActor:
@@ -90,7 +111,8 @@ async def actor_for_user(session: AsyncSession, user: User) -> StaffActor:
     business_ids: frozenset[str] | None
     if role == Role.OPERATOR:
         rows = await session.scalars(
-            select(OperatorBusiness.business_id).where(OperatorBusiness.user_id == user.id))
+            select(OperatorBusiness.business_id).where(OperatorBusiness.user_id == user.id)
+        )
         business_ids = frozenset(rows)
     elif role == Role.BUSINESS_USER:
         business_ids = frozenset({user.business_id}) if user.business_id else frozenset()

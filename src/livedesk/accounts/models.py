@@ -41,7 +41,9 @@ class User(Base):
 class OperatorProfile(Base):
     __tablename__ = "operator_profiles"
 
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     languages: Mapped[list[str]] = mapped_column(default=lambda: ["nl"])
     # Spans all businesses: experienced operators handle about 6 chats at once, new ones 3.
     max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
@@ -53,7 +55,9 @@ class OperatorBusiness(Base):
 
     __tablename__ = "operator_businesses"
 
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     business_id: Mapped[str] = mapped_column(
         ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True, index=True
     )

@@ -42,12 +42,19 @@ def me_payload(actor: Any) -> dict[str, Any]:
 async def login(body: LoginIn, response: Response, runtime: RuntimeDep) -> dict[str, Any]:
     async with runtime.transaction() as session:
         user = await authenticate(session, body.username, body.password)
-        secret = await do_issue_token(session, user, kind="session",
-                                      ttl_seconds=runtime.settings.session_ttl_seconds)
+        secret = await do_issue_token(
+            session, user, kind="session", ttl_seconds=runtime.settings.session_ttl_seconds
+        )
         actor = await actor_for_user(session, user)
     # Strict: the cookie never rides along on a cross-site request or WebSocket handshake.
-    response.set_cookie(SESSION_COOKIE, secret, max_age=runtime.settings.session_ttl_seconds,
-                        httponly=True, samesite="strict", secure=runtime.settings.cookie_secure)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=runtime.settings.session_ttl_seconds,
+        httponly=True,
+        samesite="strict",
+        secure=runtime.settings.cookie_secure,
+    )
     return me_payload(actor)
 
 

@@ -17,7 +17,9 @@ def default_opening_hours() -> dict[str, Any]:
     """09:00–23:00 every day, the market's standard coverage (see the whitepaper)."""
     return {
         "timezone": DEFAULT_TIMEZONE,
-        "weekly": {day: [["09:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        "weekly": {
+            day: [["09:00", "23:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
         "exceptions": {},
     }
 
@@ -51,7 +53,9 @@ class Widget(Base):
     __tablename__ = "widgets"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    business_id: Mapped[str] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     # Exact origins ("https://www.example.nl") allowed to open a visitor socket; "*" allows any.

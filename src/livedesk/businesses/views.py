@@ -28,8 +28,10 @@ def _cors(request: Request, response: Response, widget: Widget) -> None:
     origin = request.headers.get("origin")
     if origin is None:
         return  # same-origin or a non-browser client
-    if not (origin_allowed(origin, widget.allowed_origins)
-            or is_same_origin(origin, request.headers.get("host"), request.url.scheme)):
+    if not (
+        origin_allowed(origin, widget.allowed_origins)
+        or is_same_origin(origin, request.headers.get("host"), request.url.scheme)
+    ):
         raise Forbidden("this website may not use the widget", code="origin_not_allowed")
     response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Vary"] = "Origin"
@@ -57,8 +59,9 @@ def widget_config(widget: Widget, business: Business) -> dict[str, Any]:
 
 
 @router.get("/api/v1/widget/{key}/config")
-async def get_widget_config(key: str, request: Request, response: Response,
-                            session: SessionDep) -> dict[str, Any]:
+async def get_widget_config(
+    key: str, request: Request, response: Response, session: SessionDep
+) -> dict[str, Any]:
     widget = await widget_by_public_key(session, key)
     _cors(request, response, widget)
     business = await session.get(Business, widget.business_id)
@@ -67,9 +70,13 @@ async def get_widget_config(key: str, request: Request, response: Response,
 
 
 @router.post("/api/v1/widget/{key}/session")
-async def create_visitor_session(key: str, request: Request, response: Response,
-                                 runtime: RuntimeDep, body: SessionIn | None = None
-                                 ) -> dict[str, Any]:
+async def create_visitor_session(
+    key: str,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    body: SessionIn | None = None,
+) -> dict[str, Any]:
     """A signed visitor token bound to this widget; an existing valid token keeps its visitor."""
     async with runtime.transaction() as session:
         widget = await widget_by_public_key(session, key)
@@ -90,8 +97,9 @@ async def create_visitor_session(key: str, request: Request, response: Response,
             visitor.last_seen_at = utcnow()
         business = await session.get(Business, widget.business_id)
         assert business is not None
-    token = issue_visitor_token(runtime.visitor_token_key, widget.id, visitor.id,
-                                runtime.settings.visitor_token_ttl_seconds)
+    token = issue_visitor_token(
+        runtime.visitor_token_key, widget.id, visitor.id, runtime.settings.visitor_token_ttl_seconds
+    )
     return {"token": token, "visitor_id": visitor.id, "config": widget_config(widget, business)}
 
 

@@ -41,7 +41,11 @@ async def access_conversation_by_id(
 
 
 async def access_messages_by_conversation(
-    session: AsyncSession, actor: Actor, conversation_id: str, *, after_seq: int = 0,
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: str,
+    *,
+    after_seq: int = 0,
     limit: int = 1000,
 ) -> list[Message]:
     await access_conversation_by_id(session, actor, conversation_id)

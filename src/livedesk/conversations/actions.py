@@ -20,7 +20,7 @@ from livedesk.conversations.models import (
 from livedesk.db import utcnow
 from livedesk.errors import Conflict, Invalid
 from livedesk.realtime import protocol
-from livedesk.runtime import business_topic, conversation_topic, queue_after_commit, ALL_STAFF
+from livedesk.runtime import ALL_STAFF, business_topic, conversation_topic, queue_after_commit
 from livedesk.security.actors import Actor, StaffActor, VisitorActor
 
 # Legal transitions of the conversation state machine.
@@ -33,12 +33,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ConversationState.MISSED: frozenset(),
 }
 TIMESTAMP_OF = {
-    "queued": "queued_at", "offered": "offered_at", "active": "accepted_at",
-    "closed": "closed_at", "abandoned": "abandoned_at", "missed": "missed_at",
+    "queued": "queued_at",
+    "offered": "offered_at",
+    "active": "accepted_at",
+    "closed": "closed_at",
+    "abandoned": "abandoned_at",
+    "missed": "missed_at",
 }
 
 
-def conversation_payload(conversation: Conversation, operator_name: str | None = None) -> dict[str, Any]:
+def conversation_payload(
+    conversation: Conversation, operator_name: str | None = None
+) -> dict[str, Any]:
     return {
         "type": "conversation",
         "conversation_id": conversation.id,
@@ -46,7 +52,8 @@ def conversation_payload(conversation: Conversation, operator_name: str | None =
         "state": conversation.state,
         "operator": (
             {"id": conversation.operator_id, "name": operator_name}
-            if conversation.operator_id else None
+            if conversation.operator_id
+            else None
         ),
         "last_seq": conversation.last_seq,
         "language": conversation.language,
@@ -61,24 +68,41 @@ def conversation_payload(conversation: Conversation, operator_name: str | None =
     }
 
 
-def transition(session: AsyncSession, conversation: Conversation, to: str, *,
-               operator_id: str | None = None, data: dict[str, Any] | None = None,
-               operator_name: str | None = None) -> None:
+def transition(
+    session: AsyncSession,
+    conversation: Conversation,
+    to: str,
+    *,
+    operator_id: str | None = None,
+    data: dict[str, Any] | None = None,
+    operator_name: str | None = None,
+) -> None:
     """Move along the state machine, record the event and queue the realtime update."""
     if to not in TRANSITIONS[conversation.state]:
-        raise Conflict(f"a {conversation.state} conversation cannot become {to}",
-                       code="invalid_transition", data={"state": conversation.state, "to": to})
+        raise Conflict(
+            f"a {conversation.state} conversation cannot become {to}",
+            code="invalid_transition",
+            data={"state": conversation.state, "to": to},
+        )
     now = utcnow()
     conversation.state = to
     setattr(conversation, TIMESTAMP_OF[to], now)
-    session.add(ConversationEvent(business_id=conversation.business_id,
-                                  conversation_id=conversation.id, kind=to,
-                                  operator_id=operator_id, at=now, data=data or {}))
+    session.add(
+        ConversationEvent(
+            business_id=conversation.business_id,
+            conversation_id=conversation.id,
+            kind=to,
+            operator_id=operator_id,
+            at=now,
+            data=data or {},
+        )
+    )
     queue_conversation_update(session, conversation, operator_name)
 
 
-def queue_conversation_update(session: AsyncSession, conversation: Conversation,
-                              operator_name: str | None = None) -> None:
+def queue_conversation_update(
+    session: AsyncSession, conversation: Conversation, operator_name: str | None = None
+) -> None:
     frame = protocol.encode(conversation_payload(conversation, operator_name))
     queue_after_commit(session, conversation_topic(conversation.id), frame)
     queue_after_commit(session, business_topic(conversation.business_id), frame)
@@ -87,16 +111,23 @@ def queue_conversation_update(session: AsyncSession, conversation: Conversation,
 
 
 async def do_start_conversation(
-    session: AsyncSession, visitor: VisitorActor, *, language: str | None = None,
-    page_url: str | None = None, page_title: str | None = None, referrer: str | None = None,
+    session: AsyncSession,
+    visitor: VisitorActor,
+    *,
+    language: str | None = None,
+    page_url: str | None = None,
+    page_title: str | None = None,
+    referrer: str | None = None,
     prechat: dict[str, Any] | None = None,
 ) -> tuple[Conversation, bool]:
     """A visitor's open conversation, or a new queued one. Returns (conversation, created)."""
     existing = await session.scalar(
         select(Conversation)
-        .where(Conversation.visitor_id == visitor.visitor_id,
-               Conversation.widget_id == visitor.widget_id,
-               Conversation.state.in_(OPEN_STATES))
+        .where(
+            Conversation.visitor_id == visitor.visitor_id,
+            Conversation.widget_id == visitor.widget_id,
+            Conversation.state.in_(OPEN_STATES),
+        )
         .order_by(Conversation.created_at.desc())
         .limit(1)
     )
@@ -105,54 +136,85 @@ async def do_start_conversation(
     widget = await session.get(Widget, visitor.widget_id)
     assert widget is not None and widget.business_id == visitor.business_id
     conversation = Conversation(
-        business_id=visitor.business_id, widget_id=widget.id, visitor_id=visitor.visitor_id,
-        state=ConversationState.QUEUED, language=language or widget.language,
-        page_url=page_url, page_title=page_title, referrer=referrer, prechat=prechat or {},
+        business_id=visitor.business_id,
+        widget_id=widget.id,
+        visitor_id=visitor.visitor_id,
+        state=ConversationState.QUEUED,
+        language=language or widget.language,
+        page_url=page_url,
+        page_title=page_title,
+        referrer=referrer,
+        prechat=prechat or {},
         queued_at=utcnow(),
     )
     session.add(conversation)
     await session.flush()
-    session.add(ConversationEvent(business_id=conversation.business_id,
-                                  conversation_id=conversation.id, kind="queued",
-                                  at=conversation.queued_at))
+    session.add(
+        ConversationEvent(
+            business_id=conversation.business_id,
+            conversation_id=conversation.id,
+            kind="queued",
+            at=conversation.queued_at,
+        )
+    )
     queue_conversation_update(session, conversation)
     return conversation, True
 
 
-async def do_accept_conversation(session: AsyncSession, operator: StaffActor,
-                                 conversation_id: str) -> Conversation:
-    conversation = await access_conversation_by_id(session, operator, conversation_id,
-                                                   for_update=True)
+async def do_accept_conversation(
+    session: AsyncSession, operator: StaffActor, conversation_id: str
+) -> Conversation:
+    conversation = await access_conversation_by_id(
+        session, operator, conversation_id, for_update=True
+    )
     if not operator.is_staff:
         raise Invalid("only staff can accept conversations", code="forbidden")
-    if conversation.state == ConversationState.ACTIVE and conversation.operator_id == operator.user_id:
+    if (
+        conversation.state == ConversationState.ACTIVE
+        and conversation.operator_id == operator.user_id
+    ):
         return conversation  # accepting twice is harmless
     conversation.operator_id = operator.user_id
-    transition(session, conversation, ConversationState.ACTIVE, operator_id=operator.user_id,
-               operator_name=operator.name)
+    transition(
+        session,
+        conversation,
+        ConversationState.ACTIVE,
+        operator_id=operator.user_id,
+        operator_name=operator.name,
+    )
     return conversation
 
 
-async def do_close_conversation(session: AsyncSession, actor: Actor, conversation_id: str,
-                                disposition: str | None = None) -> Conversation:
-    conversation = await access_conversation_by_id(session, actor, conversation_id,
-                                                   for_update=True)
+async def do_close_conversation(
+    session: AsyncSession, actor: Actor, conversation_id: str, disposition: str | None = None
+) -> Conversation:
+    conversation = await access_conversation_by_id(session, actor, conversation_id, for_update=True)
     if conversation.state not in OPEN_STATES:
         return conversation
     if disposition is not None:
         try:
             conversation.disposition = Disposition(disposition)
         except ValueError:
-            raise Invalid(f"unknown disposition {disposition!r}", code="invalid_disposition",
-                          data={"allowed": [d.value for d in Disposition]}) from None
+            raise Invalid(
+                f"unknown disposition {disposition!r}",
+                code="invalid_disposition",
+                data={"allowed": [d.value for d in Disposition]},
+            ) from None
     by_visitor = isinstance(actor, VisitorActor)
     if by_visitor and conversation.first_reply_at is None:
         # The visitor left before anyone answered: an offer outstanding means it was missed.
-        to = (ConversationState.MISSED if conversation.state == ConversationState.OFFERED
-              else ConversationState.ABANDONED)
+        to = (
+            ConversationState.MISSED
+            if conversation.state == ConversationState.OFFERED
+            else ConversationState.ABANDONED
+        )
     else:
         to = ConversationState.CLOSED
-    transition(session, conversation, to,
-               operator_id=None if by_visitor else getattr(actor, "user_id", None),
-               data={"by": "visitor" if by_visitor else "staff"})
+    transition(
+        session,
+        conversation,
+        to,
+        operator_id=None if by_visitor else getattr(actor, "user_id", None),
+        data={"by": "visitor" if by_visitor else "staff"},
+    )
     return conversation

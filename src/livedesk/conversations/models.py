@@ -30,7 +30,9 @@ class ConversationState(enum.StrEnum):
     MISSED = "missed"  # an offer nobody accepted before the visitor left
 
 
-OPEN_STATES = frozenset({ConversationState.QUEUED, ConversationState.OFFERED, ConversationState.ACTIVE})
+OPEN_STATES = frozenset(
+    {ConversationState.QUEUED, ConversationState.OFFERED, ConversationState.ACTIVE}
+)
 
 
 class AuthorKind(enum.StrEnum):
@@ -53,7 +55,9 @@ class Visitor(Base):
     __tablename__ = "visitors"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    business_id: Mapped[str] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     widget_id: Mapped[str] = mapped_column(ForeignKey("widgets.id", ondelete="CASCADE"), index=True)
     name: Mapped[str | None] = mapped_column(String(200), default=None)
     email: Mapped[str | None] = mapped_column(String(320), default=None)
@@ -68,7 +72,9 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
     widget_id: Mapped[str] = mapped_column(ForeignKey("widgets.id", ondelete="CASCADE"))
-    visitor_id: Mapped[str] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"), index=True)
+    visitor_id: Mapped[str] = mapped_column(
+        ForeignKey("visitors.id", ondelete="CASCADE"), index=True
+    )
     state: Mapped[str] = mapped_column(String(16), default=ConversationState.QUEUED)
     language: Mapped[str] = mapped_column(String(8), default="nl")
     operator_id: Mapped[str | None] = mapped_column(
@@ -103,7 +109,9 @@ class Message(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+    business_id: Mapped[str] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     seq: Mapped[int] = mapped_column(Integer)
     author_kind: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -34,7 +34,8 @@ def message_payload(m: Message) -> dict[str, Any]:
 
 @router.get("")
 async def list_conversations(
-    actor: ActorDep, session: SessionDep,
+    actor: ActorDep,
+    session: SessionDep,
     state: ConversationState | None = None,
     business_id: str | None = None,
     limit: int = Query(50, ge=1, le=500),
@@ -45,21 +46,30 @@ async def list_conversations(
         query = query.where(Conversation.state == state)
     if business_id is not None:
         query = query.where(Conversation.business_id == business_id)
-    rows = list(await session.scalars(
-        query.order_by(Conversation.created_at.desc()).limit(limit).offset(offset)))
+    rows = list(
+        await session.scalars(
+            query.order_by(Conversation.created_at.desc()).limit(limit).offset(offset)
+        )
+    )
     return {"items": [conversation_payload(c) for c in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/{conversation_id}")
-async def get_conversation(conversation_id: str, actor: ActorDep,
-                           session: SessionDep) -> dict[str, Any]:
+async def get_conversation(
+    conversation_id: str, actor: ActorDep, session: SessionDep
+) -> dict[str, Any]:
     return conversation_payload(await access_conversation_by_id(session, actor, conversation_id))
 
 
 @router.get("/{conversation_id}/messages")
-async def get_messages(conversation_id: str, actor: ActorDep, session: SessionDep,
-                       after: int = Query(0, ge=0),
-                       limit: int = Query(500, ge=1, le=1000)) -> dict[str, Any]:
-    rows = await access_messages_by_conversation(session, actor, conversation_id,
-                                                 after_seq=after, limit=limit)
+async def get_messages(
+    conversation_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    after: int = Query(0, ge=0),
+    limit: int = Query(500, ge=1, le=1000),
+) -> dict[str, Any]:
+    rows = await access_messages_by_conversation(
+        session, actor, conversation_id, after_seq=after, limit=limit
+    )
     return {"items": [message_payload(m) for m in rows]}

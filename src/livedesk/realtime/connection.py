@@ -116,8 +116,11 @@ class Connection:
                 data = protocol.parse(raw)
                 handler = self.handlers.get(data["type"])
                 if handler is None:
-                    raise FrameError("unknown_type", f"unknown frame type {data['type']!r}",
-                                     known=sorted(self.handlers))
+                    raise FrameError(
+                        "unknown_type",
+                        f"unknown frame type {data['type']!r}",
+                        known=sorted(self.handlers),
+                    )
                 await handler(data)
             except FrameError as exc:
                 self.error(exc.code, exc.message, **exc.data)
@@ -127,8 +130,7 @@ class Connection:
                     log.exception("frame handler failed")
                     self.error("internal_error", "the server could not handle this frame")
                 else:
-                    self.error(code, getattr(exc, "message", str(exc)),
-                               **getattr(exc, "data", {}))
+                    self.error(code, getattr(exc, "message", str(exc)), **getattr(exc, "data", {}))
 
     async def replay(self, conversation_id: str, after_seq: int, *, include_internal: bool) -> None:
         """Send what the client missed, straight from the database, then let live frames through.
@@ -148,8 +150,9 @@ class Connection:
         async with self.runtime.sessions() as session:
             rows = list(await session.scalars(query))
         if len(rows) > limit:
-            self.send(protocol.frame("resync", conversation_id=conversation_id,
-                                     last_seq=rows[-1].seq))
+            self.send(
+                protocol.frame("resync", conversation_id=conversation_id, last_seq=rows[-1].seq)
+            )
             return
         for row in rows:
             # Awaiting put: a long backlog waits for the sender instead of overflowing the queue.
@@ -159,6 +162,15 @@ class Connection:
 
 
 def _stored(row: Message) -> StoredMessage:
-    return StoredMessage(row.conversation_id, row.business_id, row.seq, row.author_kind,
-                         row.author_id, row.author_name, row.body, row.internal,
-                         row.client_msg_id, row.created_at)
+    return StoredMessage(
+        row.conversation_id,
+        row.business_id,
+        row.seq,
+        row.author_kind,
+        row.author_id,
+        row.author_name,
+        row.body,
+        row.internal,
+        row.client_msg_id,
+        row.created_at,
+    )

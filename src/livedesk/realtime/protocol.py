@@ -102,8 +102,12 @@ def parse_send(data: dict[str, Any], max_body_chars: int) -> SendFrame:
     if not trimmed:
         raise FrameError("message_empty", "the message is empty")
     if len(trimmed) > max_body_chars:
-        raise FrameError("message_too_long", f"messages are limited to {max_body_chars} characters",
-                         limit=max_body_chars, length=len(trimmed))
+        raise FrameError(
+            "message_too_long",
+            f"messages are limited to {max_body_chars} characters",
+            limit=max_body_chars,
+            length=len(trimmed),
+        )
     return SendFrame(conversation_id, client_msg_id, body, bool(data.get("internal", False)))
 
 
@@ -114,7 +118,8 @@ def parse_resume(data: dict[str, Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for key, value in resume.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise FrameError("invalid_field", "resume seqs are non-negative integers",
-                             field="resume")
+            raise FrameError(
+                "invalid_field", "resume seqs are non-negative integers", field="resume"
+            )
         out[str(key)] = value
     return out

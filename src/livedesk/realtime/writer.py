@@ -170,9 +170,16 @@ class MessageWriter:
                             continue
                         seq += 1
                         result = StoredMessage(
-                            cid, message.business_id, seq, message.author_kind, message.author_id,
-                            message.author_name, message.body, message.internal,
-                            message.client_msg_id, now,
+                            cid,
+                            message.business_id,
+                            seq,
+                            message.author_kind,
+                            message.author_id,
+                            message.author_name,
+                            message.body,
+                            message.internal,
+                            message.client_msg_id,
+                            now,
                         )
                         results[index] = result
                         if message.client_msg_id:
@@ -215,7 +222,15 @@ class MessageWriter:
 
 def _stored(row, duplicate: bool) -> StoredMessage:  # type: ignore[no-untyped-def]
     return StoredMessage(
-        row["conversation_id"], row["business_id"], row["seq"], row["author_kind"],
-        row["author_id"], row["author_name"], row["body"], row["internal"],
-        row["client_msg_id"], row["created_at"], duplicate,
+        row["conversation_id"],
+        row["business_id"],
+        row["seq"],
+        row["author_kind"],
+        row["author_id"],
+        row["author_name"],
+        row["body"],
+        row["internal"],
+        row["client_msg_id"],
+        row["created_at"],
+        duplicate,
     )

@@ -39,8 +39,9 @@ def _sign(key: bytes, payload: str) -> str:
     return _b64(hmac.new(key, b"visitor." + payload.encode(), hashlib.sha256).digest())
 
 
-def issue_visitor_token(key: bytes, widget_id: str, visitor_id: str, ttl_seconds: int,
-                        now: float | None = None) -> str:
+def issue_visitor_token(
+    key: bytes, widget_id: str, visitor_id: str, ttl_seconds: int, now: float | None = None
+) -> str:
     expires = int((now if now is not None else time.time()) + ttl_seconds)
     payload = _b64(orjson.dumps({"w": widget_id, "v": visitor_id, "exp": expires}))
     return f"{payload}.{_sign(key, payload)}"

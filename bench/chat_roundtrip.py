@@ -1,0 +1,425 @@
+"""Chat round-trip benchmark: Livedesk against a bare WebSocket relay, measured in the same run.
+
+    .venv/bin/python bench/chat_roundtrip.py [--conversations 200] [--seconds 5] [--idle 2000]
+
+The server under test is pinned to CPU 0 and this load generator to CPU 1 (when the machine has
+two). Livedesk runs with persistence (SQLite by default, or --database-url postgresql://…). For
+each server it prints: messages/s at saturation (visitor → operator, every message committed
+before it is acknowledged), p50/p99 send→deliver latency at a fixed rate and at 80 % of
+saturation, and memory per idle visitor connection; then the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+TWO_CORES = (os.cpu_count() or 1) >= 2
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def pinned(cmd: list[str]) -> list[str]:
+    return (["taskset", "-c", "0", *cmd]) if TWO_CORES and shutil.which("taskset") else cmd
+
+
+@dataclass
+class Pair:
+    """One conversation: the visitor's socket sends, the receiving socket gets the message."""
+
+    send: Callable[[str, str], Awaitable[None]]
+    conversation: str
+    acks: AckWaiter
+
+    async def send_and_wait(self, body: str, client_msg_id: str) -> None:
+        acked = self.acks.expect(client_msg_id)
+        await self.send(body, client_msg_id)
+        await acked
+
+
+@dataclass
+class Figures:
+    saturated: float
+    p50_fixed: float
+    p99_fixed: float
+    p50_80: float
+    p99_80: float
+    idle_kib: float
+
+
+class Receiver:
+    """Counts message frames and records send→deliver latency from the timestamp in the body."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.latencies: list[float] | None = None
+
+    async def run(self, ws) -> None:  # type: ignore[no-untyped-def]
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in ws:
+                if not raw.startswith('{"type":"message"'):
+                    continue
+                self.count += 1
+                if self.latencies is not None:
+                    body = orjson.loads(raw)["body"]
+                    self.latencies.append(time.perf_counter() - float(body.split(" ", 1)[0]))
+
+
+class AckWaiter:
+    """The sender's side: reads its acks (and drops echoes) and wakes whoever awaits an ack."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, asyncio.Future[None]] = {}
+
+    async def run(self, ws) -> None:  # type: ignore[no-untyped-def]
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in ws:
+                if raw.startswith('{"type":"ack"'):
+                    future = self.waiting.pop(orjson.loads(raw)["client_msg_id"], None)
+                    if future is not None and not future.done():
+                        future.set_result(None)
+
+    def expect(self, client_msg_id: str) -> asyncio.Future[None]:
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[client_msg_id] = future
+        return future
+
+
+async def saturate(pairs: list[Pair], receiver: Receiver, seconds: float) -> float:
+    """Closed loop: every conversation sends its next message as soon as the last is acked."""
+    stop = time.perf_counter() + seconds
+    counter = 0
+
+    async def loop(pair: Pair) -> None:
+        nonlocal counter
+        while time.perf_counter() < stop:
+            counter += 1
+            await pair.send_and_wait(f"{time.perf_counter()} saturate", f"s{counter}")
+
+    start_count = receiver.count
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(p) for p in pairs))
+    await asyncio.sleep(0.5)
+    return (receiver.count - start_count) / (time.perf_counter() - started)
+
+
+async def fixed_rate(
+    pairs: list[Pair], receiver: Receiver, rate: float, seconds: float
+) -> tuple[float, float]:
+    receiver.latencies = []
+    interval = 1 / rate
+    total = int(rate * seconds)
+    started = time.perf_counter()
+    for i in range(total):
+        target = started + i * interval
+        delay = target - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pair = pairs[i % len(pairs)]
+        asyncio.ensure_future(pair.send(f"{time.perf_counter()} fixed", f"f{rate}-{i}"))
+    await asyncio.sleep(1.0)
+    got = sorted(receiver.latencies)
+    receiver.latencies = None
+    if len(got) < total * 0.99:
+        print(f"    warning: only {len(got)}/{total} delivered at {rate:.0f}/s")
+    p50 = statistics.median(got) * 1000
+    p99 = got[int(len(got) * 0.99) - 1] * 1000
+    return p50, p99
+
+
+async def measure(
+    pairs: list[Pair],
+    receiver: Receiver,
+    seconds: float,
+    rate: float,
+    idle: Callable[[], Awaitable[float]],
+) -> Figures:
+    await saturate(pairs, receiver, 1.0)  # warm up
+    saturated = await saturate(pairs, receiver, seconds)
+    p50, p99 = await fixed_rate(pairs, receiver, rate, seconds)
+    p50_80, p99_80 = await fixed_rate(pairs, receiver, saturated * 0.8, seconds)
+    return Figures(saturated, p50, p99, p50_80, p99_80, await idle())
+
+
+# -- Livedesk ---------------------------------------------------------------------------------
+
+
+async def seed(database_url: str, businesses: int) -> None:
+    from livedesk.accounts.actions import do_create_user
+    from livedesk.businesses.models import Business, Widget
+    from livedesk.db import make_engine, make_sessionmaker, unit_of_work
+    from livedesk.settings import Settings
+
+    engine = make_engine(Settings(database_url=database_url))
+    async with unit_of_work(make_sessionmaker(engine)) as session:
+        for b in range(businesses):
+            business = Business(slug=f"bench-{b}", name=f"Bench {b}")
+            session.add(business)
+            await session.flush()
+            session.add(
+                Widget(
+                    business_id=business.id,
+                    public_key=f"bench-{b}",
+                    name="w",
+                    allowed_origins=["*"],
+                )
+            )
+            await do_create_user(
+                session,
+                username=f"bench-op-{b}",
+                password="bench-password",
+                role="operator",
+                serves=[business.id],
+                max_concurrent=20,
+            )
+    await engine.dispose()
+
+
+async def livedesk_run(args: argparse.Namespace) -> Figures:
+    workdir = Path(tempfile.mkdtemp(prefix="livedesk-bench-"))
+    database_url = args.database_url or f"sqlite:///{workdir}/bench.db"
+    if database_url.startswith("postgres"):
+        await reset_postgres(database_url)
+    env = {
+        **os.environ,
+        "LIVEDESK_DATABASE_URL": database_url,
+        "LIVEDESK_FRAMES_PER_SECOND": "100000",
+        "LIVEDESK_OUTBOUND_QUEUE_SIZE": "100000",
+    }
+    subprocess.run(
+        [str(VENV_BIN / "livedesk"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    businesses = max(1, args.conversations // 10)
+    await seed(database_url, businesses)
+    port = free_port()
+    command = [str(VENV_BIN / "livedesk"), "serve", "--port", str(port)]
+    if args.profile:
+        command = [
+            sys.executable,
+            str(ROOT / "bench" / "profile_server.py"),
+            args.profile,
+            "--port",
+            str(port),
+        ]
+    server = subprocess.Popen(
+        pinned(command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    sockets = []
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            for _ in range(200):
+                with contextlib.suppress(httpx.TransportError):
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.05)
+            receiver = Receiver()
+            for b in range(businesses):
+                r = await http.post(
+                    "/api/v1/auth/login",
+                    json={"username": f"bench-op-{b}", "password": "bench-password"},
+                )
+                agent = await websockets.connect(
+                    f"ws://127.0.0.1:{port}/ws/agent",
+                    compression=None,
+                    additional_headers={
+                        "Cookie": f"livedesk_session={r.cookies['livedesk_session']}"
+                    },
+                )
+                await agent.send('{"type":"hello"}')
+                await agent.recv()
+                sockets.append(agent)
+                asyncio.ensure_future(receiver.run(agent))
+            pairs = []
+            for c in range(args.conversations):
+                key = f"bench-{c % businesses}"
+                token = (await http.post(f"/api/v1/widget/{key}/session")).json()["token"]
+                ws = await websockets.connect(
+                    f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
+                    compression=None,
+                    origin="https://bench.example",
+                )
+                await ws.send('{"type":"start"}')
+                conversation = ""
+                while not conversation:
+                    frame = orjson.loads(await ws.recv())
+                    if frame["type"] == "conversation":
+                        conversation = frame["conversation_id"]
+                sockets.append(ws)
+                acks = AckWaiter()
+                asyncio.ensure_future(acks.run(ws))
+                pairs.append(Pair(_livedesk_sender(ws, conversation), conversation, acks))
+
+            async def idle() -> float:
+                token = (await http.post("/api/v1/widget/bench-0/session")).json()["token"]
+                await asyncio.sleep(0.5)
+                before = rss_kib(server.pid)
+                idle_sockets = []
+                for _ in range(args.idle):
+                    ws = await websockets.connect(
+                        f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
+                        compression=None,
+                        origin="https://bench.example",
+                    )
+                    await ws.send('{"type":"hello"}')
+                    await ws.recv()
+                    idle_sockets.append(ws)
+                await asyncio.sleep(1.0)
+                per = (rss_kib(server.pid) - before) / args.idle
+                for ws in idle_sockets:
+                    await ws.close()
+                return per
+
+            return await measure(pairs, receiver, args.seconds, args.rate, idle)
+    finally:
+        for ws in sockets:
+            with contextlib.suppress(Exception):
+                await ws.close()
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _livedesk_sender(ws, conversation: str):  # type: ignore[no-untyped-def]
+    async def send(body: str, client_msg_id: str) -> None:
+        await ws.send(
+            orjson.dumps(
+                {
+                    "type": "send",
+                    "conversation_id": conversation,
+                    "client_msg_id": client_msg_id,
+                    "body": body,
+                }
+            ).decode()
+        )
+
+    return send
+
+
+async def reset_postgres(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    await conn.close()
+
+
+# -- the bare relay ---------------------------------------------------------------------------
+
+
+async def relay_run(args: argparse.Namespace) -> Figures:
+    port = free_port()
+    server = subprocess.Popen(
+        pinned([sys.executable, str(ROOT / "bench" / "relay_server.py"), str(port)]),
+        stdout=subprocess.PIPE,
+    )
+    assert server.stdout is not None
+    server.stdout.readline()
+    sockets = []
+    try:
+        receiver = Receiver()
+        pairs = []
+        for c in range(args.conversations):
+            visitor = await websockets.connect(f"ws://127.0.0.1:{port}/room/{c}", compression=None)
+            operator = await websockets.connect(f"ws://127.0.0.1:{port}/room/{c}", compression=None)
+            sockets += [visitor, operator]
+            acks = AckWaiter()
+            asyncio.ensure_future(acks.run(visitor))
+            asyncio.ensure_future(receiver.run(operator))
+            pairs.append(Pair(_relay_sender(visitor), str(c), acks))
+
+        async def idle() -> float:
+            await asyncio.sleep(0.5)
+            before = rss_kib(server.pid)
+            idle_sockets = [
+                await websockets.connect(f"ws://127.0.0.1:{port}/room/idle-{i}", compression=None)
+                for i in range(args.idle)
+            ]
+            await asyncio.sleep(1.0)
+            per = (rss_kib(server.pid) - before) / args.idle
+            for ws in idle_sockets:
+                await ws.close()
+            return per
+
+        return await measure(pairs, receiver, args.seconds, args.rate, idle)
+    finally:
+        for ws in sockets:
+            with contextlib.suppress(Exception):
+                await ws.close()
+        server.terminate()
+        server.wait(10)
+
+
+def _relay_sender(ws):  # type: ignore[no-untyped-def]
+    async def send(body: str, client_msg_id: str) -> None:
+        await ws.send(
+            orjson.dumps({"type": "send", "client_msg_id": client_msg_id, "body": body}).decode()
+        )
+
+    return send
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rate", type=float, default=2000.0, help="the fixed rate, messages/s")
+    parser.add_argument("--idle", type=int, default=2000, help="idle visitor connections")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", default=None, help="write Livedesk's cProfile stats here")
+    args = parser.parse_args()
+    if TWO_CORES:
+        os.sched_setaffinity(0, {1})
+    import uvloop
+
+    relay = uvloop.run(relay_run(args))
+    live = uvloop.run(livedesk_run(args))
+    backend = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    print(
+        f"\n{args.conversations} conversations, {args.seconds:.0f} s per phase, "
+        f"server on CPU 0, load on CPU 1: {TWO_CORES}; Livedesk on {backend}"
+    )
+    print(f"{'':34}{'bare relay':>12}{'Livedesk':>12}{'ratio':>8}")
+    rows = [
+        ("messages/s at saturation", relay.saturated, live.saturated, "{:.0f}"),
+        (f"p50 ms at {args.rate:.0f}/s", relay.p50_fixed, live.p50_fixed, "{:.2f}"),
+        (f"p99 ms at {args.rate:.0f}/s", relay.p99_fixed, live.p99_fixed, "{:.2f}"),
+        ("p50 ms at 80 % of own saturation", relay.p50_80, live.p50_80, "{:.2f}"),
+        ("p99 ms at 80 % of own saturation", relay.p99_80, live.p99_80, "{:.2f}"),
+        (f"KiB per idle socket ({args.idle})", relay.idle_kib, live.idle_kib, "{:.1f}"),
+    ]
+    for label, a, b, fmt in rows:
+        print(f"{label:34}{fmt.format(a):>12}{fmt.format(b):>12}{b / a if a else 0:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
