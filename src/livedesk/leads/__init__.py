@@ -1,0 +1,1 @@
+"""Leads and hand-offs: what the visitor leaves behind always reaches the business."""

@@ -1,0 +1,73 @@
+"""Plugs the leads domain into the app: routers, the dispatcher task and the close hook."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+
+from livedesk.leads.actions import enqueue_closed_transcript
+from livedesk.leads.delivery import Dispatcher
+from livedesk.leads.settings import LeadsSettings, SmtpSettings
+from livedesk.runtime import Runtime
+from livedesk.security.ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
+EXTENSION = "leads"
+
+
+@dataclass
+class LeadsService:
+    runtime: Runtime
+    settings: LeadsSettings
+    smtp: SmtpSettings
+    dispatcher: Dispatcher
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def wake(self) -> None:
+        self.dispatcher.wake()
+
+    def rate_limited(self, key: str) -> float:
+        """Seconds to wait, or 0. Per client IP, in this process; a proxy must pass the IP on."""
+        if len(self._buckets) > 50_000:  # bounded: idle buckets are full anyway
+            self._buckets.clear()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(
+                self.settings.offline_per_ip_per_minute / 60.0, self.settings.offline_burst,
+                clock=time.monotonic)
+        return bucket.take()
+
+    async def on_conversation_closed(self, conversation_id: str) -> None:
+        async with self.runtime.transaction() as session:
+            queued = await enqueue_closed_transcript(session, conversation_id)
+        if queued:
+            self.wake()
+
+
+def install(app: FastAPI) -> None:
+    from livedesk.leads.views import router, widget_router
+
+    app.include_router(widget_router)
+    app.include_router(router)
+
+    async def start(runtime: Runtime) -> None:
+        # Tests and embedders may put their own settings on app.state before start-up.
+        settings = getattr(app.state, "leads_settings", None) or LeadsSettings()
+        smtp = getattr(app.state, "smtp_settings", None) or SmtpSettings()
+        dispatcher = Dispatcher(runtime.sessions, runtime.engine.dialect.name, settings, smtp)
+        service = LeadsService(runtime, settings, smtp, dispatcher)
+        runtime.extensions[EXTENSION] = service
+        runtime.on("on_conversation_closed", service.on_conversation_closed)
+        if settings.dispatcher_enabled:
+            dispatcher.start()
+
+    async def stop(runtime: Runtime) -> None:
+        service: LeadsService | None = runtime.extensions.pop(EXTENSION, None)
+        if service is not None:
+            await service.dispatcher.stop()
+
+    app.state.on_start.append(start)
+    app.state.on_stop.append(stop)
