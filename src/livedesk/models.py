@@ -19,3 +19,4 @@ __all__ = [
     "Visitor",
     "Widget",
 ]
+from livedesk.leads.models import DeliveryAttempt, DeliveryRoute, Lead, LeadConfig, LeadStatusChange, OutboxItem  # noqa: E501, F401, I001
