@@ -183,8 +183,8 @@ def test_cli_default_and_outputs(tmp_path) -> None:
 
 def test_cli_errors() -> None:
     runner = CliRunner()
-    res = runner.invoke(_cli(), ["plan", "--from-db", "--business", "x", "--weeks", "4"])
-    assert res.exit_code == 2 and "not available yet: needs routing events" in res.output
+    res = runner.invoke(_cli(), ["plan", "--from-db", "--weeks", "4"])
+    assert res.exit_code == 2 and "business_required" in res.output
     res = runner.invoke(_cli(), ["plan", "--target", "1", "--answer-within", "0"])
     assert res.exit_code == 2 and "impossible_target" in res.output
 

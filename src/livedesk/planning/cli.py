@@ -10,7 +10,6 @@ import typer
 
 from .errors import PlanningInputError
 
-FROM_DB_MESSAGE = "not available yet: needs routing events"
 
 
 def _floats(text: str | None) -> list[float] | None:
@@ -74,11 +73,21 @@ def plan_command(
     from .report import render_text, write_outputs
     from .scenario import Scenario, plan
 
-    if from_db:
-        typer.echo(f"error: {FROM_DB_MESSAGE} (business={business}, weeks={weeks})", err=True)
-        raise typer.Exit(code=2)
     try:
         base: dict[str, Any] = Scenario.from_file(scenario).to_dict() if scenario else {}
+        if from_db:
+            if not business:
+                raise PlanningInputError("business_required", "--from-db needs --business SLUG")
+            import asyncio
+
+            from livedesk.settings import Settings
+
+            from .from_db import estimate_from_db
+
+            estimates = asyncio.run(estimate_from_db(Settings(), business, weeks))
+            for note in estimates.notes:
+                typer.echo(f"note: {note}")
+            base.update(estimates.scenario_fields())
         flags = {
             "visitors_per_day": visitors_per_day,
             "visitors_per_hour": _floats(visitors_per_hour),
