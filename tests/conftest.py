@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from livedesk.settings import Settings
+
 from livedesk_testing import DatabaseTemplate, LiveServer, World, free_port, running, seed_world
 
 

@@ -12,6 +12,7 @@ import websockets
 from sqlalchemy import select
 
 from livedesk.conversations.models import Message
+
 from livedesk_testing import LiveServer, World, connect_agent, login, visitor_token
 
 ORIGIN = "https://alpha.example"

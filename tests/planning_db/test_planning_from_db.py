@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from livedesk_testing import World
 
 from livedesk.conversations.models import Conversation, Visitor
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.planning.errors import PlanningInputError
 from livedesk.planning.from_db import estimate_from_db
 from livedesk.settings import Settings
+
+from livedesk_testing import World
 
 
 async def test_estimates_aht_and_patience_from_conversations(

@@ -11,7 +11,6 @@ import typer
 from .errors import PlanningInputError
 
 
-
 def _floats(text: str | None) -> list[float] | None:
     if text is None:
         return None
