@@ -388,6 +388,13 @@ async def test_browser_widget_in_english_and_keyboard_only(
                 {"name": "name", "label": "Name", "required": True}],
                 "gdpr_notice": "We keep this chat to answer your question."}}))
     await db(settings, english)
+
+    async def speaks_english(session: Any) -> None:
+        from livedesk.accounts.models import OperatorProfile, User
+        user_id = await session.scalar(select(User.id).where(User.username == world.a.operator))
+        await session.execute(update(OperatorProfile).where(OperatorProfile.user_id == user_id)
+                              .values(languages=["nl", "en"]))
+    await db(settings, speaks_english)  # routing matches the chat's language to the operator's
     await set_hours(settings, world.a.business_id, ALL_DAY)
     op_ctx, _ = await operator_console(browser, server, world.a.operator)
     await wait_until_open(server, world.a.widget_key)

@@ -46,12 +46,23 @@ def _js(path: Path, *, cors: bool) -> Response:
     return FileResponse(path, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
-def capabilities(app: FastAPI) -> dict[str, bool]:
+def _routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every API route, from the OpenAPI document (it sees included routers
+    however FastAPI stores them), plus plain routes as a fallback."""
     have: set[tuple[str, str]] = set()
+    try:
+        for path, ops in app.openapi().get("paths", {}).items():
+            have.update((method.upper(), path) for method in ops)
+    except Exception:  # a broken schema elsewhere must not take the front ends down
+        pass
     for route in app.routes:
         if isinstance(route, Route) and route.methods:
-            for method in route.methods:
-                have.add((method, route.path))
+            have.update((method, route.path) for method in route.methods)
+    return have
+
+
+def capabilities(app: FastAPI) -> dict[str, bool]:
+    have = _routes(app)
     # A route is there only if its path is registered with a parameter name we do not know:
     # compare on the path with every {param} collapsed.
     def shape(path: str) -> str:
