@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +52,10 @@ class AgentConnection(Connection):
             "close": self.on_close,
             "ping": self.on_ping,
         }
+        # Domains add frames here (routing: presence, heartbeat, decline, transfer); each
+        # handler gets (connection, data) and may raise FrameError like the built-in ones.
+        for name, handler in runtime.extensions.get("agent_frames", {}).items():
+            self.handlers.setdefault(name, functools.partial(handler, self))
 
     def topics(self) -> list[str]:
         if self.actor.business_ids is None:
@@ -154,8 +159,12 @@ class AgentConnection(Connection):
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
         await self._visible(conversation_id)
         disposition = protocol.optional_str(data, "disposition", max_len=32)
-        async with self.runtime.transaction() as session:
-            await do_close_conversation(session, self.actor, conversation_id, disposition)
+        hook = self.runtime.extensions.get("close")  # routing frees the slot under its lock
+        if hook is not None:
+            await hook(self.actor, conversation_id, disposition)
+        else:
+            async with self.runtime.transaction() as session:
+                await do_close_conversation(session, self.actor, conversation_id, disposition)
         await self.runtime.emit("on_conversation_closed", conversation_id)
 
 

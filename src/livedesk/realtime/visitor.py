@@ -161,8 +161,12 @@ class VisitorConnection(Connection):
     async def on_leave(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
         await self._mine(conversation_id)
-        async with self.runtime.transaction() as session:
-            await do_close_conversation(session, self.actor, conversation_id)
+        hook = self.runtime.extensions.get("leave")  # routing decides abandoned / missed
+        if hook is not None:
+            await hook(self.actor, conversation_id)
+        else:
+            async with self.runtime.transaction() as session:
+                await do_close_conversation(session, self.actor, conversation_id)
         await self.runtime.emit("on_conversation_closed", conversation_id)
 
 
@@ -173,5 +177,8 @@ async def visitor_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=1008)  # before accept: the client sees HTTP 403
         return
     await websocket.accept()
-    await VisitorConnection(websocket, runtime, actor).run()
+    connection = VisitorConnection(websocket, runtime, actor)
+    await connection.run()
+    # Routing starts the grace period after which a visitor who has not come back has left.
+    await runtime.emit("on_visitor_disconnected", actor, set(connection.conversations))
 
