@@ -19,4 +19,5 @@ __all__ = [
     "Visitor",
     "Widget",
 ]
+from livedesk.routing import models as routing_models  # noqa: F401, I001  (routing tables)
 from livedesk.leads.models import DeliveryAttempt, DeliveryRoute, Lead, LeadConfig, LeadStatusChange, OutboxItem  # noqa: E501, F401, I001
