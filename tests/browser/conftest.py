@@ -15,9 +15,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--autoplay-policy=no-user-gesture-required"]
 
 
+def _have_chromium() -> bool:
+    return shutil.which(str(CHROMIUM)) is not None
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+    if not _have_chromium():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
     playwright_api = pytest.importorskip("playwright.async_api")
     async with playwright_api.async_playwright() as p:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from livedesk_testing import PASSWORD, LiveServer, World, login
 from sqlalchemy import select, update
 
 from livedesk.accounts.actions import do_create_user
@@ -22,6 +21,8 @@ from livedesk.businesses.models import Business
 from livedesk.conversations.models import Conversation, Message
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work
 from livedesk.settings import Settings
+
+from livedesk_testing import PASSWORD, LiveServer, World, login
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +53,9 @@ async def set_hours(settings: Settings, business_id: str, hours: dict[str, Any])
 
 async def transcript(settings: Settings, conversation_id: str) -> list[tuple[int, str, str, bool]]:
     async def work(session: Any) -> list[tuple[int, str, str, bool]]:
-        rows = await session.scalars(select(Message).where(Message.conversation_id == conversation_id)
-                                     .order_by(Message.seq))
+        rows = await session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id)
+            .order_by(Message.seq))
         return [(m.seq, m.author_kind, m.body, m.internal) for m in rows]
     return await db(settings, work)
 
@@ -140,11 +142,13 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     vis_ctx, vis = await visitor_page(browser, server, world.a.widget_key)
     await vis.click(f"{W} .launcher")
     await vis.wait_for_selector(f"{W} textarea.input")
-    assert await vis.evaluate("document.activeElement.tagName") == "DIV"  # focus is in the shadow root
+    # Focus moved into the widget (its host element holds the shadow root).
+    assert await vis.evaluate("document.activeElement.tagName") == "DIV"
     assert await vis.locator(f"{W} .launcher").get_attribute("aria-expanded") == "true"
     added = set(await vis.evaluate("Object.keys(window)")) - baseline
     assert added == {"Livedesk"}
-    launcher_bg = await vis.locator(f"{W} .launcher").evaluate("b => getComputedStyle(b).backgroundColor")
+    launcher_bg = await vis.locator(f"{W} .launcher").evaluate(
+        "b => getComputedStyle(b).backgroundColor")
     assert launcher_bg == "rgb(11, 92, 173)"  # not the host page's hotpink buttons
 
     await vis.fill(f"{W} textarea.input", XSS)
@@ -164,7 +168,8 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     await op.fill("#composer-input", "Een ogenblik")
     await op.type("#composer-input", " alstublieft")
     await vis.wait_for_selector(f"{W} .typing:has-text('Op alpha typt')")
-    await op.fill("#composer-input", "Goedemiddag! Zie https://alpha.example/prijzen. Of javascript:alert(1)")
+    await op.fill("#composer-input",
+                  "Goedemiddag! Zie https://alpha.example/prijzen. Of javascript:alert(1)")
     await op.keyboard.press("Enter")
     link = vis.locator(f"{W} li.them a")
     await link.wait_for()
@@ -272,7 +277,8 @@ async def test_browser_offline_form_outside_opening_hours(
     await shot(vis, artifacts_dir, "widget-offline-form", docs=True)
     await vis.click(f"{W} form.offline button[type=submit]")
     await vis.wait_for_selector(f"{W} .offline-view .ok")
-    async with server.http(cookies={"livedesk_session": await login(server, world.a.operator)}) as h:
+    cookie = {"livedesk_session": await login(server, world.a.operator)}
+    async with server.http(cookies=cookie) as h:
         leads = (await h.get("/api/v1/leads")).json()["items"]
     assert [(lead["name"], lead["email"], lead["kind"]) for lead in leads] == [
         ("Piet <b>Jansen</b>", "piet@example.nl", "offline_message")]
@@ -372,7 +378,8 @@ async def test_browser_console_keyboard_switching_and_floor(
     row = floor.locator("tr[data-business]", has_text="Alpha BV")
     await row.locator("td.queue").wait_for()
     await floor.wait_for_function(
-        "() => [...document.querySelectorAll('tr[data-business] td.queue')].some(td => td.textContent === '2')")
+        "() => [...document.querySelectorAll('tr[data-business] td.queue')]"
+        ".some(td => td.textContent === '2')")
     await shot(floor, artifacts_dir, "console-floor")
     for ctx in visitors:
         await ctx.close()
@@ -408,13 +415,15 @@ async def test_browser_widget_in_english_and_keyboard_only(
     await vis.keyboard.type("Ann")
     await vis.keyboard.press("Enter")
     await vis.wait_for_selector(f"{W} textarea.input:focus")
-    assert await vis.locator(f"{W} textarea.input").get_attribute("placeholder") == "Type your message…"
+    placeholder = await vis.locator(f"{W} textarea.input").get_attribute("placeholder")
+    assert placeholder == "Type your message…"
     await vis.keyboard.type("Hello")
     await vis.keyboard.press("Enter")
     await vis.wait_for_selector(f"{W} li.me[data-state=sent]")
     await vis.keyboard.press("Escape")
     assert await vis.locator(f"{W} .panel").is_hidden()
-    assert await vis.evaluate("document.activeElement?.shadowRoot?.activeElement?.className") == "launcher"
+    focused = await vis.evaluate("document.activeElement?.shadowRoot?.activeElement?.className")
+    assert focused == "launcher"
 
     async def prechat(session: Any) -> dict[str, Any]:
         return (await session.scalars(select(Conversation.prechat))).one()
