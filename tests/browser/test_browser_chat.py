@@ -7,6 +7,7 @@ form appears outside opening hours; offers time out and move on to the next oper
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -112,7 +113,7 @@ async def texts(page: Any, selector: str) -> list[str]:
 async def shot(page: Any, artifacts: Path, name: str, docs: bool = False) -> None:
     path = artifacts / f"{name}.png"
     await page.screenshot(path=str(path))
-    if docs:
+    if docs and os.environ.get("LIVEDESK_UPDATE_SCREENSHOTS"):  # refresh the README's images
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SHOTS / f"{name}.png")
 
