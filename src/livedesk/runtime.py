@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from livedesk import jsonutil
 from livedesk.businesses.models import ServerSecret
 from livedesk.conversations.models import Conversation
 from livedesk.db import make_engine, make_sessionmaker, new_secret
@@ -72,7 +73,15 @@ class Runtime:
         )
         runtime = cls(settings, engine, make_sessionmaker(engine), hub, broker)
         runtime.writer = MessageWriter(engine, runtime.publish_messages)
+        hub.conversation_watchers.append(runtime._refresh_facts)
         return runtime
+
+    def _refresh_facts(self, frame: str) -> None:
+        data = jsonutil.loads(frame)
+        facts = self.facts.get(data["conversation_id"])
+        if facts is not None:
+            facts.state = data["state"]
+            facts.operator_id = (data.get("operator") or {}).get("id")
 
     def on(self, name: str, listener: Callable[..., Awaitable[None]]) -> None:
         self.hooks.setdefault(name, []).append(listener)

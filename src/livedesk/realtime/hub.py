@@ -11,6 +11,8 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+CONVERSATION_FRAME = '{"type":"conversation"'
+
 
 class Outbox:
     """The outbound side of one socket."""
@@ -66,6 +68,9 @@ class Hub:
     def __init__(self) -> None:
         self._topics: dict[str, set[Outbox]] = defaultdict(set)
         self._by_outbox: dict[Outbox, set[str]] = defaultdict(set)
+        # Called with every conversation-state frame this process sees (from any node), so
+        # per-process caches of conversation facts stay current when scaled out.
+        self.conversation_watchers: list[Callable[[str], None]] = []
 
     def subscribe(self, outbox: Outbox, topics: Iterable[str]) -> None:
         for topic in topics:
@@ -84,6 +89,9 @@ class Hub:
             self._by_outbox.pop(outbox, None)
 
     def deliver(self, topic: str, frame: str) -> int:
+        if frame.startswith(CONVERSATION_FRAME):
+            for watcher in self.conversation_watchers:
+                watcher(frame)
         members = self._topics.get(topic)
         if not members:
             return 0
