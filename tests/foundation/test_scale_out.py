@@ -29,8 +29,9 @@ def redis_available() -> bool:
 
 @pytest.mark.skipif(not redis_available(), reason="no Redis at 127.0.0.1:6379")
 async def test_messages_cross_nodes_through_redis(settings: Settings, world: World) -> None:
-    node_settings = [settings.model_copy(update={"redis_url": REDIS_URL, "port": free_port()})
-                     for _ in range(2)]
+    node_settings = [
+        settings.model_copy(update={"redis_url": REDIS_URL, "port": free_port()}) for _ in range(2)
+    ]
     async with running(node_settings[0]) as node1, running(node_settings[1]) as node2:
         origin = "https://alpha.example"
         token = await visitor_token(node1, world.a.widget_key, origin)
