@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livedesk.accounts.models import User
 from livedesk.businesses.models import Widget
 from livedesk.conversations.access import access_conversation_by_id
 from livedesk.conversations.models import (
@@ -42,19 +43,39 @@ TIMESTAMP_OF = {
 }
 
 
+# Display names of operators by user id. Names change rarely, and a frame with a stale name is
+# harmless, so a process-wide cache spares every state change a users lookup.
+_operator_names: dict[str, str] = {}
+
+
+async def load_operator_names(session: AsyncSession, conversations: list[Conversation]) -> None:
+    """Fill the name cache for these conversations' operators with one query."""
+    missing = {c.operator_id for c in conversations if c.operator_id} - set(_operator_names)
+    if missing:
+        rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(missing)))
+        _operator_names.update({user_id: name for user_id, name in rows})
+
+
 def conversation_payload(
     conversation: Conversation, operator_name: str | None = None
 ) -> dict[str, Any]:
+    if operator_name and conversation.operator_id:
+        _operator_names[conversation.operator_id] = operator_name
     return {
         "type": "conversation",
         "conversation_id": conversation.id,
         "business_id": conversation.business_id,
+        "visitor_id": conversation.visitor_id,
         "state": conversation.state,
         "operator": (
-            {"id": conversation.operator_id, "name": operator_name}
+            {
+                "id": conversation.operator_id,
+                "name": operator_name or _operator_names.get(conversation.operator_id),
+            }
             if conversation.operator_id
             else None
         ),
+        "prechat": conversation.prechat,
         "last_seq": conversation.last_seq,
         "language": conversation.language,
         "page_url": conversation.page_url,

@@ -11,7 +11,7 @@ from livedesk.conversations.access import (
     access_messages_by_conversation,
     scoped_conversations,
 )
-from livedesk.conversations.actions import conversation_payload
+from livedesk.conversations.actions import conversation_payload, load_operator_names
 from livedesk.conversations.models import Conversation, ConversationState, Message
 from livedesk.deps import ActorDep, SessionDep
 
@@ -38,6 +38,7 @@ async def list_conversations(
     session: SessionDep,
     state: ConversationState | None = None,
     business_id: str | None = None,
+    visitor_id: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
@@ -46,11 +47,14 @@ async def list_conversations(
         query = query.where(Conversation.state == state)
     if business_id is not None:
         query = query.where(Conversation.business_id == business_id)
+    if visitor_id is not None:  # a returning visitor's earlier conversations
+        query = query.where(Conversation.visitor_id == visitor_id)
     rows = list(
         await session.scalars(
             query.order_by(Conversation.created_at.desc()).limit(limit).offset(offset)
         )
     )
+    await load_operator_names(session, rows)
     return {"items": [conversation_payload(c) for c in rows], "limit": limit, "offset": offset}
 
 
@@ -58,7 +62,9 @@ async def list_conversations(
 async def get_conversation(
     conversation_id: str, actor: ActorDep, session: SessionDep
 ) -> dict[str, Any]:
-    return conversation_payload(await access_conversation_by_id(session, actor, conversation_id))
+    conversation = await access_conversation_by_id(session, actor, conversation_id)
+    await load_operator_names(session, [conversation])
+    return conversation_payload(conversation)
 
 
 @router.get("/{conversation_id}/messages")
