@@ -196,7 +196,7 @@ async def test_expired_token_is_refused(server: LiveServer, world: World) -> Non
 
 
 async def test_too_many_frames_are_rate_limited(server: LiveServer, world: World) -> None:
-    server.runtime.settings.frames_per_second = 5.0
+    server.runtime.settings.frames_per_second = 1.0  # a burst of 2: robust on a busy machine
     _, visitor, cid = await start_chat(server, world)
     for i in range(30):
         await visitor.send(type="typing", conversation_id=cid, state="on" if i % 2 else "off")
