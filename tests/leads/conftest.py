@@ -23,6 +23,7 @@ from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.leads.delivery import verify_signature
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
 from livedesk.settings import Settings
+
 from livedesk_testing import LiveServer, Tenant, World, free_port, login
 
 

@@ -12,6 +12,7 @@ from conftest import client_for, make_chat
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.leads.models import Lead
 from livedesk.settings import Settings
+
 from livedesk_testing import LiveServer, World, visitor_token
 
 ORIGIN_A = "https://alpha.example"
@@ -140,9 +141,10 @@ async def test_offline_form_cors_validation_and_rate_limit(live: LiveServer,
     async with await client_for(live, world.b.business_user) as other:
         assert (await other.get(f"/api/v1/leads/{lead_id}")).status_code == 404
 
-    # The per-IP limit (burst 50 in the test settings): the 51st quick message is refused.
+    # The per-IP limit: with a burst of 2 and no refill, the third quick message is refused.
     service = live.runtime.extensions["leads"]
     service.settings.offline_burst = 2
+    service.settings.offline_per_ip_per_minute = 0.5  # no refill within the test
     service._buckets.clear()
     async with live.http() as http:
         codes = [(await http.post(url, json={"email": "a@b.nl", "question": "q",

@@ -16,6 +16,7 @@ from livedesk.db import make_engine, make_sessionmaker, read_only
 from livedesk.leads.delivery import backoff_seconds, sign, signature_header, verify_signature
 from livedesk.leads.models import OutboxItem
 from livedesk.settings import Settings
+
 from livedesk_testing import LiveServer, World, connect_agent, login, visitor_token
 
 ORIGIN_A = "https://alpha.example"
@@ -66,6 +67,16 @@ async def outbox(settings: Settings) -> list[OutboxItem]:
         await engine.dispose()
 
 
+async def wait_outbox(settings: Settings, done: Any, limit: float = 15.0) -> list[OutboxItem]:
+    """Until done(items): the receiver may have its copy a moment before the row is settled."""
+    for _ in range(int(limit / 0.05)):
+        items = await outbox(settings)
+        if done(items):
+            return items
+        await asyncio.sleep(0.05)
+    raise TimeoutError([(i.idempotency_key, i.state) for i in items])
+
+
 async def test_email_routes_lead_visitor_and_closed_transcripts(
         live: LiveServer, world: World, settings: Settings,
         mailbox: tuple[Mailbox, int]) -> None:
@@ -84,6 +95,7 @@ async def test_email_routes_lead_visitor_and_closed_transcripts(
                                 "kind": "callback_request", "intent": "terugbellen"})
         lead_id = r.json()["id"]
     await box.wait(2)
+    await wait_outbox(settings, lambda items: {i.state for i in items} == {"delivered"})
     by_rcpt = {tuple(rcpts): msg for rcpts, msg in box.messages}
     en = by_rcpt[("sales@alpha.example", "boss@alpha.example")]
     assert en["Subject"] == "New lead from Livedesk: Karin"
@@ -190,14 +202,8 @@ async def test_permanent_failure_timeouts_and_give_up_are_flagged(
     await receiver.wait(lambda r: len(r.hits) == 1)
     ids += await file_leads(live, world, settings, 1)
 
-    async def settled() -> bool:
-        return all(i.state == "failed" for i in await outbox(settings)) and len(
-            await outbox(settings)) == 2
-
-    for _ in range(100):
-        if await settled():
-            break
-        await asyncio.sleep(0.05)
+    await wait_outbox(settings, lambda items: len(items) == 2 and all(
+        i.state == "failed" for i in items))
     async with await client_for(live, world.a.business_user) as biz:
         [perm] = (await biz.get(f"/api/v1/leads/{ids[0]}/deliveries")).json()["items"]
         [gave] = (await biz.get(f"/api/v1/leads/{ids[1]}/deliveries")).json()["items"]
@@ -235,6 +241,7 @@ async def test_restart_mid_flight_loses_nothing_and_resends_no_acknowledged(
     await add_webhook(first, world, receiver)
     await file_leads(first, world, settings, 3)
     await receiver.wait(lambda r: len(r.acknowledged()) == 3)
+    await wait_outbox(settings, lambda items: [i.state for i in items] == ["delivered"] * 3)
     acknowledged_before = set(receiver.acknowledged())
     await file_leads(first, world, settings, 3)
     await receiver.wait(lambda r: len(held) == 2 and len(r.acknowledged()) == 4)
@@ -247,14 +254,12 @@ async def test_restart_mid_flight_loses_nothing_and_resends_no_acknowledged(
     second = make_server(settings, mailbox[1], lease_seconds=1.0, http_timeout_seconds=0.9)
     await second.start()
     try:
-        for _ in range(200):
-            if {i.state for i in await outbox(settings)} == {"delivered"}:
-                break
-            await asyncio.sleep(0.05)
+        await wait_outbox(settings, lambda items: {i.state for i in items} == {"delivered"})
     finally:
         await second.stop()
     items = await outbox(settings)
     assert len(items) == 6 and {i.state for i in items} == {"delivered"}
+    await receiver.wait(lambda r: len(r.hits) == r.arrivals)  # the cut-off handlers finish
     keys = receiver.all_keys()
     # Nothing acknowledged (and recorded) was sent again; the cut-off ones came once more,
     # with the same key, which is what the receiver dedupes on.

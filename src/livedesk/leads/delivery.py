@@ -231,6 +231,8 @@ class Dispatcher:
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self.delivered = 0  # counters for the benchmark and tests
+        self._settle: list[tuple[Claimed, Outcome, asyncio.Future[None]]] = []
+        self._settling = False
 
     # lifecycle
 
@@ -343,41 +345,71 @@ class Dispatcher:
         await self.record(job, outcome)
 
     async def record(self, job: Claimed, outcome: Outcome) -> None:
-        """Its own short transaction, straight after the receiver answered."""
-        item, now = job.item, utcnow()
-        values: dict[str, Any]
-        if outcome.delivered:
-            values = {"state": OutboxState.DELIVERED, "delivered_at": now, "lease_until": None,
-                      "last_error": None}
-            result = "delivered"
-        elif outcome.permanent or self._too_old(item, now):
-            values = {"state": OutboxState.FAILED, "flagged": True, "lease_until": None,
-                      "last_error": outcome.error if outcome.permanent
-                      else f"gave up after {item.attempts} attempts: {outcome.error}"}
-            result = "failed"
-        else:
-            delay = backoff_seconds(item.attempts, self.settings.backoff_base_seconds,
-                                    self.settings.backoff_max_seconds, self.rng)
-            values = {"state": OutboxState.PENDING, "lease_until": None,
-                      "next_attempt_at": now + timedelta(seconds=delay),
-                      "last_error": outcome.error}
-            result = "retry"
-        if outcome.delivered:  # acknowledged is final, whoever holds the lease now
-            guard = OutboxItem.state != OutboxState.DELIVERED
-        else:  # only the holder of this attempt may schedule a retry or give up
-            guard = and_(OutboxItem.attempts == item.attempts,
-                         OutboxItem.state == OutboxState.IN_FLIGHT)
+        """Settle one attempt in a short transaction straight after the receiver answered.
+
+        Answers that arrive while a write is in progress are settled together in the next one
+        (group commit): the same guarantee, far fewer commits under load."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settle.append((job, outcome, future))
+        if not self._settling:
+            self._settling = True
+            try:
+                while self._settle:
+                    batch, self._settle = self._settle, []
+                    try:
+                        await self._write(batch)
+                    except BaseException as exc:
+                        # Unsettled rows stay in flight and are retried when the lease expires.
+                        for *_, f in batch:
+                            if not f.done():
+                                f.set_exception(exc)
+                        raise
+                    for *_, f in batch:
+                        f.set_result(None)
+            finally:
+                self._settling = False
+        await future
+
+    async def _write(self, batch: list[tuple[Claimed, Outcome, asyncio.Future[None]]]) -> None:
+        now = utcnow()
+        flagged = []
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxItem).where(OutboxItem.id == item.id, guard).values(**values))
-            await session.execute(
-                update(DeliveryAttempt).where(DeliveryAttempt.id == job.attempt_id)
-                .values(outcome=result, status_code=outcome.status_code, error=outcome.error,
-                        finished_at=now))
-        if outcome.delivered:
-            self.delivered += 1
-        elif result == "failed":
-            log.warning("delivery %s flagged for a human: %s", item.id, values["last_error"])
+            for job, outcome, _ in batch:
+                item = job.item
+                values: dict[str, Any]
+                if outcome.delivered:
+                    values = {"state": OutboxState.DELIVERED, "delivered_at": now,
+                              "lease_until": None, "last_error": None}
+                    result = "delivered"
+                    # Acknowledged is final, whoever holds the lease by now.
+                    guard = OutboxItem.state != OutboxState.DELIVERED
+                else:
+                    if outcome.permanent or self._too_old(item, now):
+                        values = {"state": OutboxState.FAILED, "flagged": True,
+                                  "lease_until": None,
+                                  "last_error": outcome.error if outcome.permanent
+                                  else f"gave up after {item.attempts} attempts: {outcome.error}"}
+                        result = "failed"
+                        flagged.append((item.id, values["last_error"]))
+                    else:
+                        delay = backoff_seconds(item.attempts, self.settings.backoff_base_seconds,
+                                                self.settings.backoff_max_seconds, self.rng)
+                        values = {"state": OutboxState.PENDING, "lease_until": None,
+                                  "next_attempt_at": now + timedelta(seconds=delay),
+                                  "last_error": outcome.error}
+                        result = "retry"
+                    # Only the holder of this attempt may schedule a retry or give up.
+                    guard = and_(OutboxItem.attempts == item.attempts,
+                                 OutboxItem.state == OutboxState.IN_FLIGHT)
+                await session.execute(
+                    update(OutboxItem).where(OutboxItem.id == item.id, guard).values(**values))
+                await session.execute(
+                    update(DeliveryAttempt).where(DeliveryAttempt.id == job.attempt_id)
+                    .values(outcome=result, status_code=outcome.status_code,
+                            error=outcome.error, finished_at=now))
+        self.delivered += sum(1 for _, outcome, _ in batch if outcome.delivered)
+        for item_id, error in flagged:
+            log.warning("delivery %s flagged for a human: %s", item_id, error)
 
     def _too_old(self, item: OutboxItem, now: datetime) -> bool:
         return (now - item.created_at).total_seconds() >= self.settings.give_up_after_seconds
