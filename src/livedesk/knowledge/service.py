@@ -1,0 +1,384 @@
+"""The FAQ domain wired into the app: stored entries, the in-memory search index kept in step
+with them, live suggestions per visitor message and the bot. See docs/knowledge.md."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livedesk.accounts.models import Role
+from livedesk.db import read_only, utcnow
+from livedesk.errors import Conflict, Forbidden, Invalid
+from livedesk.knowledge import io as kio
+from livedesk.knowledge.calibration import default_model
+from livedesk.knowledge.embedding import embeddings_enabled_by_setting
+from livedesk.knowledge.evaluate import LabelledQuery
+from livedesk.knowledge.index import FaqDoc, FaqRegistry, SuggestResult
+from livedesk.knowledge.models import (
+    FaqBusinessSettings,
+    FaqEntry,
+    FaqRevision,
+    FaqStatus,
+    FaqSuggestionLog,
+)
+from livedesk.realtime import protocol
+from livedesk.realtime.writer import StoredMessage
+from livedesk.runtime import Runtime
+from livedesk.security.actors import StaffActor
+
+log = logging.getLogger(__name__)
+
+EDITOR_ROLES = frozenset({Role.BUSINESS_USER, Role.SUPERVISOR, Role.PROVIDER_ADMIN})
+TEXT_FIELDS = ("question", "alternatives", "answer")
+CONTENT_FIELDS = (*TEXT_FIELDS, "tags", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessFaqSettings:
+    bot_enabled: bool = False
+    supervisors_may_approve: bool = False
+
+
+def can_edit(actor: StaffActor, business_id: str) -> bool:
+    """Business users edit their own FAQ, supervisors and admins every FAQ; operators read."""
+    return actor.can_see_business(business_id) and actor.role in EDITOR_ROLES
+
+
+def require_editor(actor: StaffActor, business_id: str) -> None:
+    if not can_edit(actor, business_id):
+        raise Forbidden("only the business and supervisors edit the FAQ", code="faq_read_only")
+
+
+def entry_payload(e: FaqEntry) -> dict[str, Any]:
+    return {
+        "faq_id": e.id,
+        "business_id": e.business_id,
+        "question": e.question,
+        "alternatives": list(e.alternatives),
+        "answer": e.answer,
+        "links": kio.links(e.answer),
+        "tags": list(e.tags),
+        "status": e.status,
+        "version": e.version,
+        "has_embedding": e.embedding is not None,
+        "created_at": e.created_at,
+        "created_by": e.created_by,
+        "updated_at": e.updated_at,
+        "updated_by": e.updated_by,
+    }
+
+
+def revision_payload(r: FaqRevision) -> dict[str, Any]:
+    return {
+        "version": r.version,
+        "action": r.action,
+        "changed_fields": list(r.changed_fields),
+        "note": r.note,
+        "changed_by": {"id": r.changed_by, "name": r.changed_by_name},
+        "changed_at": r.changed_at,
+        "question": r.question,
+        "alternatives": list(r.alternatives),
+        "answer": r.answer,
+        "tags": list(r.tags),
+        "status": r.status,
+    }
+
+
+def entry_data(e: FaqEntry) -> kio.EntryData:
+    return kio.EntryData(question=e.question, answer=e.answer, alternatives=list(e.alternatives),
+                         tags=list(e.tags), status=e.status, id=e.id)
+
+
+def changed_fields(entry: FaqEntry | None, data: kio.EntryData) -> list[str]:
+    if entry is None:
+        return list(CONTENT_FIELDS)
+    return [name for name in CONTENT_FIELDS if getattr(entry, name) != getattr(data, name)]
+
+
+@dataclass(slots=True)
+class Embedded:
+    blob: bytes | None
+    model: str | None
+
+
+class KnowledgeService:
+    """One per process: the registry of per-business indexes and the FAQ settings cache."""
+
+    def __init__(self, runtime: Runtime, *, use_embeddings: bool | None = None) -> None:
+        self.runtime = runtime
+        wanted = embeddings_enabled_by_setting() if use_embeddings is None else use_embeddings
+        self.embeddings_requested = wanted
+        self.registry = FaqRegistry(use_embeddings=wanted)
+        self.settings: dict[str, BusinessFaqSettings] = {}
+        self.threshold = default_model(self.registry.method).threshold
+
+    @property
+    def method(self) -> str:
+        return self.registry.method
+
+    # ---- start-up ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        async with read_only(self.runtime.sessions) as session:
+            entries = list(await session.scalars(
+                select(FaqEntry).where(FaqEntry.status == FaqStatus.PUBLISHED)))
+            for row in await session.scalars(select(FaqBusinessSettings)):
+                self.settings[row.business_id] = BusinessFaqSettings(
+                    row.bot_enabled, row.supervisors_may_approve)
+        docs = [self.doc_of(e) for e in entries]
+        before = [d.embedding for d in docs]
+        # Loading runs in a thread: with embeddings on, a stale vector is recomputed here.
+        await asyncio.to_thread(self.registry.load, docs)
+        stale = {d.entry_id: d.embedding for d, old in zip(docs, before, strict=True)
+                 if d.embedding is not None and d.embedding != old}
+        if stale:
+            await self._store_embeddings(stale)
+        log.info("FAQ index loaded: %d entries, %s search", len(docs), self.method)
+
+    async def _store_embeddings(self, blobs: dict[str, bytes]) -> None:
+        model = getattr(self.registry.embedder, "name", None)
+        async with self.runtime.transaction() as session:
+            for entry in await session.scalars(select(FaqEntry).where(FaqEntry.id.in_(blobs))):
+                entry.embedding = blobs[entry.id]
+                entry.embedding_model = model
+
+    # ---- index -------------------------------------------------------------------------
+
+    @staticmethod
+    def doc_of(e: FaqEntry) -> FaqDoc:
+        return FaqDoc(e.id, e.business_id, e.question, e.answer, list(e.alternatives),
+                      list(e.tags), e.embedding)
+
+    async def embed(self, data: kio.EntryData, business_id: str) -> Embedded:
+        """The stored vector for this text (blocking model work runs in a thread)."""
+        if self.registry.embedder is None:
+            return Embedded(None, None)
+        doc = FaqDoc(data.id or "new", business_id, data.question, data.answer,
+                     list(data.alternatives), list(data.tags))
+        await asyncio.to_thread(self.registry.embed, doc)
+        return Embedded(doc.embedding, self.registry.embedder.name)
+
+    async def sync(self, entries: list[FaqEntry]) -> None:
+        """After a commit: add/replace published entries, drop the rest — one entry at a time,
+        never a rebuild."""
+        def apply() -> None:
+            for e in entries:
+                if e.status == FaqStatus.PUBLISHED:
+                    self.registry.add(self.doc_of(e))
+                else:
+                    self.registry.remove(e.business_id, e.id)
+
+        if self.registry.embedder is not None:
+            await asyncio.to_thread(apply)
+        else:
+            apply()
+
+    async def suggest(self, business_id: str, text: str, k: int = 3) -> SuggestResult:
+        if self.registry.embedder is not None:
+            return await asyncio.to_thread(self.registry.suggest, business_id, text, k)
+        return self.registry.suggest(business_id, text, k)
+
+    async def search(self, business_id: str, text: str, limit: int) -> list[tuple[FaqDoc, float]]:
+        return self.registry.search(business_id, text, limit)  # lexical only: fast inline
+
+    def business_settings(self, business_id: str) -> BusinessFaqSettings:
+        return self.settings.get(business_id, BusinessFaqSettings())
+
+    # ---- writes ------------------------------------------------------------------------
+
+    async def write_entry(
+        self, session: AsyncSession, actor: StaffActor | None, business_id: str,
+        data: kio.EntryData, entry: FaqEntry | None, *, action: str, embedded: Embedded | None,
+        note: str | None = None, check_unique: bool = True,
+    ) -> tuple[FaqEntry, list[str]]:
+        """Create or change one entry in the caller's transaction and record a revision.
+
+        `embedded` is the vector for `data`'s text, computed before the transaction; None
+        means the text did not change (keep the stored vector)."""
+        changed = changed_fields(entry, data)
+        if entry is not None and not changed:
+            return entry, []
+        now = utcnow()
+        if entry is None:
+            if check_unique:
+                await self.check_unique_question(session, business_id, data.question, None)
+            entry = FaqEntry(business_id=business_id, version=0, created_by=_uid(actor),
+                             created_at=now)
+            session.add(entry)
+        elif "question" in changed and check_unique:
+            await self.check_unique_question(session, business_id, data.question, entry.id)
+        entry.question = data.question
+        entry.alternatives = list(data.alternatives)
+        entry.answer = data.answer
+        entry.tags = list(data.tags)
+        entry.status = data.status
+        if embedded is not None and any(f in changed for f in TEXT_FIELDS):
+            entry.embedding, entry.embedding_model = embedded.blob, embedded.model
+        entry.version += 1
+        entry.updated_by = _uid(actor)
+        entry.updated_at = now
+        await session.flush()
+        session.add(FaqRevision(
+            entry_id=entry.id, business_id=business_id, version=entry.version,
+            question=entry.question, alternatives=list(entry.alternatives), answer=entry.answer,
+            tags=list(entry.tags), status=entry.status, action=action, changed_fields=changed,
+            note=note, changed_by=_uid(actor), changed_by_name=actor.name if actor else None,
+            changed_at=now))
+        return entry, changed
+
+    @staticmethod
+    async def check_unique_question(session: AsyncSession, business_id: str, question: str,
+                                    entry_id: str | None) -> None:
+        rows = await session.execute(
+            select(FaqEntry.id, FaqEntry.question).where(
+                FaqEntry.business_id == business_id, FaqEntry.status != FaqStatus.ARCHIVED))
+        for other_id, other_question in rows:
+            if other_id != entry_id and other_question.casefold() == question.casefold():
+                raise Conflict("another entry already has this question",
+                               code="duplicate_question", data={"faq_id": other_id})
+
+    # ---- suggestions -------------------------------------------------------------------
+
+    # Suggestions run off the visitor's connection: a few workers, each conversation always on
+    # the same one, so its messages are handled in order without holding up the chat.
+    WORKERS = 4
+
+    def start_workers(self) -> None:
+        self._queues: list[asyncio.Queue[StoredMessage]] = [
+            asyncio.Queue(maxsize=10_000) for _ in range(self.WORKERS)]
+        self._tasks = [asyncio.create_task(self._work(q), name=f"faq-suggest-{n}")
+                       for n, q in enumerate(self._queues)]
+
+    async def stop_workers(self) -> None:
+        for task in getattr(self, "_tasks", []):
+            task.cancel()
+        await asyncio.gather(*getattr(self, "_tasks", []), return_exceptions=True)
+
+    async def on_visitor_message(self, stored: StoredMessage) -> None:
+        if stored.internal or stored.author_kind != "visitor":
+            return
+        queue = self._queues[hash(stored.conversation_id) % len(self._queues)]
+        try:
+            queue.put_nowait(stored)
+        except asyncio.QueueFull:  # overloaded: skipping suggestions beats stalling chats
+            log.warning("FAQ suggestions dropped for %s", stored.conversation_id)
+
+    async def _work(self, queue: asyncio.Queue[StoredMessage]) -> None:
+        while True:
+            stored = await queue.get()
+            try:
+                await self.handle_visitor_message(stored)
+            except Exception:
+                log.exception("FAQ suggestions failed for %s", stored.conversation_id)
+
+    async def handle_visitor_message(self, stored: StoredMessage) -> None:
+        result = await self.suggest(stored.business_id, stored.body, 3)
+        items = []
+        for s in result.suggestions:
+            doc = self.registry.index(stored.business_id).get(s.entry_id)
+            if doc is None:  # removed between ranking and now
+                continue
+            items.append({"faq_id": s.entry_id, "question": doc.question, "answer": doc.answer,
+                          "score": round(s.confidence, 4)})
+        self.runtime.publish_to_staff(stored.business_id, protocol.frame(
+            "suggestions", conversation_id=stored.conversation_id, seq=stored.seq, items=items,
+            method=result.method))
+        from livedesk.knowledge import bot  # the bot builds on this module
+
+        action = await bot.decide(self, stored, result)
+        # Logged before the bot speaks, so an operator's "used" always finds the row.
+        async with self.runtime.transaction() as session:
+            session.add(FaqSuggestionLog(
+                business_id=stored.business_id, conversation_id=stored.conversation_id,
+                seq=stored.seq, query=stored.body[:4000], method=result.method,
+                items=[{"faq_id": i["faq_id"], "score": i["score"]} for i in items],
+                bot_faq_id=action.faq_id if action else None))
+        if action is not None:
+            await bot.act(self, stored, action)
+
+
+def _uid(actor: StaffActor | None) -> str | None:
+    return actor.user_id if actor else None
+
+
+def clean_or_invalid(data: kio.EntryData) -> kio.EntryData:
+    try:
+        return kio.clean_entry(data)
+    except kio.RowError as exc:
+        raise Invalid(exc.message, data={"field": exc.field}) from None
+
+
+async def labelled_queries(sessions: async_sessionmaker[AsyncSession],
+                           business_id: str) -> list[LabelledQuery]:
+    """Operators' logged choices as evaluation records: the entry they used, or None when no
+    entry fitted (`livedesk faq evaluate --from-db`)."""
+    async with read_only(sessions) as session:
+        rows = await session.execute(
+            select(FaqSuggestionLog.query, FaqSuggestionLog.used_faq_id)
+            .where(FaqSuggestionLog.business_id == business_id,
+                   FaqSuggestionLog.used_recorded.is_(True))
+            .order_by(FaqSuggestionLog.id))
+        return [LabelledQuery(business_id, query, used) for query, used in rows]
+
+
+async def published_docs(sessions: async_sessionmaker[AsyncSession],
+                         business_id: str) -> list[FaqDoc]:
+    async with read_only(sessions) as session:
+        entries = await session.scalars(select(FaqEntry).where(
+            FaqEntry.business_id == business_id, FaqEntry.status == FaqStatus.PUBLISHED))
+        return [KnowledgeService.doc_of(e) for e in entries]
+
+
+async def seed_faq(session: AsyncSession, faqs: dict[str, list[tuple[str, str]]]) -> None:
+    """Demo data: published entries per business. Vectors are computed when the app starts
+    (KnowledgeService.start stores any that are missing)."""
+    now = utcnow()
+    for business_id, pairs in faqs.items():
+        for question, answer in pairs:
+            data = kio.clean_entry(kio.EntryData(question=question, answer=answer))
+            entry = FaqEntry(business_id=business_id, question=data.question, answer=data.answer,
+                             alternatives=[], tags=[], status=FaqStatus.PUBLISHED, version=1,
+                             created_at=now, updated_at=now)
+            session.add(entry)
+            await session.flush()
+            session.add(FaqRevision(
+                entry_id=entry.id, business_id=business_id, version=1, question=entry.question,
+                alternatives=[], answer=entry.answer, tags=[], status=entry.status,
+                action="seeded", changed_fields=list(CONTENT_FIELDS), changed_at=now))
+
+
+def get_service(runtime: Runtime) -> KnowledgeService:
+    service = runtime.extensions.get("knowledge")
+    if service is None:
+        raise RuntimeError("the knowledge service is not started")
+    return service  # type: ignore[no-any-return]
+
+
+def install(app: FastAPI) -> None:
+    from livedesk.knowledge.views import conversation_router, router, settings_router
+
+    app.include_router(router)
+    app.include_router(conversation_router)
+    app.include_router(settings_router)
+
+    async def start(runtime: Runtime) -> None:
+        service = KnowledgeService(runtime, use_embeddings=getattr(
+            app.state, "faq_embeddings", None))
+        runtime.extensions["knowledge"] = service
+        await service.start()
+        service.start_workers()
+        runtime.on("on_visitor_message", service.on_visitor_message)
+
+    async def stop(runtime: Runtime) -> None:
+        service = runtime.extensions.pop("knowledge", None)
+        if service is not None:
+            await service.stop_workers()
+
+    app.state.on_start.append(start)
+    app.state.on_stop.append(stop)
