@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import typer
 
 from livedesk.knowledge.evaluate import (
+    LabelledQuery,
     Metrics,
     build_registry,
     cross_validate,
@@ -17,6 +19,7 @@ from livedesk.knowledge.evaluate import (
     load_faq_jsonl,
     load_queries_jsonl,
 )
+from livedesk.knowledge.index import FaqDoc
 
 app = typer.Typer(help="FAQ search: evaluate suggestions and the bot threshold.")
 
@@ -39,10 +42,36 @@ def _fmt(m: Metrics) -> str:
     )
 
 
+async def _from_db(slug: str) -> tuple[list[FaqDoc], list[LabelledQuery]]:
+    """Published entries and logged operator choices of one business (settings from env)."""
+    from sqlalchemy import select
+
+    from livedesk.businesses.models import Business
+    from livedesk.db import make_engine, make_sessionmaker
+    from livedesk.knowledge.service import labelled_queries, published_docs
+    from livedesk.settings import get_settings
+
+    engine = make_engine(get_settings())
+    try:
+        sessions = make_sessionmaker(engine)
+        async with sessions() as session:
+            business_id = await session.scalar(select(Business.id).where(Business.slug == slug))
+        if business_id is None:
+            raise typer.BadParameter(f"no business with slug {slug!r}")
+        return (await published_docs(sessions, business_id),
+                await labelled_queries(sessions, business_id))
+    finally:
+        await engine.dispose()
+
+
 @app.command("evaluate")
 def evaluate_cmd(
-    faq: Path = typer.Option(..., "--faq", exists=True, help="FAQ entries (JSONL)."),
-    queries: Path = typer.Option(..., "--queries", exists=True, help="Labelled queries."),
+    faq: Path | None = typer.Option(None, "--faq", exists=True, help="FAQ entries (JSONL)."),
+    queries: Path | None = typer.Option(None, "--queries", exists=True,
+                                        help="Labelled queries."),
+    from_db: bool = typer.Option(False, "--from-db", help="Use the published entries and the "
+                                 "operators' logged choices of --business instead of files."),
+    business: str | None = typer.Option(None, "--business", help="Business slug (--from-db)."),
     no_embeddings: bool = typer.Option(False, "--no-embeddings", help="Force lexical search."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     cross_validation: bool = typer.Option(
@@ -51,8 +80,18 @@ def evaluate_cmd(
     fit: bool = typer.Option(False, "--fit", help="Also print weights/model fitted on all."),
 ) -> None:
     """Recall@1/3, MRR@10, no-answer detection, bot coverage, per business and overall."""
-    docs = load_faq_jsonl(faq)
-    labelled = load_queries_jsonl(queries)
+    if from_db:
+        if not business:
+            raise typer.BadParameter("--from-db needs --business SLUG")
+        docs, labelled = asyncio.run(_from_db(business))
+    elif faq is None or queries is None:
+        raise typer.BadParameter("give --faq and --queries, or --from-db --business SLUG")
+    else:
+        docs = load_faq_jsonl(faq)
+        labelled = load_queries_jsonl(queries)
+    if not labelled:
+        typer.echo("no labelled queries to evaluate", err=True)
+        raise typer.Exit(1)
     registry = build_registry(docs, use_embeddings=not no_embeddings)
     report = evaluate(docs, labelled, registry=registry)
     if cross_validation:
