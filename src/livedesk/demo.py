@@ -165,7 +165,9 @@ async def _seed(session, settings: Settings) -> None:  # type: ignore[no-untyped
                          role=Role.SUPERVISOR, display_name="Supervisor")
     await do_create_user(session, username="admin", password=DEMO_PASSWORD,
                          role=Role.PROVIDER_ADMIN, display_name="Beheerder")
-    seed_hook = session.info.get("seed_faq")
+    from livedesk.knowledge.service import seed_faq  # the FAQ domain owns its tables
+
+    seed_hook = session.info.get("seed_faq") or seed_faq
     if seed_hook:
         await seed_hook(session, session.info["demo_faq"])
 
