@@ -23,7 +23,7 @@ from typing import Any
 
 import aiosmtplib
 import httpx
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livedesk import jsonutil
@@ -372,18 +372,17 @@ class Dispatcher:
 
     async def _write(self, batch: list[tuple[Claimed, Outcome, asyncio.Future[None]]]) -> None:
         now = utcnow()
+        delivered: list[dict[str, Any]] = []
+        attempts: list[dict[str, Any]] = []
         flagged = []
         async with self.sessions() as session, session.begin():
             for job, outcome, _ in batch:
                 item = job.item
-                values: dict[str, Any]
                 if outcome.delivered:
-                    values = {"state": OutboxState.DELIVERED, "delivered_at": now,
-                              "lease_until": None, "last_error": None}
+                    delivered.append({"oid": item.id})
                     result = "delivered"
-                    # Acknowledged is final, whoever holds the lease by now.
-                    guard = OutboxItem.state != OutboxState.DELIVERED
                 else:
+                    values: dict[str, Any]
                     if outcome.permanent or self._too_old(item, now):
                         values = {"state": OutboxState.FAILED, "flagged": True,
                                   "lease_until": None,
@@ -399,15 +398,27 @@ class Dispatcher:
                                   "last_error": outcome.error}
                         result = "retry"
                     # Only the holder of this attempt may schedule a retry or give up.
-                    guard = and_(OutboxItem.attempts == item.attempts,
-                                 OutboxItem.state == OutboxState.IN_FLIGHT)
-                await session.execute(
-                    update(OutboxItem).where(OutboxItem.id == item.id, guard).values(**values))
-                await session.execute(
-                    update(DeliveryAttempt).where(DeliveryAttempt.id == job.attempt_id)
-                    .values(outcome=result, status_code=outcome.status_code,
-                            error=outcome.error, finished_at=now))
-        self.delivered += sum(1 for _, outcome, _ in batch if outcome.delivered)
+                    await session.execute(
+                        update(OutboxItem)
+                        .where(OutboxItem.id == item.id, OutboxItem.attempts == item.attempts,
+                               OutboxItem.state == OutboxState.IN_FLIGHT)
+                        .values(**values))
+                attempts.append({"aid": job.attempt_id, "o": result, "c": outcome.status_code,
+                                 "e": outcome.error})
+            conn = await session.connection()
+            if delivered:  # acknowledged is final, whoever holds the lease by now
+                await conn.execute(
+                    update(OutboxItem.__table__)
+                    .where(OutboxItem.__table__.c.id == bindparam("oid"),
+                           OutboxItem.__table__.c.state != OutboxState.DELIVERED)
+                    .values(state=OutboxState.DELIVERED, delivered_at=now, lease_until=None,
+                            last_error=None), delivered)
+            table = DeliveryAttempt.__table__
+            await conn.execute(
+                update(table).where(table.c.id == bindparam("aid"))
+                .values(outcome=bindparam("o"), status_code=bindparam("c"),
+                        error=bindparam("e"), finished_at=now), attempts)
+        self.delivered += len(delivered)
         for item_id, error in flagged:
             log.warning("delivery %s flagged for a human: %s", item_id, error)
 
