@@ -229,3 +229,40 @@ async def test_health_and_openapi(server: LiveServer) -> None:
         assert (await http.get("/readyz")).json() == {"status": "ok", "database": "ok"}
         spec = (await http.get("/openapi.json")).json()
         assert "/api/v1/widget/{key}/session" in spec["paths"]
+
+
+async def test_rating_after_the_chat(server: LiveServer, world: World) -> None:
+    _, visitor, cid = await start_chat(server, world)
+    await visitor.send(type="rating", conversation_id=cid, score=5)
+    assert (await visitor.wait_type("error"))["code"] == "conversation_open"
+    agent = await connect_agent(server, await login(server, world.a.operator))
+    await agent.send(type="hello")
+    await agent.wait_type("welcome")
+    await agent.send(type="accept", conversation_id=cid)
+    await agent.send(type="close", conversation_id=cid, disposition="answered")
+    await visitor.wait_for(lambda f: f.get("state") == "closed")
+    await visitor.send(type="rating", conversation_id=cid, score=6)
+    await visitor.wait_for(lambda f: len(visitor.of_type("error")) == 2)
+    assert visitor.of_type("error")[-1]["code"] == "invalid_field"
+    await visitor.send(type="rating", conversation_id=cid, score=4, comment="<b>Snel</b>")
+    assert (await visitor.wait_type("rated"))["score"] == 4
+    shown = await agent.wait_type("rating", conversation_id=cid)
+    assert shown["comment"] == "<b>Snel</b>"  # stored and passed on as typed, shown as text
+
+    # The operator's name is part of every later conversation frame, also after a reconnect.
+    again = await connect_agent(server, await login(server, world.a.operator))
+    await again.send(type="hello", resume={cid: 0})
+    await again.wait_type("welcome")
+    async with server.http(
+        cookies={"livedesk_session": await login(server, world.a.operator)}
+    ) as h:
+        listed = (await h.get(f"/api/v1/conversations?visitor_id={shown_visitor(visitor)}")).json()
+    assert [c["conversation_id"] for c in listed["items"]] == [cid]
+    assert listed["items"][0]["operator"]["name"] == "Op alpha"
+    await visitor.close()
+    await agent.close()
+    await again.close()
+
+
+def shown_visitor(visitor) -> str:  # type: ignore[no-untyped-def]
+    return str(visitor.of_type("conversation")[0]["visitor_id"])

@@ -15,17 +15,17 @@ from livedesk.conversations.actions import (
     conversation_payload,
     do_accept_conversation,
     do_close_conversation,
+    load_operator_names,
 )
 from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation
 from livedesk.db import utcnow
+from livedesk.deps import SESSION_COOKIE
 from livedesk.realtime import protocol
 from livedesk.realtime.connection import Connection
 from livedesk.realtime.protocol import FrameError
 from livedesk.realtime.writer import NewMessage
 from livedesk.runtime import ALL_STAFF, Runtime, business_topic, conversation_topic, user_topic
 from livedesk.security.actors import StaffActor
-
-from livedesk.deps import SESSION_COOKIE
 
 
 async def authenticate_staff(websocket: WebSocket, runtime: Runtime) -> StaffActor | None:
@@ -60,7 +60,9 @@ class AgentConnection(Connection):
     def topics(self) -> list[str]:
         if self.actor.business_ids is None:
             return [ALL_STAFF, user_topic(self.actor.user_id)]
-        return [business_topic(b) for b in self.actor.business_ids] + [user_topic(self.actor.user_id)]
+        return [business_topic(b) for b in self.actor.business_ids] + [
+            user_topic(self.actor.user_id)
+        ]
 
     async def on_ping(self, data: dict[str, Any]) -> None:
         self.send(protocol.frame("pong", t=data.get("t")))
@@ -68,32 +70,49 @@ class AgentConnection(Connection):
     async def on_hello(self, data: dict[str, Any]) -> None:
         resume = protocol.parse_resume(data)
         async with self.runtime.sessions() as session:
-            open_rows = list(await session.scalars(
-                scoped_conversations(self.actor)
-                .where(Conversation.state.in_(OPEN_STATES))
-                .order_by(Conversation.queued_at)
-                .limit(2000)
-            ))
-            found = (await session.execute(
-                select(Conversation.id, Conversation.business_id)
-                .where(Conversation.id.in_(resume))
-            )).all() if resume else []
+            open_rows = list(
+                await session.scalars(
+                    scoped_conversations(self.actor)
+                    .where(Conversation.state.in_(OPEN_STATES))
+                    .order_by(Conversation.queued_at)
+                    .limit(2000)
+                )
+            )
+            found = (
+                (
+                    await session.execute(
+                        select(Conversation.id, Conversation.business_id).where(
+                            Conversation.id.in_(resume)
+                        )
+                    )
+                ).all()
+                if resume
+                else []
+            )
+            await load_operator_names(session, open_rows)
         visible = {cid for cid, business_id in found if self.actor.can_see_business(business_id)}
         self.hold()
         self.runtime.hub.subscribe(self.outbox, self.topics())
-        self.outbox.put_direct(protocol.frame(
-            "welcome", protocol=protocol.PROTOCOL_VERSION, role=self.actor.role,
-            user={"id": self.actor.user_id, "name": self.actor.name},
-            server_time=utcnow(),
-            conversations=[conversation_payload(c) for c in open_rows]))
+        self.outbox.put_direct(
+            protocol.frame(
+                "welcome",
+                protocol=protocol.PROTOCOL_VERSION,
+                role=self.actor.role,
+                user={"id": self.actor.user_id, "name": self.actor.name},
+                server_time=utcnow(),
+                conversations=[conversation_payload(c) for c in open_rows],
+            )
+        )
         try:
             for conversation_id, last_seq in resume.items():
                 if conversation_id not in visible:
-                    self.error("not_found", "conversation not found",
-                               conversation_id=conversation_id)
+                    self.error(
+                        "not_found", "conversation not found", conversation_id=conversation_id
+                    )
                     continue
-                await self.replay(conversation_id, last_seq,
-                                  include_internal=self.actor.sees_internal_notes)
+                await self.replay(
+                    conversation_id, last_seq, include_internal=self.actor.sees_internal_notes
+                )
         finally:
             self.release()
 
@@ -110,20 +129,39 @@ class AgentConnection(Connection):
             raise FrameError("forbidden", "business users read conversations; staff answer them")
         if not send.internal:
             if facts.state not in OPEN_STATES:
-                raise FrameError("conversation_closed", "this conversation has ended",
-                                 conversation_id=send.conversation_id)
+                raise FrameError(
+                    "conversation_closed",
+                    "this conversation has ended",
+                    conversation_id=send.conversation_id,
+                )
             if facts.operator_id != self.actor.user_id and self.actor.role == Role.OPERATOR:
-                raise FrameError("not_assigned", "accept the conversation before answering",
-                                 conversation_id=send.conversation_id)
-        stored = await self.runtime.writer.write(NewMessage(
-            conversation_id=send.conversation_id, business_id=facts.business_id,
-            author_kind=AuthorKind.OPERATOR, body=send.body, author_id=self.actor.user_id,
-            author_name=self.actor.name, internal=send.internal,
-            client_msg_id=send.client_msg_id,
-        ))
-        self.send(protocol.frame("ack", conversation_id=stored.conversation_id,
-                                 client_msg_id=stored.client_msg_id, seq=stored.seq,
-                                 created_at=stored.created_at, duplicate=stored.duplicate))
+                raise FrameError(
+                    "not_assigned",
+                    "accept the conversation before answering",
+                    conversation_id=send.conversation_id,
+                )
+        stored = await self.runtime.writer.write(
+            NewMessage(
+                conversation_id=send.conversation_id,
+                business_id=facts.business_id,
+                author_kind=AuthorKind.OPERATOR,
+                body=send.body,
+                author_id=self.actor.user_id,
+                author_name=self.actor.name,
+                internal=send.internal,
+                client_msg_id=send.client_msg_id,
+            )
+        )
+        self.send(
+            protocol.frame(
+                "ack",
+                conversation_id=stored.conversation_id,
+                client_msg_id=stored.client_msg_id,
+                seq=stored.seq,
+                created_at=stored.created_at,
+                duplicate=stored.duplicate,
+            )
+        )
         if not stored.duplicate:
             await self.runtime.emit("on_operator_message", stored)
 
@@ -132,8 +170,14 @@ class AgentConnection(Connection):
         await self._visible(conversation_id)
         self.runtime.broker.publish(
             conversation_topic(conversation_id),
-            protocol.frame("typing", conversation_id=conversation_id, who="operator",
-                           name=self.actor.name, state="on" if data.get("state") == "on" else "off"))
+            protocol.frame(
+                "typing",
+                conversation_id=conversation_id,
+                who="operator",
+                name=self.actor.name,
+                state="on" if data.get("state") == "on" else "off",
+            ),
+        )
 
     async def on_read(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
@@ -143,7 +187,8 @@ class AgentConnection(Connection):
         await self._visible(conversation_id)
         self.runtime.broker.publish(
             conversation_topic(conversation_id),
-            protocol.frame("read", conversation_id=conversation_id, who="operator", seq=seq))
+            protocol.frame("read", conversation_id=conversation_id, who="operator", seq=seq),
+        )
 
     async def on_accept(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)

@@ -13,8 +13,9 @@ from livedesk.conversations.actions import (
     conversation_payload,
     do_close_conversation,
     do_start_conversation,
+    load_operator_names,
 )
-from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation
+from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation, Rating
 from livedesk.db import utcnow
 from livedesk.realtime import protocol
 from livedesk.realtime.connection import Connection
@@ -43,8 +44,10 @@ async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> Visito
         return None
     origin = websocket.headers.get("origin")
     scheme = "https" if websocket.url.scheme == "wss" else "http"
-    if not (origin_allowed(origin, widget.allowed_origins)
-            or is_same_origin(origin, websocket.headers.get("host"), scheme)):
+    if not (
+        origin_allowed(origin, widget.allowed_origins)
+        or is_same_origin(origin, websocket.headers.get("host"), scheme)
+    ):
         log.info("visitor socket refused: origin %r not allowed", websocket.headers.get("origin"))
         return None
     return VisitorActor(claims.visitor_id, widget.id, widget.business_id)
@@ -62,6 +65,7 @@ class VisitorConnection(Connection):
             "typing": self.on_typing,
             "read": self.on_read,
             "leave": self.on_leave,
+            "rating": self.on_rating,
             "ping": self.on_ping,
         }
 
@@ -71,24 +75,35 @@ class VisitorConnection(Connection):
     async def on_hello(self, data: dict[str, Any]) -> None:
         resume = protocol.parse_resume(data)
         async with self.runtime.sessions() as session:
-            rows = list(await session.scalars(
-                select(Conversation)
-                .where(Conversation.visitor_id == self.actor.visitor_id,
-                       (Conversation.state.in_(OPEN_STATES)) | (Conversation.id.in_(resume)))
-                .order_by(Conversation.created_at)
-            ))
+            rows = list(
+                await session.scalars(
+                    select(Conversation)
+                    .where(
+                        Conversation.visitor_id == self.actor.visitor_id,
+                        (Conversation.state.in_(OPEN_STATES)) | (Conversation.id.in_(resume)),
+                    )
+                    .order_by(Conversation.created_at)
+                )
+            )
+            await load_operator_names(session, rows)
         mine = {c.id: c for c in rows}
         self.hold()
         self.subscribe(mine)
-        self.outbox.put_direct(protocol.frame(
-                                 "welcome", protocol=protocol.PROTOCOL_VERSION, role="visitor",
-                                 server_time=utcnow(),
-                                 conversations=[conversation_payload(c) for c in rows]))
+        self.outbox.put_direct(
+            protocol.frame(
+                "welcome",
+                protocol=protocol.PROTOCOL_VERSION,
+                role="visitor",
+                server_time=utcnow(),
+                conversations=[conversation_payload(c) for c in rows],
+            )
+        )
         try:
             for conversation_id, last_seq in resume.items():
                 if conversation_id not in mine:
-                    self.error("not_found", "conversation not found",
-                               conversation_id=conversation_id)
+                    self.error(
+                        "not_found", "conversation not found", conversation_id=conversation_id
+                    )
                     continue
                 await self.replay(conversation_id, last_seq, include_internal=False)
         finally:
@@ -107,7 +122,9 @@ class VisitorConnection(Connection):
         language = protocol.optional_str(data, "language", max_len=8)
         async with self.runtime.transaction() as session:
             conversation, created = await do_start_conversation(
-                session, self.actor, language=language,
+                session,
+                self.actor,
+                language=language,
                 page_url=protocol.optional_str(page, "url"),
                 page_title=protocol.optional_str(page, "title", max_len=500),
                 referrer=protocol.optional_str(page, "referrer"),
@@ -129,23 +146,42 @@ class VisitorConnection(Connection):
         send = protocol.parse_send(data, self.runtime.settings.max_body_chars)
         state = await self._mine(send.conversation_id)
         if state not in OPEN_STATES:
-            raise FrameError("conversation_closed", "this conversation has ended",
-                             conversation_id=send.conversation_id)
-        stored = await self.runtime.writer.write(NewMessage(
-            conversation_id=send.conversation_id, business_id=self.actor.business_id,
-            author_kind=AuthorKind.VISITOR, body=send.body, client_msg_id=send.client_msg_id,
-        ))
-        self.send(protocol.frame("ack", conversation_id=stored.conversation_id,
-                                 client_msg_id=stored.client_msg_id, seq=stored.seq,
-                                 created_at=stored.created_at, duplicate=stored.duplicate))
+            raise FrameError(
+                "conversation_closed",
+                "this conversation has ended",
+                conversation_id=send.conversation_id,
+            )
+        stored = await self.runtime.writer.write(
+            NewMessage(
+                conversation_id=send.conversation_id,
+                business_id=self.actor.business_id,
+                author_kind=AuthorKind.VISITOR,
+                body=send.body,
+                client_msg_id=send.client_msg_id,
+            )
+        )
+        self.send(
+            protocol.frame(
+                "ack",
+                conversation_id=stored.conversation_id,
+                client_msg_id=stored.client_msg_id,
+                seq=stored.seq,
+                created_at=stored.created_at,
+                duplicate=stored.duplicate,
+            )
+        )
         if not stored.duplicate:
             await self.runtime.emit("on_visitor_message", stored)
 
     async def on_typing(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
         await self._mine(conversation_id)
-        frame = protocol.frame("typing", conversation_id=conversation_id, who="visitor",
-                               state="on" if data.get("state") == "on" else "off")
+        frame = protocol.frame(
+            "typing",
+            conversation_id=conversation_id,
+            who="visitor",
+            state="on" if data.get("state") == "on" else "off",
+        )
         self.runtime.publish_to_staff(self.actor.business_id, frame)
 
     async def on_read(self, data: dict[str, Any]) -> None:
@@ -156,7 +192,8 @@ class VisitorConnection(Connection):
         await self._mine(conversation_id)
         self.runtime.publish_to_staff(
             self.actor.business_id,
-            protocol.frame("read", conversation_id=conversation_id, who="visitor", seq=seq))
+            protocol.frame("read", conversation_id=conversation_id, who="visitor", seq=seq),
+        )
 
     async def on_leave(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
@@ -168,6 +205,40 @@ class VisitorConnection(Connection):
             async with self.runtime.transaction() as session:
                 await do_close_conversation(session, self.actor, conversation_id)
         await self.runtime.emit("on_conversation_closed", conversation_id)
+
+    async def on_rating(self, data: dict[str, Any]) -> None:
+        """The visitor's verdict (1–5, optional comment) once the chat has ended; may be changed."""
+        conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
+        score = data.get("score")
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            raise FrameError(
+                "invalid_field", "`score` is a whole number from 1 to 5", field="score"
+            )
+        comment = protocol.optional_str(data, "comment", max_len=2000)
+        if await self._mine(conversation_id) in OPEN_STATES:
+            raise FrameError(
+                "conversation_open",
+                "rate the conversation once it has ended",
+                conversation_id=conversation_id,
+            )
+        async with self.runtime.transaction() as session:
+            rating = await session.get(Rating, conversation_id)
+            if rating is None:
+                session.add(
+                    Rating(
+                        conversation_id=conversation_id,
+                        business_id=self.actor.business_id,
+                        score=score,
+                        comment=comment,
+                    )
+                )
+            else:
+                rating.score, rating.comment = score, comment
+        self.send(protocol.frame("rated", conversation_id=conversation_id, score=score))
+        self.runtime.publish_to_staff(
+            self.actor.business_id,
+            protocol.frame("rating", conversation_id=conversation_id, score=score, comment=comment),
+        )
 
 
 async def visitor_endpoint(websocket: WebSocket) -> None:
@@ -181,4 +252,3 @@ async def visitor_endpoint(websocket: WebSocket) -> None:
     await connection.run()
     # Routing starts the grace period after which a visitor who has not come back has left.
     await runtime.emit("on_visitor_disconnected", actor, set(connection.conversations))
-
