@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 import os
@@ -30,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,17 +128,20 @@ def _conv_key(c: ConversationState) -> tuple[Any, ...]:
 
 @dataclass
 class Snapshot:
+    """A pool's routing state, loaded with Core (plain tuples, no ORM identity map)."""
+
     scope: frozenset[str]
     operators: dict[str, OperatorState]
     op_businesses: dict[str, frozenset[str]]
     names: dict[str, str]
-    op_rows: dict[str, RoutingOperator]
+    op_existing: set[str]  # operators with a routing_operators row
     conversations: dict[str, ConversationState]
-    rows: dict[str, Conversation]
-    rc_rows: dict[str, RoutingConversation]
-    stats: dict[str, RoutingStat]
+    conv_business: dict[str, str]  # every loaded open conversation → its business
+    rc_existing: set[str]  # conversations with a routing_conversations row
+    stats: dict[str, tuple[float, int]]
     loaded_ops: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     loaded_convs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    dispositions: dict[str, str] = field(default_factory=dict)  # set by `close`, persisted
 
     def engine(self, now: datetime, config: RoutingConfig) -> RoutingEngine:
         engine = RoutingEngine(lambda: now, config, operators=self.operators.values(),
@@ -145,10 +149,10 @@ class Snapshot:
         for business_id in self.scope:
             stat = self.stats.get(_handle_stat(business_id))
             if stat is not None:
-                engine.handle_times[business_id] = Ewma(stat.mean, count=stat.count)
+                engine.handle_times[business_id] = Ewma(stat[0], count=stat[1])
         stat = self.stats.get(ACCEPT_STAT)
         if stat is not None:
-            engine.accept_latency = Ewma(stat.mean, count=stat.count)
+            engine.accept_latency = Ewma(stat[0], count=stat[1])
         return engine
 
 
@@ -179,6 +183,12 @@ async def _skill_pairs(session: AsyncSession) -> list[tuple[str, str]]:
     return [(u, b) for u, b in rows]
 
 
+_RO = RoutingOperator.__table__
+_RC = RoutingConversation.__table__
+_RS = RoutingStat.__table__
+_CONV = Conversation.__table__
+
+
 async def load_snapshot(session: AsyncSession, scope: set[str],
                         pairs: list[tuple[str, str]]) -> Snapshot:
     op_businesses: dict[str, set[str]] = defaultdict(set)
@@ -191,70 +201,81 @@ async def load_snapshot(session: AsyncSession, scope: set[str],
     op_ids = list(op_businesses)
     profiles = (await session.execute(
         select(User.id, User.display_name, OperatorProfile.languages,
-               OperatorProfile.max_concurrent, OperatorProfile.auto_accept)
+               OperatorProfile.max_concurrent, OperatorProfile.auto_accept,
+               _RO.c.user_id, _RO.c.presence, _RO.c.last_assigned_at,
+               _RO.c.last_heartbeat_at, _RO.c.consecutive_expired)
         .join(OperatorProfile, OperatorProfile.user_id == User.id)
+        .outerjoin(_RO, _RO.c.user_id == User.id)
         .where(User.id.in_(op_ids), User.is_active.is_(True), User.role == Role.OPERATOR)
     )).all() if op_ids else []
-    op_rows = {r.user_id: r for r in await session.scalars(
-        select(RoutingOperator).where(RoutingOperator.user_id.in_(op_ids)))} if op_ids else {}
     operators: dict[str, OperatorState] = {}
     names: dict[str, str] = {}
-    for user_id, name, languages, max_concurrent, auto_accept in profiles:
-        row = op_rows.get(user_id)
+    op_existing: set[str] = set()
+    for (user_id, name, languages, max_concurrent, auto_accept, ro_id, presence,
+         last_assigned, last_heartbeat, expired) in profiles:
         names[user_id] = name
+        if ro_id is not None:
+            op_existing.add(user_id)
         operators[user_id] = OperatorState(
             id=user_id, businesses=frozenset(op_businesses[user_id]),
             languages=frozenset(languages or ()), max_concurrent=max_concurrent,
-            presence=Presence(row.presence) if row else Presence.OFFLINE,
+            presence=Presence(presence) if ro_id is not None else Presence.OFFLINE,
             auto_accept=auto_accept,
-            last_assigned_at=row.last_assigned_at if row else None,
-            last_heartbeat_at=row.last_heartbeat_at if row else None,
-            consecutive_expired=row.consecutive_expired if row else 0,
+            last_assigned_at=last_assigned, last_heartbeat_at=last_heartbeat,
+            consecutive_expired=expired or 0,
         )
     # Open conversations of the pool, plus any held by its operators elsewhere (capacity spans
-    # every business, even one whose skill was removed since).
-    where = Conversation.business_id.in_(scope)
+    # every business, even one whose skill was removed since). Only the columns the engine
+    # needs, as tuples.
+    c = _CONV.c
+    where = c.business_id.in_(scope)
     if operators:
-        where = or_(where, Conversation.operator_id.in_(list(operators)))
+        where = or_(where, c.operator_id.in_(list(operators)))
     found = (await session.execute(
-        select(Conversation, RoutingConversation)
-        .outerjoin(RoutingConversation,
-                   RoutingConversation.conversation_id == Conversation.id)
-        .where(Conversation.state.in_(OPEN_STATES), where)
+        select(c.id, c.business_id, c.language, c.queued_at, c.created_at, c.priority, c.state,
+               c.operator_id, c.accepted_at, c.offered_at, c.first_reply_at,
+               _RC.c.conversation_id, _RC.c.offer_expires_at, _RC.c.held_since,
+               _RC.c.requeued, _RC.c.declined_by, _RC.c.was_offered)
+        .select_from(_CONV.outerjoin(_RC, _RC.c.conversation_id == c.id))
+        .where(c.state.in_(OPEN_STATES), where)
     )).all()
     conversations: dict[str, ConversationState] = {}
-    rows: dict[str, Conversation] = {}
-    rc_rows: dict[str, RoutingConversation] = {}
-    for conv, rc in found:
-        rows[conv.id] = conv
-        if rc is not None:
-            rc_rows[conv.id] = rc
+    conv_business: dict[str, str] = {}
+    rc_existing: set[str] = set()
+    for (conv_id, business_id, language, queued_at, created_at, priority, state_, operator_id,
+         accepted_at, offered_at, first_reply_at, rc_id, offer_expires_at, held_since,
+         requeued, declined_by, was_offered) in found:
+        conv_business[conv_id] = business_id
+        has_rc = rc_id is not None
+        if has_rc:
+            rc_existing.add(conv_id)
+        status = Status(state_)
         state = ConversationState(
-            id=conv.id, business_id=conv.business_id, language=conv.language,
-            queued_at=conv.queued_at or conv.created_at, priority=conv.priority,
-            status=Status(conv.state), operator_id=conv.operator_id,
-            offer_expires_at=rc.offer_expires_at if rc else None,
-            held_since=(rc.held_since if rc and rc.held_since else
-                        conv.accepted_at if conv.state == Status.ACTIVE else None),
-            requeued=rc.requeued if rc else False,
-            declined_by=set(rc.declined_by or ()) if rc else set(),
-            was_offered=rc.was_offered if rc else conv.offered_at is not None,
-            first_reply_at=conv.first_reply_at,
+            id=conv_id, business_id=business_id, language=language,
+            queued_at=queued_at or created_at, priority=priority,
+            status=status, operator_id=operator_id,
+            offer_expires_at=offer_expires_at if has_rc else None,
+            held_since=(held_since if has_rc and held_since else
+                        accepted_at if status is Status.ACTIVE else None),
+            requeued=bool(requeued) if has_rc else False,
+            declined_by=set(declined_by or ()) if has_rc else set(),
+            was_offered=bool(was_offered) if has_rc else offered_at is not None,
+            first_reply_at=first_reply_at,
         )
         if state.status is Status.QUEUED:
             state.operator_id = None
-        conversations[conv.id] = state
-        op = operators.get(conv.operator_id or "")
+        conversations[conv_id] = state
+        op = operators.get(operator_id or "")
         if op is not None and state.status is Status.ACTIVE:
-            op.active.add(conv.id)
+            op.active.add(conv_id)
         elif op is not None and state.status is Status.OFFERED:
-            op.offered.add(conv.id)
+            op.offered.add(conv_id)
     stat_names = [_handle_stat(b) for b in scope] + [ACCEPT_STAT]
-    stats = {s.name: s for s in await session.scalars(
-        select(RoutingStat).where(RoutingStat.name.in_(stat_names)))}
+    stats = {name: (mean, count) for name, mean, count in await session.execute(
+        select(_RS.c.name, _RS.c.mean, _RS.c.count).where(_RS.c.name.in_(stat_names)))}
     snap = Snapshot(frozenset(scope), operators,
-                    {k: frozenset(v) for k, v in op_businesses.items()}, names, op_rows,
-                    conversations, rows, rc_rows, stats)
+                    {k: frozenset(v) for k, v in op_businesses.items()}, names, op_existing,
+                    conversations, conv_business, rc_existing, stats)
     snap.loaded_ops = {k: _op_key(v) for k, v in operators.items()}
     snap.loaded_convs = {k: _conv_key(v) for k, v in conversations.items()}
     return snap
@@ -331,6 +352,23 @@ def queue_estimates(
 # --- the router -----------------------------------------------------------------------------
 
 Command = Callable[[RoutingEngine, Snapshot], list[ev.Event]]
+_seq = itertools.count()
+
+
+def _tick(engine: RoutingEngine, snap: Snapshot) -> list[ev.Event]:
+    return engine.tick()
+
+
+@dataclass
+class _Job:
+    command: Command
+    seeds_b: set[str]
+    seeds_o: set[str]
+    conversation_id: str | None
+    everything: bool
+    tick: bool  # a plain tick: one right after another in the same batch is a no-op
+    future: asyncio.Future[list[ev.Event]]
+    seq: int = field(default_factory=lambda: next(_seq))  # arrival order within a batch
 
 
 class Router:
@@ -345,7 +383,11 @@ class Router:
         self._last_queue: dict[str, tuple[int, int | None]] = {}
         self._first_reply_logged: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._jobs: asyncio.Queue[_Job] = asyncio.Queue()
+        self._loop_task: asyncio.Task[None] | None = None
+        self.max_batch = 1000  # commands routed per batch at most
         self.commands = 0  # committed routing commands (for the benchmark and tests)
+        self.batches = 0  # routing transactions committed (one per pool per batch)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -366,7 +408,9 @@ class Router:
         rt.on("on_conversation_closed", self._on_closed)
         rt.on("on_operator_message", self._on_operator_message)
         rt.on("on_visitor_disconnected", self._on_visitor_disconnected)
-        self._tasks = [asyncio.create_task(self._timer_loop()),
+        if self._loop_task is None or self._loop_task.done():
+            self._loop_task = asyncio.create_task(self._router_loop())
+        self._tasks = [self._loop_task, asyncio.create_task(self._timer_loop()),
                        asyncio.create_task(self._queue_loop())]
         self._wake.set()  # an initial sweep picks up offers left by a previous process
 
@@ -377,36 +421,114 @@ class Router:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        self._loop_task = None
 
-    # -- the unit of work --------------------------------------------------------------------
+    # -- the unit of work: group routing ---------------------------------------------------
 
     async def run(self, command: Command, *, businesses: Iterable[str] = (),
                   operators: Iterable[str] = (), conversation_id: str | None = None,
-                  everything: bool = False) -> list[ev.Event]:
-        seeds_b, seeds_o = set(businesses), set(operators)
+                  everything: bool = False, tick: bool = False) -> list[ev.Event]:
+        """Queue one command for the router task and wait for its own result.
+
+        The router task routes every pending command of a pool in one transaction (group
+        routing, like group commit for messages); the caller still gets its own events, or its
+        own ``RoutingRejected`` / ``Conflict``.
+        """
+        job = _Job(command, set(businesses), set(operators), conversation_id, everything, tick,
+                   asyncio.get_running_loop().create_future())
+        if self._loop_task is None or self._loop_task.done():
+            self._loop_task = asyncio.create_task(self._router_loop())
+        self._jobs.put_nowait(job)
+        return await job.future
+
+    async def _router_loop(self) -> None:
+        while True:
+            jobs = [await self._jobs.get()]
+            while not self._jobs.empty() and len(jobs) < self.max_batch:
+                jobs.append(self._jobs.get_nowait())
+            try:
+                await self._route(jobs)
+            except asyncio.CancelledError:
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.cancel()
+                raise
+            except Exception as exc:  # never leave a caller waiting
+                log.exception("routing batch failed")
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+
+    async def _route(self, jobs: list[_Job]) -> None:
+        """Group ``jobs`` by routing pool; each group is one transaction."""
+        async with read_only(self.runtime.sessions) as session:
+            pairs = await _skill_pairs(session)
+            conv_ids = {j.conversation_id for j in jobs if j.conversation_id}
+            holders = {cid: (b, o) for cid, b, o in (await session.execute(
+                select(Conversation.id, Conversation.business_id, Conversation.operator_id)
+                .where(Conversation.id.in_(conv_ids)))).all()} if conv_ids else {}
+        op_skills: dict[str, set[str]] = defaultdict(set)
+        for user_id, business_id in pairs:
+            op_skills[user_id].add(business_id)
+        groups: list[tuple[set[str], list[_Job]]] = []
+        for job in jobs:
+            seeds = set(job.seeds_b)
+            for op_id in job.seeds_o:
+                seeds |= op_skills.get(op_id, set())
+            holder = holders.get(job.conversation_id or "")
+            if holder is not None:
+                seeds.add(holder[0])
+                seeds |= op_skills.get(holder[1] or "", set())
+            pool = {"*"} if job.everything else pool_of(pairs, seeds)
+            hit = [g for g in groups if g[0] & pool or "*" in g[0] or "*" in pool]
+            if not hit:
+                groups.append((pool, [job]))
+                continue
+            first = hit[0]
+            for g in hit[1:]:  # a job bridging two groups merges them (rare: pools changed)
+                first[0].update(g[0])
+                first[1].extend(g[1])
+                groups.remove(g)
+            first[0].update(pool)
+            first[1].append(job)
+        for _, group in groups:
+            group.sort(key=lambda j: j.seq)
+            try:
+                await self._run_group(group)
+            except Exception:
+                if len(group) == 1:
+                    raise
+                # An unexpected failure: route the group's commands one by one so only the
+                # faulty command fails.
+                log.exception("routing group of %d failed; retrying one by one", len(group))
+                for job in group:
+                    try:
+                        await self._run_group([job])
+                    except Exception as exc:
+                        if not job.future.done():
+                            job.future.set_exception(exc)
+
+    async def _run_group(self, jobs: list[_Job]) -> None:
         for attempt in range(6):
             try:
-                return await self._run_once(command, seeds_b, seeds_o, conversation_id,
-                                            everything)
+                return await self._run_once(jobs)
             except (OperationalError, DBAPIError) as exc:
                 text = str(exc).lower()
                 retry = "deadlock" in text or "database is locked" in text
                 if not retry or attempt == 5:
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
 
     async def _lock_scope(self, session: AsyncSession, seeds_b: set[str], seeds_o: set[str],
-                          conversation_id: str | None,
+                          conversation_ids: set[str],
                           everything: bool) -> tuple[set[str], list[tuple[str, str]]]:
-        if conversation_id is not None:
-            row = (await session.execute(
-                select(Conversation.business_id, Conversation.operator_id)
-                .where(Conversation.id == conversation_id))).first()
-            if row is not None:
-                seeds_b.add(row[0])
-                if row[1]:
-                    seeds_o.add(row[1])
+        if conversation_ids:
+            for business_id, operator_id in (await session.execute(
+                    select(Conversation.business_id, Conversation.operator_id)
+                    .where(Conversation.id.in_(conversation_ids)))).all():
+                seeds_b.add(business_id)
+                if operator_id:
+                    seeds_o.add(operator_id)
         locked: set[str] = set()
         while True:
             pairs = await _skill_pairs(session)
@@ -424,40 +546,78 @@ class Router:
                                   .order_by(Business.id).with_for_update())
             locked |= set(todo)
 
-    async def _run_once(self, command: Command, seeds_b: set[str], seeds_o: set[str],
-                        conversation_id: str | None, everything: bool) -> list[ev.Event]:
+    async def _run_once(self, jobs: list[_Job]) -> None:
+        """Lock the pool once, load it once, apply every job in order, persist, commit."""
+        outcomes: list[tuple[_Job, list[ev.Event] | BaseException]] = []
         async with self.runtime.transaction() as session:
-            scope, pairs = await self._lock_scope(session, seeds_b, seeds_o, conversation_id,
-                                                  everything)
+            seeds_b = set().union(*(j.seeds_b for j in jobs))
+            seeds_o = set().union(*(j.seeds_o for j in jobs))
+            conv_ids = {j.conversation_id for j in jobs if j.conversation_id}
+            scope, pairs = await self._lock_scope(session, seeds_b, seeds_o, conv_ids,
+                                                  any(j.everything for j in jobs))
             snap = await load_snapshot(session, scope, pairs)
             now = utcnow()  # after the lock: decisions are ordered like their transactions
             engine = snap.engine(now, self.options.engine)
-            events = command(engine, snap)
-            rejected = next((e for e in events if isinstance(e, ev.Rejected)), None)
-            if rejected is not None:
-                data = {k: v for k, v in (("conversation_id", rejected.conversation_id),
-                                          ("operator_id", rejected.operator_id)) if v}
-                raise RoutingRejected(f"{rejected.command}: {rejected.reason.replace('_', ' ')}",
-                                      code=rejected.reason, data=data)
-            await self._persist(session, snap, engine, events, now)
-        self.commands += 1
+            applied: list[ev.Event] = []
+            last_tick: list[ev.Event] | None = None  # a tick right after a tick changes nothing
+            for job in jobs:
+                if job.tick and last_tick is not None:
+                    outcomes.append((job, last_tick))
+                    continue
+                try:
+                    events = job.command(engine, snap)
+                except Conflict as exc:  # raised before the command changed anything
+                    outcomes.append((job, exc))
+                    continue
+                rejected = next((e for e in events if isinstance(e, ev.Rejected)), None)
+                if rejected is not None:  # the engine changed nothing
+                    data = {k: v for k, v in (("conversation_id", rejected.conversation_id),
+                                              ("operator_id", rejected.operator_id)) if v}
+                    outcomes.append((job, RoutingRejected(
+                        f"{rejected.command}: {rejected.reason.replace('_', ' ')}",
+                        code=rejected.reason, data=data)))
+                    continue
+                applied.extend(events)
+                outcomes.append((job, events))
+                last_tick = events if job.tick else None
+            await self._persist(session, snap, engine, applied, now)
+        self.batches += 1
+        self.commands += sum(1 for _, o in outcomes if not isinstance(o, BaseException))
         self._arm(engine.next_deadline())
         self._mark_dirty(scope)  # positions may move even when nothing was assigned
-        return events
+        for job, outcome in outcomes:
+            if job.future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
 
     async def _persist(self, session: AsyncSession, snap: Snapshot, engine: RoutingEngine,
                        events: list[ev.Event], now: datetime) -> None:
-        touched: dict[str, Conversation] = {}
         missing = {getattr(e, "operator_id", None) for e in events} - set(snap.names) - {None}
         if missing:
             snap.names.update(dict((await session.execute(
                 select(User.id, User.display_name).where(User.id.in_(missing)))).all()))
+        # Only the conversations an event touches become ORM rows (their frames need them).
+        touched_ids = {cid for e in events
+                       if (cid := getattr(e, "conversation_id", None)) is not None}
+        touched_ids |= set(snap.dispositions)
+        rows: dict[str, Conversation] = {}
+        if touched_ids:
+            rows = {r.id: r for r in await session.scalars(
+                select(Conversation).where(Conversation.id.in_(touched_ids)))}
+        for conv_id, disposition in snap.dispositions.items():
+            if conv_id in rows:
+                rows[conv_id].disposition = disposition
+        touched: dict[str, Conversation] = {}
+        event_rows: list[dict[str, Any]] = []
 
         def record(conv_id: str, kind: str, operator_id: str | None, at: datetime,
                    **data: Any) -> Conversation:
-            row = snap.rows[conv_id]
-            session.add(ConversationEvent(business_id=row.business_id, conversation_id=conv_id,
-                                          kind=kind, operator_id=operator_id, at=at, data=data))
+            row = rows[conv_id]
+            event_rows.append(dict(business_id=row.business_id, conversation_id=conv_id,
+                                   kind=kind, operator_id=operator_id, at=at, data=data))
             touched[conv_id] = row
             return row
 
@@ -469,6 +629,7 @@ class Router:
             queue_after_commit(session, user_topic(operator_id), protocol.frame(
                 "offer_revoked", conversation_id=conv_id, reason=reason))
 
+        presence_rows: list[dict[str, Any]] = []
         for e in events:
             if isinstance(e, ev.Offered):
                 row = record(e.conversation_id, "offered", e.operator_id, e.at,
@@ -511,48 +672,71 @@ class Router:
                 if kind == "missed" and e.operator_id:
                     revoke(e.operator_id, e.conversation_id, "visitor_left")
             elif isinstance(e, ev.PresenceChanged):
-                session.add(PresenceLog(operator_id=e.operator_id, at=e.at, old=e.old,
-                                        new=e.new, reason=e.reason))
+                presence_rows.append(dict(operator_id=e.operator_id, at=e.at, old=e.old,
+                                          new=e.new, reason=e.reason))
                 frame = protocol.frame("presence", operator_id=e.operator_id,
                                        name=snap.names.get(e.operator_id), state=e.new,
                                        previous=e.old, reason=e.reason, at=e.at)
                 queue_after_commit(session, ALL_STAFF, frame)
                 queue_after_commit(session, user_topic(e.operator_id), frame)
-        # Routing rows: write back what the engine changed.
+        await session.flush()  # the conversation rows first (events reference them)
+        if event_rows:
+            await session.execute(insert(ConversationEvent.__table__), event_rows)
+        if presence_rows:
+            await session.execute(insert(PresenceLog.__table__), presence_rows)
+        # Routing rows: write back what the engine changed, one executemany per kind.
+        gone: list[str] = []
+        rc_insert: list[dict[str, Any]] = []
+        rc_update: list[dict[str, Any]] = []
         for conv_id, loaded in snap.loaded_convs.items():
             state = engine.conversations.get(conv_id)
-            rc = snap.rc_rows.get(conv_id)
             if state is None:
-                if rc is not None:
-                    await session.delete(rc)
+                if conv_id in snap.rc_existing:
+                    gone.append(conv_id)
                 continue
             if _conv_key(state) == loaded:
                 continue  # a missing row reads back as these same defaults
-            if rc is None:
-                rc = RoutingConversation(conversation_id=conv_id)
-                session.add(rc)
-            rc.offer_expires_at, rc.held_since = state.offer_expires_at, state.held_since
-            rc.requeued, rc.declined_by = state.requeued, sorted(state.declined_by)
-            rc.was_offered = state.was_offered
+            values = dict(offer_expires_at=state.offer_expires_at, held_since=state.held_since,
+                          requeued=state.requeued, declined_by=sorted(state.declined_by),
+                          was_offered=state.was_offered)
+            if conv_id in snap.rc_existing:
+                rc_update.append({"k_id": conv_id, **values})
+            else:
+                rc_insert.append({"conversation_id": conv_id, **values})
+        if gone:
+            await session.execute(delete(_RC).where(_RC.c.conversation_id.in_(gone)))
+        if rc_insert:
+            await session.execute(insert(_RC), rc_insert)
+        if rc_update:
+            await session.execute(
+                _RC.update().where(_RC.c.conversation_id == bindparam("k_id")), rc_update)
+        ro_insert: list[dict[str, Any]] = []
+        ro_update: list[dict[str, Any]] = []
         for op_id, op in engine.operators.items():
             if _op_key(op) == snap.loaded_ops.get(op_id):
                 continue
-            row = snap.op_rows.get(op_id)
-            if row is None:
-                row = RoutingOperator(user_id=op_id)
-                session.add(row)
-            row.presence, row.last_heartbeat_at = op.presence, op.last_heartbeat_at
-            row.last_assigned_at = op.last_assigned_at
-            row.consecutive_expired = op.consecutive_expired
-            row.updated_at = now
+            values = dict(presence=str(op.presence), last_heartbeat_at=op.last_heartbeat_at,
+                          last_assigned_at=op.last_assigned_at,
+                          consecutive_expired=op.consecutive_expired, updated_at=now)
+            if op_id in snap.op_existing:
+                ro_update.append({"k_id": op_id, **values})
+            else:
+                ro_insert.append({"user_id": op_id, **values})
+        if ro_insert:
+            await session.execute(insert(_RO), ro_insert)
+        if ro_update:
+            await session.execute(
+                _RO.update().where(_RO.c.user_id == bindparam("k_id")), ro_update)
         stats = {_handle_stat(b): e for b, e in engine.handle_times.items() if b in snap.scope}
         stats[ACCEPT_STAT] = engine.accept_latency
         for name, ewma in stats.items():
             stat = snap.stats.get(name)
             if stat is None and ewma.count:
-                session.add(RoutingStat(name=name, mean=ewma.mean, count=ewma.count))
-            elif stat is not None and stat.count != ewma.count:
-                stat.mean, stat.count = ewma.mean, ewma.count
+                await session.execute(insert(_RS).values(name=name, mean=ewma.mean,
+                                                         count=ewma.count))
+            elif stat is not None and stat[1] != ewma.count:
+                await session.execute(_RS.update().where(_RS.c.name == name)
+                                      .values(mean=ewma.mean, count=ewma.count))
         for row in touched.values():
             queue_conversation_update(session, row, snap.names.get(row.operator_id or ""))
 
@@ -560,10 +744,59 @@ class Router:
 
     async def dispatch(self, business_ids: Iterable[str]) -> list[ev.Event]:
         """Offer queued chats to whoever has room (a tick: also applies anything due)."""
-        return await self.run(lambda engine, _: engine.tick(), businesses=business_ids)
+        return await self.run(_tick, businesses=business_ids, tick=True)
 
-    async def tick_all(self) -> list[ev.Event]:
-        return await self.run(lambda engine, _: engine.tick(), everything=True)
+    async def tick_all(self, *, sweep: bool = False) -> list[ev.Event]:
+        """Tick the pools that have something due (an offer expiry, a heartbeat timeout);
+        the safety sweep also ticks pools with queued chats (work conservation after a lost
+        wake-up). Pools with nothing due are not locked."""
+        now = utcnow()
+        limit = now - self.options.engine.heartbeat_timeout
+        async with read_only(self.runtime.sessions) as session:
+            businesses = set(await session.scalars(
+                select(Conversation.business_id).distinct()
+                .join(_RC, _RC.c.conversation_id == Conversation.id)
+                .where(Conversation.state == Status.OFFERED, _RC.c.offer_expires_at <= now)))
+            # Offered chats without routing row (written by an older version): expire them too.
+            businesses |= set(await session.scalars(
+                select(Conversation.business_id).distinct()
+                .outerjoin(_RC, _RC.c.conversation_id == Conversation.id)
+                .where(Conversation.state == Status.OFFERED, _RC.c.conversation_id.is_(None))))
+            if sweep:
+                businesses |= set(await session.scalars(
+                    select(Conversation.business_id).distinct()
+                    .where(Conversation.state == Status.QUEUED)))
+            late = set(await session.scalars(
+                select(_RO.c.user_id).where(_RO.c.presence != Presence.OFFLINE,
+                                            _RO.c.last_heartbeat_at <= limit)))
+            pairs = await _skill_pairs(session) if businesses or late else []
+            # Deadlines of the pools not ticked now: keep the timer armed for them.
+            next_offer = await session.scalar(
+                select(func.min(_RC.c.offer_expires_at))
+                .select_from(_RC.join(_CONV, _CONV.c.id == _RC.c.conversation_id))
+                .where(_CONV.c.state == Status.OFFERED, _RC.c.offer_expires_at > now))
+            next_beat = await session.scalar(
+                select(func.min(_RO.c.last_heartbeat_at))
+                .where(_RO.c.presence != Presence.OFFLINE, _RO.c.last_heartbeat_at > limit))
+        upcoming = [t for t in (next_offer,
+                                next_beat + self.options.engine.heartbeat_timeout
+                                if next_beat is not None else None) if t is not None]
+        if upcoming:
+            self._arm(min(upcoming))
+        seeds = businesses | {b for u, b in pairs if u in late}
+        pools: list[set[str]] = []
+        for business_id in sorted(seeds):
+            if not any(business_id in p for p in pools):
+                pools.append(pool_of(pairs, [business_id]))
+        results = await asyncio.gather(
+            *(self.run(_tick, businesses=pool, tick=True) for pool in pools),
+            return_exceptions=True)
+        events: list[ev.Event] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            events.extend(result)
+        return events
 
     async def accept(self, actor: StaffActor, conversation_id: str) -> None:
         """The agent socket's `accept`: the pending offer, or a queued chat taken by hand."""
@@ -598,7 +831,7 @@ class Router:
             if conv is None:
                 return []  # closing a closed chat is harmless
             if disposition is not None:
-                snap.rows[conversation_id].disposition = disposition
+                snap.dispositions[conversation_id] = disposition
             if conv.status is Status.ACTIVE and conv.operator_id == actor.user_id:
                 return engine.close(conversation_id, actor.user_id)
             return _end_by_hand(engine, conv, Status.CLOSED, "staff") + engine.tick()
@@ -706,7 +939,7 @@ class Router:
         await self.dispatch([conversation.business_id])
 
     async def _on_closed(self, conversation_id: str) -> None:
-        await self.run(lambda engine, _: engine.tick(), conversation_id=conversation_id)
+        await self.run(_tick, conversation_id=conversation_id, tick=True)
 
     async def _on_operator_message(self, stored: Any) -> None:
         """Log `first_reply` once per conversation (the writer sets first_reply_at)."""
@@ -777,8 +1010,10 @@ class Router:
                         await self._visitor_gone(conversation_id)
                 if (self._deadline is not None and self._deadline <= now) or next_sweep <= now:
                     self._deadline = None
-                    next_sweep = now + timedelta(seconds=self.options.sweep_interval)
-                    await self.tick_all()
+                    sweep = next_sweep <= now
+                    if sweep:
+                        next_sweep = now + timedelta(seconds=self.options.sweep_interval)
+                    await self.tick_all(sweep=sweep)
             except Exception:  # the loop must survive a failed tick; the next sweep retries
                 log.exception("routing timer failed")
                 await asyncio.sleep(0.5)
@@ -820,7 +1055,8 @@ class Router:
             self.runtime.broker.publish(conversation_topic(conv_id), protocol.frame(
                 "queue", conversation_id=conv_id, position=position, eta_seconds=eta))
         # Chats of this pool that left the queue: a later return must be announced again.
-        for conv_id in [c for c in snap.rows if c in self._last_queue and c not in estimates]:
+        for conv_id in [c for c in snap.conversations
+                        if c in self._last_queue and c not in estimates]:
             del self._last_queue[conv_id]
         if len(self._last_queue) > 100_000:
             self._last_queue.clear()
