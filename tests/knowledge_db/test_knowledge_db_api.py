@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from livedesk.knowledge import io as kio
+from livedesk.knowledge.calibration import default_model
 
 from livedesk_testing import World
 
@@ -183,7 +184,7 @@ async def test_knowledge_settings_endpoint(as_user, world: World) -> None:  # ty
     await owner.post(faq(world), json=ENTRY)
     body = (await owner.get("/api/v1/knowledge/settings")).json()
     assert body["method"] == "lexical" and body["embeddings"]["enabled"] is False
-    assert body["bot_threshold"] == 0.70
+    assert body["bot_threshold"] == default_model("lexical").threshold
     assert body["published_entries"] == {world.a.business_id: 1}
     assert (await (await as_user(world.b.operator)).get("/api/v1/knowledge/settings")).json()[
         "published_entries"] == {}
