@@ -8,7 +8,9 @@ businesses, so 10 routing pools; languages nl/en; max 10 chats each; a quarter o
 sets everyone online, then starts 2,000 conversations at once (64 concurrent arrivals, 8 on
 SQLite whose single writer only queues more: each one
 is the visitor's start transaction followed by the router's dispatch, as on the live server).
-Assignment latency = arrival → the commit that offered or assigned the chat. Afterwards it
+The router routes each pool's pending commands in one transaction (group routing), so the
+dispatches of a burst share snapshot loads. Assignment latency = arrival → the commit that
+offered or assigned the chat. Afterwards it
 checks that no operator holds more than their maximum and no chat was offered twice at once.
 """
 
@@ -148,7 +150,7 @@ async def run(url: str, concurrency: int) -> dict[str, Any]:
                 "assigned": len(latencies), "still_queued": waiting, "seconds": elapsed,
                 "per_second": len(latencies) / elapsed, "p50_ms": statistics.median(latencies),
                 "p99_ms": q[98], "capacity_violations": len(over), "double_offers": double,
-                "routing_commands": router.commands}
+                "routing_commands": router.commands, "batches": router.batches}
     finally:
         await router.stop()
         await runtime.stop()
@@ -183,7 +185,7 @@ def main() -> None:
           f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; still queued "
           f"{result['still_queued']}; capacity violations {result['capacity_violations']}; "
           f"double offers {result['double_offers']}; routing commands "
-          f"{result['routing_commands']}")
+          f"{result['routing_commands']} in {result['batches']} transactions")
     if result["capacity_violations"] or result["double_offers"]:
         raise SystemExit("capacity violated")
 

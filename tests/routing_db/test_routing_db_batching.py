@@ -18,13 +18,17 @@ from livedesk.db import new_id, read_only, unit_of_work
 from livedesk.routing import engine as ev
 from livedesk.routing.service import RoutingRejected
 from livedesk.security.actors import VisitorActor
+
 from livedesk_testing import LiveServer, World
 
 BURST = 30
 
 
-async def test_burst_is_routed_in_few_batches(rserver: LiveServer, world: World) -> None:
+@pytest.mark.parametrize("routing_options", [{"sweep_interval": 600.0}])
+async def test_burst_is_routed_in_few_batches(rserver: LiveServer, world: World,
+                                              routing_options: dict[str, object]) -> None:
     router = rserver.app.state.router
+    await asyncio.sleep(0.2)  # the start-up sweep; no other sweep until the test ends
     op = await agent(rserver, "op-alpha")
     async with unit_of_work(rserver.runtime.sessions) as session:
         await session.execute(OperatorProfile.__table__.update().values(max_concurrent=5))
