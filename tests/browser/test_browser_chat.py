@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from livedesk.accounts.actions import do_create_user
 from livedesk.accounts.models import Role
 from livedesk.businesses.models import Business
-from livedesk.conversations.models import Conversation, Message
+from livedesk.conversations.models import Conversation, Message, Rating
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work
 from livedesk.settings import Settings
 
@@ -246,8 +246,22 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     assert await vis.locator(f"{W} textarea.input").is_disabled()
     caps = await capabilities(server)
     assert await vis.locator(f"{W} form.transcript").count() == (1 if caps["transcript"] else 0)
-    assert await vis.locator(f"{W} form.rating").count() == 0
+    # End-of-chat rating: 4 of 5 with a comment, stored against this conversation.
+    await vis.locator(f"{W} form.rating label.star").nth(3).click()
+    await vis.fill(f"{W} form.rating textarea", "Snel geholpen <b>top</b>")
     await shot(vis, artifacts_dir, "widget-ended")
+    await vis.click(f"{W} form.rating button[type=submit]")
+    await vis.wait_for_selector(f"{W} form.rating p.ok")
+
+    async def rating(session: Any) -> tuple[int, str | None] | None:
+        row = await session.get(Rating, cid)
+        return None if row is None else (row.score, row.comment)
+    for _ in range(50):  # the frame is on its way; poll in fresh transactions
+        stored = await db(settings, rating)
+        if stored is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert stored == (4, "Snel geholpen <b>top</b>")
 
     async def state(session: Any) -> tuple[str, str | None]:
         c = await session.get(Conversation, cid)
