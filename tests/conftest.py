@@ -13,6 +13,20 @@ from livedesk.settings import Settings
 from livedesk_testing import DatabaseTemplate, LiveServer, World, free_port, running, seed_world
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Argon2 at production cost makes every seeded user take a third of a second; tests only
+    need real argon2id hashes, not expensive ones."""
+    from argon2 import PasswordHasher
+
+    from livedesk.security import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = production
+
+
 @pytest.fixture(scope="session")
 def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
     template = DatabaseTemplate(tmp_path_factory.mktemp("db"))

@@ -32,15 +32,19 @@ class FlakyVisitor:
         self.ws: Any = None
         self.reader: asyncio.Task[None] | None = None
         self.counter = 0
+        self.generation = 0  # which connection of this client; for diagnosing failures
+        self.log: list[tuple[Any, ...]] = []
 
     def last_seq(self) -> int:
         return max(self.held, default=0)
 
     async def connect(self) -> None:
+        self.generation += 1
         self.ws = await websockets.connect(
             f"{self.server.ws_url}/ws/visitor?token={self.token}", origin=ORIGIN, compression=None
         )
         resume = {self.cid: self.last_seq()} if self.cid else {}
+        self.log.append(("hello", resume, self.generation))
         await self.ws.send(orjson.dumps({"type": "hello", "resume": resume}).decode())
         welcome = orjson.loads(await self.ws.recv())
         assert welcome["type"] == "welcome"
@@ -62,6 +66,7 @@ class FlakyVisitor:
                     seq = frame["seq"]
                     if seq in self.held:
                         self.duplicates += 1
+                        self.log.append(("duplicate", seq, self.generation, frame["body"]))
                     elif seq != self.last_seq() + 1:
                         self.gaps += 1
                     self.held[seq] = frame
@@ -159,7 +164,7 @@ async def test_random_drops_and_retries_lose_and_duplicate_nothing(
         assert [s for s, _ in truth] == list(range(1, len(truth) + 1))  # gap-free in the DB
         assert sorted(visitor.held) == [s for s, _ in truth]
         assert [visitor.held[s]["body"] for s, _ in truth] == [b for _, b in truth]
-        assert visitor.duplicates == 0 and visitor.gaps == 0
+        assert visitor.duplicates == 0 and visitor.gaps == 0, visitor.log
         # Every send the client made is stored exactly once.
         assert len(truth) == visitor.counter
         await visitor.drop()
