@@ -9,7 +9,12 @@ from faq_fixtures import BAKKER, GARAGE, make_docs
 from typer.testing import CliRunner
 
 from livedesk.knowledge.calibration import (
+    DEFAULT_MODELS,
+    FIT_TARGET,
+    TARGET_PRECISION,
+    THRESHOLD_STEP,
     answer_rate,
+    conservative_threshold,
     fit_logistic,
     fit_model,
     lowest_threshold,
@@ -99,6 +104,30 @@ def test_fit_logistic_and_model_separate_classes() -> None:
     conf = model.confidences(x[:, 0], x[:, 1])
     assert conf[:60].mean() > 0.8 > 0.2 > conf[60:].mean()
     assert answer_rate(conf, y.astype(bool), model.threshold)[1] >= 0.9
+
+
+def test_fitted_threshold_keeps_a_margin_and_is_rounded_up() -> None:
+    assert FIT_TARGET > TARGET_PRECISION  # a margin for businesses the model never saw
+    # 20 answers, best first: the 10th is wrong, the 14th and 16th too.
+    conf = np.linspace(0.99, 0.61, 20)
+    ok = np.ones(20, bool)
+    ok[[9, 13, 15]] = False
+    at_90 = lowest_threshold(conf, ok, 0.9)
+    at_93 = lowest_threshold(conf, ok, 0.93)
+    assert at_90 is not None and at_93 is not None and at_93 > at_90
+    t = conservative_threshold(conf, ok)
+    assert t is not None and t >= at_93
+    assert t == pytest.approx(round(t / THRESHOLD_STEP) * THRESHOLD_STEP)  # a multiple of 0.05
+    assert t - at_93 < THRESHOLD_STEP
+    assert conservative_threshold(conf, ok, step=0) == pytest.approx(at_93)
+    assert answer_rate(conf, ok, t)[1] >= FIT_TARGET
+    assert conservative_threshold(np.array([0.5]), np.array([False])) is None
+
+
+def test_default_thresholds_are_on_the_rounding_grid() -> None:
+    for model in DEFAULT_MODELS.values():
+        steps = model.threshold / THRESHOLD_STEP
+        assert steps == pytest.approx(round(steps)) and 0.5 <= model.threshold < 1.0
 
 
 def test_evaluate_on_fixture_reports_per_business_and_gaps() -> None:

@@ -4,6 +4,11 @@ The ranking score is not a probability. A small logistic model maps the top entr
 score and its margin over the runner-up to P(the entry is the right answer). The bot answers
 only when that confidence reaches a threshold chosen so that ≥ 90 % of its answers are right
 (answering a question the FAQ cannot answer counts as wrong).
+
+A threshold that just reaches 90 % on the businesses it was fitted on falls short on a new
+business (leave-one-business-out: 88.5 % with embeddings, 84.8 % lexical). Fitted thresholds
+therefore aim at `FIT_TARGET` (93 %) and are rounded up to the next `THRESHOLD_STEP`; held out,
+that keeps the pooled precision above 90 % (see docs/knowledge.md).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TARGET_PRECISION = 0.9
+TARGET_PRECISION = 0.9  # what the bot promises: at least 90 % of its answers are right
+FIT_TARGET = 0.93  # what a fitted threshold aims at on its own data: a margin for new businesses
+THRESHOLD_STEP = 0.05  # fitted thresholds are rounded up to a multiple of this
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,22 +92,47 @@ def answer_rate(
     return (n / len(conf) if len(conf) else 0.0), precision, n
 
 
+def conservative_threshold(
+    confidences: np.ndarray,
+    correct: np.ndarray,
+    target: float = FIT_TARGET,
+    step: float = THRESHOLD_STEP,
+) -> float | None:
+    """`lowest_threshold` at `target`, rounded up to a multiple of `step` (0: no rounding)."""
+    thr = lowest_threshold(confidences, correct, target)
+    if thr is None or step <= 0:
+        return thr
+    return min(1.0, math.ceil(thr / step - 1e-9) * step)
+
+
 def fit_model(
-    scores: np.ndarray, margins: np.ndarray, correct: np.ndarray, target: float = TARGET_PRECISION
+    scores: np.ndarray,
+    margins: np.ndarray,
+    correct: np.ndarray,
+    target: float = FIT_TARGET,
+    *,
+    step: float = THRESHOLD_STEP,
 ) -> ConfidenceModel:
-    """Fit the confidence model and its bot threshold on labelled top-1 results."""
+    """Fit the confidence model and its bot threshold on labelled top-1 results.
+
+    The threshold is the lowest confidence at which `target` of the answers are right,
+    rounded up to `step`; the defaults leave a margin over the promised 90 % for businesses
+    the model was not fitted on."""
     w = fit_logistic(np.column_stack([scores, margins]), correct)
     model = ConfidenceModel(float(w[0]), float(w[1]), float(w[2]), 1.0)
-    thr = lowest_threshold(model.confidences(np.asarray(scores), np.asarray(margins)), correct)
+    conf = model.confidences(np.asarray(scores), np.asarray(margins))
+    thr = conservative_threshold(conf, correct, target, step)
     return ConfidenceModel(model.w_score, model.w_margin, model.bias, 1.0 if thr is None else thr)
 
 
 # Fitted on the dev set (three businesses, 329 queries; `livedesk faq evaluate --fit`).
-# Threshold: the lowest confidence keeping >= 90 % precision there (0.660 lexical, 0.702 with
-# embeddings), rounded up to the next 0.05 as a margin for unseen businesses.
+# Thresholds come from `fit_model`: the lowest confidence with >= 93 % precision there (0.743
+# with embeddings, 0.867 lexical), rounded up to the next 0.05. Leave-one-business-out, this
+# rule keeps the pooled held-out precision at 92.8 % (embedding) and 90.7 % (lexical), where
+# "just 90 % on the fitted data" gave 88.5 % and 84.8 %.
 DEFAULT_MODELS: dict[str, ConfidenceModel] = {
     "embedding": ConfidenceModel(w_score=0.3395, w_margin=1.2041, bias=-3.1844, threshold=0.75),
-    "lexical": ConfidenceModel(w_score=2.5471, w_margin=3.3882, bias=-2.4451, threshold=0.70),
+    "lexical": ConfidenceModel(w_score=2.5471, w_margin=3.3882, bias=-2.4451, threshold=0.90),
 }
 
 
