@@ -14,22 +14,17 @@ from livedesk.conversations.access import (
 from livedesk.conversations.actions import conversation_payload, load_operator_names
 from livedesk.conversations.models import Conversation, ConversationState, Message
 from livedesk.deps import ActorDep, SessionDep
+from livedesk.realtime import protocol
+from livedesk.realtime.writer import StoredMessage
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
 
 def message_payload(m: Message) -> dict[str, Any]:
-    out = {
-        "conversation_id": m.conversation_id,
-        "seq": m.seq,
-        "author": {"kind": m.author_kind, "name": m.author_name},
-        "body": m.body,
-        "client_msg_id": m.client_msg_id,
-        "created_at": m.created_at,
-    }
-    if m.internal:
-        out["internal"] = True
-    return out
+    """The same shape as the realtime `message` frame, without its `type`."""
+    payload = protocol.message_payload(StoredMessage.from_row(m))
+    del payload["type"]
+    return payload
 
 
 @router.get("")

@@ -140,7 +140,7 @@ class AgentConnection(Connection):
                     "accept the conversation before answering",
                     conversation_id=send.conversation_id,
                 )
-        stored = await self.runtime.writer.write(
+        stored = await self.store(
             NewMessage(
                 conversation_id=send.conversation_id,
                 business_id=facts.business_id,
@@ -150,16 +150,6 @@ class AgentConnection(Connection):
                 author_name=self.actor.name,
                 internal=send.internal,
                 client_msg_id=send.client_msg_id,
-            )
-        )
-        self.send(
-            protocol.frame(
-                "ack",
-                conversation_id=stored.conversation_id,
-                client_msg_id=stored.client_msg_id,
-                seq=stored.seq,
-                created_at=stored.created_at,
-                duplicate=stored.duplicate,
             )
         )
         if not stored.duplicate:

@@ -17,7 +17,7 @@ from livedesk.conversations.models import Message
 from livedesk.realtime import protocol
 from livedesk.realtime.hub import Outbox
 from livedesk.realtime.protocol import FrameError
-from livedesk.realtime.writer import StoredMessage
+from livedesk.realtime.writer import NewMessage, StoredMessage
 from livedesk.runtime import Runtime
 from livedesk.security.ratelimit import TokenBucket
 
@@ -58,6 +58,12 @@ class Connection:
 
     def send(self, frame: str) -> None:
         self.outbox.put(frame)
+
+    async def store(self, message: NewMessage) -> StoredMessage:
+        """Stores through the group-committing writer, then acknowledges to this socket."""
+        stored = await self.runtime.writer.write(message)
+        self.send(protocol.ack_frame(stored))
+        return stored
 
     def error(self, code: str, message: str, **data: Any) -> None:
         self.outbox.put(protocol.error_frame(code, message, **data))
@@ -156,7 +162,7 @@ class Connection:
             return
         for row in rows:
             # Awaiting put: a long backlog waits for the sender instead of overflowing the queue.
-            await self.outbox.queue.put(protocol.message_frame(_stored(row)))
+            await self.outbox.queue.put(protocol.message_frame(StoredMessage.from_row(row)))
         if rows:
             self.replayed[conversation_id] = rows[-1].seq
 

@@ -51,6 +51,17 @@ def message_payload(m: StoredMessage) -> dict[str, Any]:
     return payload
 
 
+def ack_frame(m: StoredMessage) -> str:
+    return frame(
+        "ack",
+        conversation_id=m.conversation_id,
+        client_msg_id=m.client_msg_id,
+        seq=m.seq,
+        created_at=m.created_at,
+        duplicate=m.duplicate,
+    )
+
+
 def message_frame(m: StoredMessage) -> str:
     return jsonutil.dumps_str(message_payload(m))
 

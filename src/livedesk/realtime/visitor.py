@@ -151,23 +151,13 @@ class VisitorConnection(Connection):
                 "this conversation has ended",
                 conversation_id=send.conversation_id,
             )
-        stored = await self.runtime.writer.write(
+        stored = await self.store(
             NewMessage(
                 conversation_id=send.conversation_id,
                 business_id=self.actor.business_id,
                 author_kind=AuthorKind.VISITOR,
                 body=send.body,
                 client_msg_id=send.client_msg_id,
-            )
-        )
-        self.send(
-            protocol.frame(
-                "ack",
-                conversation_id=stored.conversation_id,
-                client_msg_id=stored.client_msg_id,
-                seq=stored.seq,
-                created_at=stored.created_at,
-                duplicate=stored.duplicate,
             )
         )
         if not stored.duplicate:

@@ -56,6 +56,21 @@ class StoredMessage:
     created_at: datetime
     duplicate: bool = False  # a retried send: this is the original, nothing new was stored
 
+    @classmethod
+    def from_row(cls, row: Message) -> StoredMessage:
+        return cls(
+            row.conversation_id,
+            row.business_id,
+            row.seq,
+            row.author_kind,
+            row.author_id,
+            row.author_name,
+            row.body,
+            row.internal,
+            row.client_msg_id,
+            row.created_at,
+        )
+
 
 OnCommitted = Callable[[Sequence[StoredMessage]], None]
 
