@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -38,6 +40,30 @@ def user_topic(user_id: str) -> str:
     return f"user:{user_id}"
 
 
+class SqliteWriteGate:
+    """Queues this process's SQLite write transactions in an asyncio lock.
+
+    SQLite has one writer at a time. Without the gate, waiting writers sit in SQLite's busy
+    handler, which polls with sleeps of up to 100 ms and leaves the lock idle in between; in the
+    gate they are woken the moment the previous transaction ends. Other processes still wait via
+    busy_timeout. Not re-entrant: a write transaction inside another deadlocks (on SQLite it
+    would block on the database lock anyway), so waiting is bounded.
+    """
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self._lock = asyncio.Lock()
+        self._timeout = timeout
+
+    async def __aenter__(self) -> None:
+        try:
+            await asyncio.wait_for(self._lock.acquire(), self._timeout)
+        except TimeoutError:
+            raise RuntimeError("waited too long for the SQLite write lock") from None
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 @dataclass(slots=True)
 class ConversationFacts:
     """What the hot path needs to know about a conversation without asking the database."""
@@ -56,6 +82,7 @@ class Runtime:
     hub: Hub
     broker: Broker
     writer: MessageWriter = field(init=False)
+    write_gate: Any = field(init=False)
     visitor_token_key: bytes = b""
     facts: dict[str, ConversationFacts] = field(default_factory=dict)
     # Domains plug in here. `hooks` are notifications (several listeners, awaited in order, each
@@ -67,12 +94,14 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         engine = make_engine(settings)
+        gate = SqliteWriteGate() if settings.is_sqlite else contextlib.nullcontext()
         hub = Hub()
         broker: Broker = (
             RedisBroker(hub, settings.redis_url) if settings.redis_url else (InProcessBroker(hub))
         )
         runtime = cls(settings, engine, make_sessionmaker(engine), hub, broker)
-        runtime.writer = MessageWriter(engine, runtime.publish_messages)
+        runtime.write_gate = gate
+        runtime.writer = MessageWriter(engine, runtime.publish_messages, gate)
         hub.conversation_watchers.append(runtime._refresh_facts)
         return runtime
 
@@ -120,7 +149,7 @@ class Runtime:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Commit at the end of the block, then publish what the actions queued — never before."""
         async with self.sessions() as session:
-            async with session.begin():
+            async with self.write_gate, session.begin():
                 session.info["after_commit"] = []
                 session.info["changed_conversations"] = []
                 yield session

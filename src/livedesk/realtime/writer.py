@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -76,8 +77,11 @@ OnCommitted = Callable[[Sequence[StoredMessage]], None]
 
 
 class MessageWriter:
-    def __init__(self, engine: AsyncEngine, on_committed: OnCommitted) -> None:
+    def __init__(
+        self, engine: AsyncEngine, on_committed: OnCommitted, write_gate: Any = None
+    ) -> None:
         self._engine = engine
+        self._gate = write_gate if write_gate is not None else contextlib.nullcontext()
         self._on_committed = on_committed
         self._queue: asyncio.Queue[tuple[NewMessage, asyncio.Future[StoredMessage]]] = (
             asyncio.Queue()
@@ -137,7 +141,7 @@ class MessageWriter:
     async def _store(self, batch: list[NewMessage]) -> list[StoredMessage]:
         now = utcnow()
         results: list[StoredMessage | None] = [None] * len(batch)
-        async with self._engine.begin() as conn:
+        async with self._gate, self._engine.begin() as conn:
             # 1. Retried sends: return the original instead of storing a second copy.
             retried = [m for m in batch if m.client_msg_id]
             originals: dict[tuple[str, str], StoredMessage] = {}
