@@ -243,6 +243,7 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                         break
                 await asyncio.sleep(0.05)
             receiver = Receiver()
+            agents = []
             for b in range(businesses):
                 r = await http.post(
                     "/api/v1/auth/login",
@@ -258,6 +259,7 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                 await agent.send('{"type":"hello"}')
                 await agent.recv()
                 sockets.append(agent)
+                agents.append(agent)
                 asyncio.ensure_future(receiver.run(agent))
             pairs = []
             for c in range(args.conversations):
@@ -275,6 +277,9 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                     if frame["type"] == "conversation":
                         conversation = frame["conversation_id"]
                 sockets.append(ws)
+                # The business's operator takes the chat, as in real life: visitor ↔ operator.
+                await agents[c % businesses].send(
+                    orjson.dumps({"type": "accept", "conversation_id": conversation}).decode())
                 acks = AckWaiter()
                 asyncio.ensure_future(acks.run(ws))
                 pairs.append(Pair(_livedesk_sender(ws, conversation), conversation, acks))

@@ -72,6 +72,7 @@ class ConversationFacts:
     visitor_id: str
     state: str
     operator_id: str | None
+    language: str = "nl"
 
 
 @dataclass
@@ -182,6 +183,7 @@ class Runtime:
                             Conversation.visitor_id,
                             Conversation.state,
                             Conversation.operator_id,
+                            Conversation.language,
                         ).where(Conversation.id == conversation_id)
                     )
                 ).first()
@@ -199,6 +201,7 @@ class Runtime:
             conversation.visitor_id,
             conversation.state,
             conversation.operator_id,
+            conversation.language,
         )
 
 

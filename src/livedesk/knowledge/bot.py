@@ -14,10 +14,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation
+from livedesk.conversations.models import OPEN_STATES, AuthorKind
 from livedesk.db import read_only, utcnow
 from livedesk.knowledge import text as T
 from livedesk.knowledge.index import SuggestResult
@@ -88,20 +87,20 @@ async def decide(service: KnowledgeService, stored: StoredMessage,
     if facts is None or facts.operator_id is not None or facts.state not in OPEN_STATES:
         return None  # an operator has it (and sees the bot's earlier words in the transcript)
     human = asks_for_human(stored.body)
-    async with read_only(runtime.sessions) as session:
-        state = await session.get(FaqBotState, stored.conversation_id)
-        language = await session.scalar(
-            select(Conversation.language).where(Conversation.id == stored.conversation_id))
-    if state is not None and state.human_requested_at is not None:
-        return None
-    lang = _lang(language)
-    available = runtime.extensions.get("availability")
-    info: dict[str, Any] = {"open": True}
-    if available is not None:
-        info = await available(stored.business_id, language or "nl")
+    language = facts.language
+    # Cheap checks first (cached availability and settings): on most messages the bot has no
+    # business speaking, and then it costs no database read.
+    info = await service.availability(stored.business_id, language or "nl")
     engaged = not info.get("open", True) and (
         info.get("overflow_action") == "bot"
         or service.business_settings(stored.business_id).bot_enabled)
+    if not engaged and not human:
+        return None
+    async with read_only(runtime.sessions) as session:
+        state = await session.get(FaqBotState, stored.conversation_id)
+    if state is not None and state.human_requested_at is not None:
+        return None
+    lang = _lang(language)
     if human:
         if not engaged:
             return BotAction("stop", None, lang)

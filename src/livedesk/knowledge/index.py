@@ -524,7 +524,7 @@ class FaqRegistry:
 
     def suggest(self, business_id: str, text: str, k: int = 3) -> SuggestResult:
         idx = self._indexes.get(business_id)
-        if idx is None:
+        if idx is None or len(idx) == 0:  # nothing to find: spare the query embedding
             model = default_model(self.method)
             return SuggestResult([], self.method, model.threshold)
         return idx.suggest(text, k)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +118,8 @@ class KnowledgeService:
         self.registry = FaqRegistry(use_embeddings=wanted)
         self.settings: dict[str, BusinessFaqSettings] = {}
         self.threshold = default_model(self.registry.method).threshold
+        self._availability: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._availability_pending: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
 
     @property
     def method(self) -> str:
@@ -187,6 +190,28 @@ class KnowledgeService:
     async def search(self, business_id: str, text: str, limit: int) -> list[tuple[FaqDoc, float]]:
         return self.registry.search(business_id, text, limit)  # lexical only: fast inline
 
+    async def availability(self, business_id: str, language: str) -> dict[str, Any]:
+        """Routing's answer, cached for a second and asked once at a time per business and
+        language: the bot asks on every visitor message of an unassigned chat."""
+        provider = self.runtime.extensions.get("availability")
+        if provider is None:
+            return {"open": True}
+        key = (business_id, language)
+        cached = self._availability.get(key)
+        if cached is not None and time.monotonic() - cached[0] <= 1.0:
+            return cached[1]
+        pending = self._availability_pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(provider(business_id, language))
+            self._availability_pending[key] = pending
+            try:
+                answer = await pending
+            finally:
+                del self._availability_pending[key]
+            self._availability[key] = (time.monotonic(), answer)
+            return answer
+        return await asyncio.shield(pending)
+
     def business_settings(self, business_id: str) -> BusinessFaqSettings:
         return self.settings.get(business_id, BusinessFaqSettings())
 
@@ -250,6 +275,7 @@ class KnowledgeService:
     WORKERS = 4
 
     def start_workers(self) -> None:
+        self._latest: dict[str, int] = {}  # newest visitor seq waiting, per conversation
         self._queues: list[asyncio.Queue[StoredMessage]] = [
             asyncio.Queue(maxsize=10_000) for _ in range(self.WORKERS)]
         self._tasks = [asyncio.create_task(self._work(q), name=f"faq-suggest-{n}")
@@ -263,6 +289,7 @@ class KnowledgeService:
     async def on_visitor_message(self, stored: StoredMessage) -> None:
         if stored.internal or stored.author_kind != "visitor":
             return
+        self._latest[stored.conversation_id] = stored.seq
         queue = self._queues[hash(stored.conversation_id) % len(self._queues)]
         try:
             queue.put_nowait(stored)
@@ -272,6 +299,12 @@ class KnowledgeService:
     async def _work(self, queue: asyncio.Queue[StoredMessage]) -> None:
         while True:
             stored = await queue.get()
+            if stored.seq < self._latest.get(stored.conversation_id, 0):
+                # The visitor has written again meanwhile: the operator needs suggestions (and
+                # the bot an answer) for the newest message, so a burst costs one search.
+                continue
+            if self._latest.get(stored.conversation_id) == stored.seq:
+                del self._latest[stored.conversation_id]
             try:
                 await self.handle_visitor_message(stored)
             except Exception:
@@ -286,12 +319,15 @@ class KnowledgeService:
                 continue
             items.append({"faq_id": s.entry_id, "question": doc.question, "answer": doc.answer,
                           "score": round(s.confidence, 4)})
-        self.runtime.publish_to_staff(stored.business_id, protocol.frame(
-            "suggestions", conversation_id=stored.conversation_id, seq=stored.seq, items=items,
-            method=result.method))
+        if len(self.registry.index(stored.business_id)):
+            self.runtime.publish_to_staff(stored.business_id, protocol.frame(
+                "suggestions", conversation_id=stored.conversation_id, seq=stored.seq,
+                items=items, method=result.method))
         from livedesk.knowledge import bot  # the bot builds on this module
 
         action = await bot.decide(self, stored, result)
+        if not items and action is None:
+            return  # nothing shown, nothing said: nothing to log
         # Logged before the bot speaks, so an operator's "used" always finds the row.
         async with self.runtime.transaction() as session:
             session.add(FaqSuggestionLog(
