@@ -207,8 +207,12 @@ async def seed(database_url: str, businesses: int) -> None:
 async def livedesk_run(args: argparse.Namespace) -> Figures:
     workdir = Path(tempfile.mkdtemp(prefix="livedesk-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir}/bench.db"
+    scratch = None
     if database_url.startswith("postgres"):
-        await reset_postgres(database_url)
+        # A scratch database next to the one named, dropped afterwards: never touch its data.
+        scratch = f"livedesk_bench_{os.getpid()}"
+        await admin_sql(database_url, f'CREATE DATABASE "{scratch}"')
+        database_url = database_url.rsplit("/", 1)[0] + "/" + scratch
     env = {
         **os.environ,
         "LIVEDESK_DATABASE_URL": database_url,
@@ -312,6 +316,8 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
         server.terminate()
         server.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
+        if scratch:
+            await admin_sql(args.database_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 def _livedesk_sender(ws, conversation: str):  # type: ignore[no-untyped-def]
@@ -330,12 +336,14 @@ def _livedesk_sender(ws, conversation: str):  # type: ignore[no-untyped-def]
     return send
 
 
-async def reset_postgres(url: str) -> None:
+async def admin_sql(url: str, statement: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(url)
-    await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    await conn.close()
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 # -- the bare relay ---------------------------------------------------------------------------
