@@ -42,6 +42,7 @@ async def test_whole_chat_visitor_and_operator(server: LiveServer, world: World)
     await agent.send(type="hello")
     welcome = await agent.wait_type("welcome")
     assert [c["conversation_id"] for c in welcome["conversations"]] == [cid]
+    assert {"hello", "send", "accept", "close", "typing", "read"} <= set(welcome["accepts"])
     assert welcome["conversations"][0]["page_url"] == "https://alpha.example/prijzen"
 
     await visitor.send(type="send", conversation_id=cid, client_msg_id="v1", body="Hallo?")

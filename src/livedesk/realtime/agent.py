@@ -97,6 +97,7 @@ class AgentConnection(Connection):
             protocol.frame(
                 "welcome",
                 protocol=protocol.PROTOCOL_VERSION,
+                accepts=sorted(self.handlers),
                 role=self.actor.role,
                 user={"id": self.actor.user_id, "name": self.actor.name},
                 server_time=utcnow(),

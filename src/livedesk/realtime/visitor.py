@@ -93,6 +93,7 @@ class VisitorConnection(Connection):
             protocol.frame(
                 "welcome",
                 protocol=protocol.PROTOCOL_VERSION,
+                accepts=sorted(self.handlers),
                 role="visitor",
                 server_time=utcnow(),
                 conversations=[conversation_payload(c) for c in rows],

@@ -28,19 +28,20 @@ export class AgentSocket {
       opened = true;
       this.attempt = 0;
       sock.send(JSON.stringify({ type: "hello", resume: this.resume() }));
-      if (!this.known) sock.send(JSON.stringify({ type: "capabilities" }));
       this.watch();
     };
     sock.onmessage = (e) => {
       let f;
       try { f = JSON.parse(e.data); } catch { return; }
-      if (f.type === "welcome") { this.ready = true; this.onState("up"); }
-      if (f.type === "pong") { clearTimeout(this.pongTimer); return; }
-      if (f.type === "error" && f.code === "unknown_type" && f.data && Array.isArray(f.data.known) && !this.known) {
-        this.known = new Set(f.data.known);
-        this.onFrame({ type: "_known", known: this.known });
-        return;
+      if (f.type === "welcome") {
+        this.ready = true;
+        this.onState("up");
+        if (Array.isArray(f.accepts) && !this.known) {
+          this.known = new Set(f.accepts);  // the frame types this socket takes
+          this.onFrame({ type: "_known", known: this.known });
+        }
       }
+      if (f.type === "pong") { clearTimeout(this.pongTimer); return; }
       this.onFrame(f);
     };
     sock.onclose = () => {

@@ -17,7 +17,7 @@ export function mount(ctx) {
   let t = makeT(lang);
   let config = null;
   let caps = {};
-  let known = null; // frame types the visitor socket accepts (learnt from an unknown_type error)
+  let known = null; // frame types the visitor socket accepts (the welcome frame lists them)
   let ws = null;
   let ready = false;
   let attempt = 0;
@@ -273,7 +273,6 @@ export function mount(ctx) {
       const resume = {};
       if (S.cid) resume[S.cid] = maxSeq;
       sock.send(JSON.stringify({ type: "hello", resume }));
-      if (!known) sock.send(JSON.stringify({ type: "capabilities" }));
       ping();
     };
     sock.onmessage = (e) => {
@@ -357,6 +356,7 @@ export function mount(ctx) {
 
   function onWelcome(f) {
     ready = true;
+    if (Array.isArray(f.accepts)) known = new Set(f.accepts);
     banner("");
     const list = f.conversations || [];
     const mine = list.find((c) => c.conversation_id === S.cid) || list.find((c) => OPEN_STATES.has(c.state));
@@ -367,11 +367,6 @@ export function mount(ctx) {
   }
 
   function onError(f) {
-    if (f.code === "unknown_type" && f.data && Array.isArray(f.data.known)) {
-      known = new Set(f.data.known);
-      if (conv && !OPEN_STATES.has(conv.state)) endedView();
-      return;
-    }
     if (f.code === "conversation_closed") {
       S.out = S.out.filter((m) => m.cid !== f.data?.conversation_id);
       save();
