@@ -89,7 +89,7 @@ async def fresh_database(url: str | None, workdir: Path) -> str:
 
 
 async def run(leads: int, concurrency: int, database_url: str | None, port: int,
-              prefill: bool) -> None:
+              prefill: bool, rate: float = 0.0) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = await fresh_database(database_url, Path(tmp))
         settings = Settings(database_url=url)
@@ -115,6 +115,10 @@ async def run(leads: int, concurrency: int, database_url: str | None, port: int,
         committed: dict[str, float] = {}
         started = time.perf_counter()
         for i in range(leads):
+            if rate:  # paced: latency at a sustainable rate rather than behind a backlog
+                delay = started + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             async with unit_of_work(sessions) as session:
                 lead = await do_create_offline_lead(
                     session, business, OfflineIn(name=f"Bezoeker {i}",
@@ -153,10 +157,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="pace the producer to this many leads/s (0: as fast as it can)")
     parser.add_argument("--prefill", action="store_true",
                         help="commit every lead first, then time the dispatcher alone")
     args = parser.parse_args()
-    asyncio.run(run(args.leads, args.concurrency, args.database_url, args.port, args.prefill))
+    asyncio.run(run(args.leads, args.concurrency, args.database_url, args.port, args.prefill,
+                    args.rate))
 
 
 if __name__ == "__main__":
