@@ -9,9 +9,9 @@ import random
 from typing import Any
 
 import pytest
+from leads_helpers import Mailbox, Receiver, client_for, make_chat, make_server
 from sqlalchemy import select
 
-from conftest import Mailbox, Receiver, client_for, make_chat, make_server
 from livedesk.db import make_engine, make_sessionmaker, read_only
 from livedesk.leads.delivery import backoff_seconds, sign, signature_header, verify_signature
 from livedesk.leads.models import OutboxItem
@@ -43,8 +43,10 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
 
 async def add_webhook(live: LiveServer, world: World, receiver: Receiver, **extra: Any) -> str:
     async with await client_for(live, world.a.business_user) as biz:
-        r = await biz.post(f"/api/v1/businesses/{world.a.business_id}/delivery-routes",
-                           json={"kind": "webhook", "url": receiver.url, **extra})
+        r = await biz.post(
+            f"/api/v1/businesses/{world.a.business_id}/delivery-routes",
+            json={"kind": "webhook", "url": receiver.url, **extra},
+        )
         assert r.status_code == 201, r.text
         receiver.secret = r.json()["secret"]
         return str(r.json()["id"])
@@ -53,9 +55,15 @@ async def add_webhook(live: LiveServer, world: World, receiver: Receiver, **extr
 async def file_leads(live: LiveServer, world: World, settings: Settings, n: int) -> list[str]:
     cid = await make_chat(settings, world.a, ["Ik wil een proefrit", "jan@example.nl"])
     async with await client_for(live, world.a.operator) as op:
-        return [(await op.post(f"/api/v1/conversations/{cid}/leads",
-                               json={"email": f"lead{i}@example.nl", "intent": "proefrit"})
-                 ).json()["id"] for i in range(n)]
+        return [
+            (
+                await op.post(
+                    f"/api/v1/conversations/{cid}/leads",
+                    json={"email": f"lead{i}@example.nl", "intent": "proefrit"},
+                )
+            ).json()["id"]
+            for i in range(n)
+        ]
 
 
 async def outbox(settings: Settings) -> list[OutboxItem]:
@@ -78,21 +86,40 @@ async def wait_outbox(settings: Settings, done: Any, limit: float = 15.0) -> lis
 
 
 async def test_email_routes_lead_visitor_and_closed_transcripts(
-        live: LiveServer, world: World, settings: Settings,
-        mailbox: tuple[Mailbox, int]) -> None:
+    live: LiveServer, world: World, settings: Settings, mailbox: tuple[Mailbox, int]
+) -> None:
     box = mailbox[0]
     base = f"/api/v1/businesses/{world.a.business_id}/delivery-routes"
     async with await client_for(live, "super") as sup:
-        r = await sup.post(base, json={"kind": "email", "language": "en", "send_transcripts": True,
-                                       "emails": ["sales@alpha.example", "boss@alpha.example"]})
+        r = await sup.post(
+            base,
+            json={
+                "kind": "email",
+                "language": "en",
+                "send_transcripts": True,
+                "emails": ["sales@alpha.example", "boss@alpha.example"],
+            },
+        )
         assert r.status_code == 201
-        await sup.post(base, json={"kind": "email", "emails": ["nl@alpha.example"],
-                                   "lead_kinds": ["callback_request"]})
+        await sup.post(
+            base,
+            json={
+                "kind": "email",
+                "emails": ["nl@alpha.example"],
+                "lead_kinds": ["callback_request"],
+            },
+        )
     cid = await make_chat(settings, world.a, ["Kunt u mij terugbellen? 0687654321"])
     async with await client_for(live, world.a.operator) as op:
-        r = await op.post(f"/api/v1/conversations/{cid}/leads",
-                          json={"name": "Karin", "phone": "0687654321",
-                                "kind": "callback_request", "intent": "terugbellen"})
+        r = await op.post(
+            f"/api/v1/conversations/{cid}/leads",
+            json={
+                "name": "Karin",
+                "phone": "0687654321",
+                "kind": "callback_request",
+                "intent": "terugbellen",
+            },
+        )
         lead_id = r.json()["id"]
     await box.wait(2)
     await wait_outbox(settings, lambda items: {i.state for i in items} == {"delivered"})
@@ -104,32 +131,42 @@ async def test_email_routes_lead_visitor_and_closed_transcripts(
     assert "Phone: 0687654321" in text and "Kunt u mij terugbellen? 0687654321" in text
     nl = by_rcpt[("nl@alpha.example",)]
     assert nl["Subject"] == "Nieuwe lead via Livedesk: Karin" and "Telefoon: 0687654321" in (
-        nl.get_content())
+        nl.get_content()
+    )
 
     async with await client_for(live, world.a.business_user) as biz:
         log = (await biz.get(f"/api/v1/leads/{lead_id}/deliveries")).json()["items"]
     assert {d["state"] for d in log} == {"delivered"} and len(log) == 2
-    assert all(d["attempts"][0]["outcome"] == "delivered" and d["attempts"][0]["status_code"]
-               == 250 for d in log)
+    assert all(
+        d["attempts"][0]["outcome"] == "delivered" and d["attempts"][0]["status_code"] == 250
+        for d in log
+    )
 
     # The visitor asks for their transcript: only their own conversation, by token.
     token = await visitor_token(live, world.a.widget_key, ORIGIN_A)
     async with live.http(headers={"origin": ORIGIN_A}) as http:
-        r = await http.post(f"/api/v1/widget/{world.a.widget_key}/transcript",
-                            json={"token": token, "email": "me@visitor.example",
-                                  "conversation_id": cid})
+        r = await http.post(
+            f"/api/v1/widget/{world.a.widget_key}/transcript",
+            json={"token": token, "email": "me@visitor.example", "conversation_id": cid},
+        )
         assert r.status_code == 404  # a token for another visitor gets nothing
-        r = await http.post(f"/api/v1/widget/{world.b.widget_key}/transcript",
-                            json={"token": token, "email": "me@visitor.example"},
-                            headers={"origin": "https://beta.example"})
+        r = await http.post(
+            f"/api/v1/widget/{world.b.widget_key}/transcript",
+            json={"token": token, "email": "me@visitor.example"},
+            headers={"origin": "https://beta.example"},
+        )
         assert r.status_code == 404  # alpha's token on beta's widget
-        r = await http.post(f"/api/v1/widget/{world.a.widget_key}/transcript",
-                            json={"token": token, "email": "not-an-address"})
+        r = await http.post(
+            f"/api/v1/widget/{world.a.widget_key}/transcript",
+            json={"token": token, "email": "not-an-address"},
+        )
         assert r.status_code == 422
     visitor = await _visitor_chat(live, token)
     async with live.http(headers={"origin": ORIGIN_A}) as http:
-        r = await http.post(f"/api/v1/widget/{world.a.widget_key}/transcript",
-                            json={"token": token, "email": "me@visitor.example"})
+        r = await http.post(
+            f"/api/v1/widget/{world.a.widget_key}/transcript",
+            json={"token": token, "email": "me@visitor.example"},
+        )
         assert r.status_code == 202 and r.headers["access-control-allow-origin"] == ORIGIN_A
     await box.wait(3)
     rcpts, mine = box.messages[2]
@@ -157,15 +194,17 @@ async def _visitor_chat(live: LiveServer, token: str) -> str:
     await visitor.wait_type("welcome")
     await visitor.send(type="start", page={"url": "https://alpha.example/"})
     cid = str((await visitor.wait_type("conversation"))["conversation_id"])
-    await visitor.send(type="send", conversation_id=cid, client_msg_id="m1",
-                       body="Mijn eigen vraag")
+    await visitor.send(
+        type="send", conversation_id=cid, client_msg_id="m1", body="Mijn eigen vraag"
+    )
     await visitor.wait_type("ack", client_msg_id="m1")
     await visitor.close()
     return cid
 
 
 async def test_webhook_retries_with_backoff_then_delivers_once(
-        live: LiveServer, world: World, settings: Settings, receiver: Receiver) -> None:
+    live: LiveServer, world: World, settings: Settings, receiver: Receiver
+) -> None:
     script = {1: (500, 0.0), 2: (503, 0.0), 3: (429, 0.0), 4: (200, 0.0)}
     receiver.policy = lambda n, key: script.get(n, (200, 0.0))
     await add_webhook(live, world, receiver)
@@ -183,14 +222,20 @@ async def test_webhook_retries_with_backoff_then_delivers_once(
         [d] = (await biz.get(f"/api/v1/leads/{lead_id}/deliveries")).json()["items"]
     assert d["state"] == "delivered" and d["attempt_count"] == 4
     assert [(a["outcome"], a["status_code"]) for a in d["attempts"]] == [
-        ("retry", 500), ("retry", 503), ("retry", 429), ("delivered", 200)]
+        ("retry", 500),
+        ("retry", 503),
+        ("retry", 429),
+        ("delivered", 200),
+    ]
     assert d["idempotency_key"] == hits[0].key
 
 
-@pytest.mark.parametrize("leads_overrides", [{"give_up_after_seconds": 0.6,
-                                              "http_timeout_seconds": 0.3}])
+@pytest.mark.parametrize(
+    "leads_overrides", [{"give_up_after_seconds": 0.6, "http_timeout_seconds": 0.3}]
+)
 async def test_permanent_failure_timeouts_and_give_up_are_flagged(
-        live: LiveServer, world: World, settings: Settings, receiver: Receiver) -> None:
+    live: LiveServer, world: World, settings: Settings, receiver: Receiver
+) -> None:
     def policy(n: int, key: str) -> tuple[int, float]:
         if key.startswith("lead.") and receiver.hits == []:
             return 404, 0.0  # first lead: a permanent refusal
@@ -202,8 +247,9 @@ async def test_permanent_failure_timeouts_and_give_up_are_flagged(
     await receiver.wait(lambda r: len(r.hits) == 1)
     ids += await file_leads(live, world, settings, 1)
 
-    await wait_outbox(settings, lambda items: len(items) == 2 and all(
-        i.state == "failed" for i in items))
+    await wait_outbox(
+        settings, lambda items: len(items) == 2 and all(i.state == "failed" for i in items)
+    )
     async with await client_for(live, world.a.business_user) as biz:
         [perm] = (await biz.get(f"/api/v1/leads/{ids[0]}/deliveries")).json()["items"]
         [gave] = (await biz.get(f"/api/v1/leads/{ids[1]}/deliveries")).json()["items"]
@@ -224,8 +270,8 @@ async def test_permanent_failure_timeouts_and_give_up_are_flagged(
 
 
 async def test_restart_mid_flight_loses_nothing_and_resends_no_acknowledged(
-        settings: Settings, world: World, receiver: Receiver,
-        mailbox: tuple[Mailbox, int]) -> None:
+    settings: Settings, world: World, receiver: Receiver, mailbox: tuple[Mailbox, int]
+) -> None:
     held: set[str] = set()
 
     def policy(n: int, key: str) -> tuple[int, float]:
@@ -277,8 +323,9 @@ async def test_restart_mid_flight_loses_nothing_and_resends_no_acknowledged(
     assert outcomes.count("lease_expired") == 2 and "in_flight" not in outcomes
 
 
-async def test_concurrent_claims_never_overlap(live: LiveServer, world: World,
-                                               settings: Settings, receiver: Receiver) -> None:
+async def test_concurrent_claims_never_overlap(
+    live: LiveServer, world: World, settings: Settings, receiver: Receiver
+) -> None:
     service = live.runtime.extensions["leads"]
     await service.dispatcher.stop()  # drive claims by hand
     await add_webhook(live, world, receiver)

@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
+from routing_helpers import (
+    options,
+)
 
-from livedesk.routing.engine import RoutingConfig
-from livedesk.routing.service import RouterOptions
 from livedesk.settings import Settings
+
 from livedesk_testing import (
     LiveServer,
     World,
-    WsClient,
-    connect_agent,
-    connect_visitor,
-    login,
-    visitor_token,
 )
-
-ORIGIN_A = "https://alpha.example"
-ORIGIN_B = "https://beta.example"
-OPTIONS: dict[str, Any] = {}  # per-test overrides, see `routing_options`
-
-
-def options(**kw: Any) -> RouterOptions:
-    engine = RoutingConfig(
-        offer_timeout=timedelta(seconds=kw.pop("offer_timeout", 2.0)),
-        max_consecutive_expired=kw.pop("max_expired", 3),
-        heartbeat_timeout=timedelta(seconds=kw.pop("heartbeat_timeout", 60.0)),
-    )
-    return RouterOptions(engine=engine,
-                         visitor_grace=timedelta(seconds=kw.pop("grace", 0.3)),
-                         queue_interval=kw.pop("queue_interval", 0.05),
-                         sweep_interval=kw.pop("sweep_interval", 1.0))
 
 
 @pytest.fixture
@@ -45,8 +25,9 @@ def routing_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def rserver(settings: Settings, world: World,
-                  routing_options: dict[str, Any]) -> AsyncIterator[LiveServer]:
+async def rserver(
+    settings: Settings, world: World, routing_options: dict[str, Any]
+) -> AsyncIterator[LiveServer]:
     live = LiveServer(settings)
     live.app.state.routing_options = options(**routing_options)
     await live.start()
@@ -54,25 +35,3 @@ async def rserver(settings: Settings, world: World,
         yield live
     finally:
         await live.stop()
-
-
-async def agent(server: LiveServer, username: str, presence: str | None = "online") -> WsClient:
-    client = await connect_agent(server, await login(server, username))
-    await client.send(type="hello")
-    welcome = await client.wait_type("welcome")
-    client.user_id = welcome["user"]["id"]  # type: ignore[attr-defined]
-    if presence is not None:
-        await client.send(type="presence", state=presence)
-        await client.wait_type("presence", state=presence)
-    return client
-
-
-async def visitor(server: LiveServer, widget_key: str = "key-alpha",
-                  origin: str = ORIGIN_A, **start: Any) -> tuple[WsClient, str]:
-    token = await visitor_token(server, widget_key, origin)
-    client = await connect_visitor(server, token, origin)
-    await client.send(type="hello")
-    await client.wait_type("welcome")
-    await client.send(type="start", **start)
-    conversation = await client.wait_type("conversation")
-    return client, conversation["conversation_id"]

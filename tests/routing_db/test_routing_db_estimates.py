@@ -17,20 +17,28 @@ T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
 def world(seed: int) -> tuple[dict[str, ConversationState], list[OperatorState]]:
     rng = random.Random(seed)
     businesses = [f"b{i}" for i in range(rng.randint(1, 5))]
-    ops = [OperatorState(id=f"o{i}", businesses=frozenset(rng.sample(businesses,
-                                                                      rng.randint(1, 2)
-                                                                      if len(businesses) > 1
-                                                                      else 1)),
-                         languages=frozenset(rng.sample(["nl", "en"], rng.randint(1, 2))),
-                         max_concurrent=rng.randint(1, 4),
-                         presence=rng.choice(list(Presence)))
-           for i in range(rng.randint(0, 6))]
+    ops = [
+        OperatorState(
+            id=f"o{i}",
+            businesses=frozenset(
+                rng.sample(businesses, rng.randint(1, 2) if len(businesses) > 1 else 1)
+            ),
+            languages=frozenset(rng.sample(["nl", "en"], rng.randint(1, 2))),
+            max_concurrent=rng.randint(1, 4),
+            presence=rng.choice(list(Presence)),
+        )
+        for i in range(rng.randint(0, 6))
+    ]
     convs: dict[str, ConversationState] = {}
     for i in range(rng.randint(1, 40)):
-        conv = ConversationState(id=f"c{i:02d}", business_id=rng.choice(businesses),
-                                 language=rng.choice(["nl", "en"]),
-                                 queued_at=T0 + timedelta(seconds=rng.randint(0, 600)),
-                                 priority=rng.randint(0, 1), requeued=rng.random() < 0.1)
+        conv = ConversationState(
+            id=f"c{i:02d}",
+            business_id=rng.choice(businesses),
+            language=rng.choice(["nl", "en"]),
+            queued_at=T0 + timedelta(seconds=rng.randint(0, 600)),
+            priority=rng.randint(0, 1),
+            requeued=rng.random() < 0.1,
+        )
         holder = rng.choice(ops) if ops and rng.random() < 0.4 else None
         if holder is not None and holder.load < holder.max_concurrent:
             conv.status = rng.choice([Status.ACTIVE, Status.OFFERED])
@@ -69,9 +77,13 @@ def test_pool_is_the_connected_component() -> None:
 
 
 def test_options_from_env() -> None:
-    opts = RouterOptions.from_env({"LIVEDESK_ROUTING_OFFER_TIMEOUT": "7.5",
-                                   "LIVEDESK_ROUTING_MAX_EXPIRED": "5",
-                                   "LIVEDESK_ROUTING_VISITOR_GRACE": "12"})
+    opts = RouterOptions.from_env(
+        {
+            "LIVEDESK_ROUTING_OFFER_TIMEOUT": "7.5",
+            "LIVEDESK_ROUTING_MAX_EXPIRED": "5",
+            "LIVEDESK_ROUTING_VISITOR_GRACE": "12",
+        }
+    )
     assert opts.engine.offer_timeout == timedelta(seconds=7.5)
     assert opts.engine.max_consecutive_expired == 5
     assert opts.visitor_grace == timedelta(seconds=12)

@@ -6,26 +6,34 @@ import asyncio
 from typing import Any
 
 import pytest
+from routing_helpers import agent, visitor
 from sqlalchemy import select, update
 
-from conftest import agent, visitor
 from livedesk.accounts.models import OperatorProfile
 from livedesk.conversations.models import Conversation, ConversationEvent
 from livedesk.db import read_only, unit_of_work
+
 from livedesk_testing import LiveServer, World, login
 
 
 async def kinds(server: LiveServer, cid: str) -> list[str]:
     async with read_only(server.runtime.sessions) as session:
-        return list(await session.scalars(
-            select(ConversationEvent.kind).where(ConversationEvent.conversation_id == cid)
-            .order_by(ConversationEvent.id)))
+        return list(
+            await session.scalars(
+                select(ConversationEvent.kind)
+                .where(ConversationEvent.conversation_id == cid)
+                .order_by(ConversationEvent.id)
+            )
+        )
 
 
 async def state(server: LiveServer, cid: str) -> tuple[str, str | None]:
     async with read_only(server.runtime.sessions) as session:
-        row = (await session.execute(select(Conversation.state, Conversation.operator_id)
-                                     .where(Conversation.id == cid))).one()
+        row = (
+            await session.execute(
+                select(Conversation.state, Conversation.operator_id).where(Conversation.id == cid)
+            )
+        ).one()
     return row[0], row[1]
 
 
@@ -57,13 +65,14 @@ async def test_other_business_operator_gets_no_offer(rserver: LiveServer, world:
     assert op_b.of_type("offer") == []
     assert await state(rserver, cid) == ("queued", None)
     # Nobody serves alpha: the visitor is told there is no estimate.
-    queue = (await _vis.wait_type("queue", conversation_id=cid))
+    queue = await _vis.wait_type("queue", conversation_id=cid)
     assert queue["position"] == 1 and queue["eta_seconds"] is None
 
 
 @pytest.mark.parametrize("routing_options", [{"offer_timeout": 0.3, "max_expired": 2}])
-async def test_expiry_moves_on_then_sets_away(rserver: LiveServer, world: World,
-                                              routing_options: dict[str, Any]) -> None:
+async def test_expiry_moves_on_then_sets_away(
+    rserver: LiveServer, world: World, routing_options: dict[str, Any]
+) -> None:
     op = await agent(rserver, world.a.operator)
     _vis, cid = await visitor(rserver)
     await op.wait_type("offer", conversation_id=cid)
@@ -94,9 +103,14 @@ async def test_decline_and_transfer(rserver: LiveServer, world: World) -> None:
     await super_.wait_for(lambda f: f.get("state") == "active" and f.get("conversation_id") == cid)
     n = len(super_.frames)
     await op.send(type="transfer", conversation_id=cid, to_operator_id=None)
-    assert await super_.wait_for(lambda f: f.get("type") == "conversation"
-                                 and f.get("state") in ("queued", "offered")
-                                 and f.get("conversation_id") == cid, start=n)
+    assert await super_.wait_for(
+        lambda f: (
+            f.get("type") == "conversation"
+            and f.get("state") in ("queued", "offered")
+            and f.get("conversation_id") == cid
+        ),
+        start=n,
+    )
     got = await kinds(rserver, cid)
     assert got[:6] == ["queued", "offered", "offer_declined", "offered", "accepted", "transfer"]
     # A stale decline is answered with the engine's reason, not a crash.
@@ -118,26 +132,30 @@ async def test_offline_requeues_active_chats_first(rserver: LiveServer, world: W
     n = len(op.frames)
     await op.send(type="presence", state="online")
     offers = [await op.wait_for(lambda f: f.get("type") == "offer", start=n)]
-    offers.append(await op.wait_for(lambda f: f.get("type") == "offer" and f not in offers,
-                                    start=n))
+    offers.append(
+        await op.wait_for(lambda f: f.get("type") == "offer" and f not in offers, start=n)
+    )
     # The re-queued chat is offered before the newer one.
     assert [f["conversation_id"] for f in offers] == [first, second]
 
 
 @pytest.mark.parametrize("routing_options", [{"heartbeat_timeout": 0.6, "sweep_interval": 0.2}])
 async def test_heartbeats_keep_online_silence_goes_offline(
-        rserver: LiveServer, world: World, routing_options: dict[str, Any]) -> None:
+    rserver: LiveServer, world: World, routing_options: dict[str, Any]
+) -> None:
     op = await agent(rserver, world.a.operator)
     for _ in range(4):
         await asyncio.sleep(0.25)
         await op.send(type="heartbeat")
-        assert (await op.wait_for(lambda f: f.get("type") == "heartbeat",
-                                  start=len(op.frames)))["state"] == "online"
+        assert (await op.wait_for(lambda f: f.get("type") == "heartbeat", start=len(op.frames)))[
+            "state"
+        ] == "online"
     gone = await op.wait_type("presence", state="offline", timeout=3)
     assert gone["reason"] == "heartbeat_timeout"
     await op.send(type="heartbeat")
-    assert (await op.wait_for(lambda f: f.get("type") == "heartbeat",
-                              start=len(op.frames)))["state"] == "offline"
+    assert (await op.wait_for(lambda f: f.get("type") == "heartbeat", start=len(op.frames)))[
+        "state"
+    ] == "offline"
 
 
 async def test_visitor_leave_and_disconnect(rserver: LiveServer, world: World) -> None:

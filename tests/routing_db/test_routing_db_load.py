@@ -10,13 +10,14 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from routing_helpers import agent, visitor
 from sqlalchemy import func, select
 
-from conftest import agent, visitor
 from livedesk.accounts.actions import do_create_user
 from livedesk.accounts.models import OperatorProfile, Role
 from livedesk.conversations.models import Conversation, ConversationEvent
 from livedesk.db import read_only, unit_of_work
+
 from livedesk_testing import PASSWORD, LiveServer, World, WsClient
 
 VISITORS = 40
@@ -27,18 +28,33 @@ async def add_operators(server: LiveServer, world: World) -> dict[str, int]:
     both = [world.a.business_id, world.b.business_id]
     async with unit_of_work(server.runtime.sessions) as session:
         for name in ("op-x", "op-y"):
-            await do_create_user(session, username=name, password=PASSWORD, role=Role.OPERATOR,
-                                 serves=both, max_concurrent=2)
-        await session.execute(OperatorProfile.__table__.update()
-                              .where(OperatorProfile.max_concurrent == 6).values(max_concurrent=3))
-        rows = await session.execute(select(OperatorProfile.user_id,
-                                            OperatorProfile.max_concurrent))
+            await do_create_user(
+                session,
+                username=name,
+                password=PASSWORD,
+                role=Role.OPERATOR,
+                serves=both,
+                max_concurrent=2,
+            )
+        await session.execute(
+            OperatorProfile.__table__.update()
+            .where(OperatorProfile.max_concurrent == 6)
+            .values(max_concurrent=3)
+        )
+        rows = await session.execute(
+            select(OperatorProfile.user_id, OperatorProfile.max_concurrent)
+        )
         return {u: m for u, m in rows}
 
 
-async def operator_loop(op: WsClient, rng: random.Random, stop: asyncio.Event,
-                        held: dict[str, set[str]], violations: list[str],
-                        capacity: int) -> None:
+async def operator_loop(
+    op: WsClient,
+    rng: random.Random,
+    stop: asyncio.Event,
+    held: dict[str, set[str]],
+    violations: list[str],
+    capacity: int,
+) -> None:
     seen = 0
     tasks: list[asyncio.Task[None]] = []
 
@@ -48,9 +64,15 @@ async def operator_loop(op: WsClient, rng: random.Random, stop: asyncio.Event,
             return
         await op.send(type="accept", conversation_id=cid)
         try:
-            await op.wait_for(lambda f: f.get("type") == "conversation"
-                              and f.get("conversation_id") == cid and f.get("state") == "active"
-                              and (f.get("operator") or {}).get("id") == op.user_id, timeout=3)
+            await op.wait_for(
+                lambda f: (
+                    f.get("type") == "conversation"
+                    and f.get("conversation_id") == cid
+                    and f.get("state") == "active"
+                    and (f.get("operator") or {}).get("id") == op.user_id
+                ),
+                timeout=3,
+            )
         except TimeoutError:
             return  # the offer lapsed before our accept: a normal race
         held[op.user_id].add(cid)
@@ -71,15 +93,19 @@ async def operator_loop(op: WsClient, rng: random.Random, stop: asyncio.Event,
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def monitor(server: LiveServer, caps: dict[str, int], stop: asyncio.Event,
-                  violations: list[str]) -> int:
+async def monitor(
+    server: LiveServer, caps: dict[str, int], stop: asyncio.Event, violations: list[str]
+) -> int:
     polls = 0
     while not stop.is_set():
         async with read_only(server.runtime.sessions) as session:
-            rows = (await session.execute(
-                select(Conversation.operator_id, func.count())
-                .where(Conversation.state.in_(("offered", "active")))
-                .group_by(Conversation.operator_id))).all()
+            rows = (
+                await session.execute(
+                    select(Conversation.operator_id, func.count())
+                    .where(Conversation.state.in_(("offered", "active")))
+                    .group_by(Conversation.operator_id)
+                )
+            ).all()
         for operator_id, load in rows:
             if operator_id is None or load > caps[operator_id]:
                 violations.append(f"db: {operator_id} has {load} chats")
@@ -90,27 +116,43 @@ async def monitor(server: LiveServer, caps: dict[str, int], stop: asyncio.Event,
 
 @pytest.mark.parametrize("routing_options", [{"offer_timeout": 1.0}])
 async def test_burst_of_visitors_with_concurrent_operators(
-        rserver: LiveServer, world: World, routing_options: dict[str, Any]) -> None:
+    rserver: LiveServer, world: World, routing_options: dict[str, Any]
+) -> None:
     caps = await add_operators(rserver, world)
     rng = random.Random(7)
     ops = [await agent(rserver, name) for name in ("op-alpha", "op-beta", "op-x", "op-y")]
     stop = asyncio.Event()
     held: dict[str, set[str]] = defaultdict(set)
     violations: list[str] = []
-    loops = [asyncio.create_task(operator_loop(op, random.Random(rng.random()), stop, held,
-                                               violations, caps[op.user_id])) for op in ops]
+    loops = [
+        asyncio.create_task(
+            operator_loop(op, random.Random(rng.random()), stop, held, violations, caps[op.user_id])
+        )
+        for op in ops
+    ]
     watch = asyncio.create_task(monitor(rserver, caps, stop, violations))
-    starts = [visitor(rserver, *(("key-alpha", "https://alpha.example") if i % 2 else
-                                 ("key-beta", "https://beta.example")))
-              for i in range(VISITORS)]
+    starts = [
+        visitor(
+            rserver,
+            *(
+                ("key-alpha", "https://alpha.example")
+                if i % 2
+                else ("key-beta", "https://beta.example")
+            ),
+        )
+        for i in range(VISITORS)
+    ]
     chats = await asyncio.gather(*starts)
     ids = {cid for _, cid in chats}
     assert len(ids) == VISITORS
     try:
         for _ in range(600):
             async with read_only(rserver.runtime.sessions) as session:
-                done = await session.scalar(select(func.count()).where(
-                    Conversation.id.in_(ids), Conversation.state == "closed"))
+                done = await session.scalar(
+                    select(func.count()).where(
+                        Conversation.id.in_(ids), Conversation.state == "closed"
+                    )
+                )
             if done == VISITORS:
                 break
             await asyncio.sleep(0.05)
@@ -124,11 +166,17 @@ async def test_burst_of_visitors_with_concurrent_operators(
     # The event log: at most one outstanding offer per chat at any time, and every offer went
     # to an operator who serves the business.
     async with read_only(rserver.runtime.sessions) as session:
-        events = (await session.execute(
-            select(ConversationEvent.conversation_id, ConversationEvent.kind,
-                   ConversationEvent.operator_id)
-            .where(ConversationEvent.conversation_id.in_(ids))
-            .order_by(ConversationEvent.id))).all()
+        events = (
+            await session.execute(
+                select(
+                    ConversationEvent.conversation_id,
+                    ConversationEvent.kind,
+                    ConversationEvent.operator_id,
+                )
+                .where(ConversationEvent.conversation_id.in_(ids))
+                .order_by(ConversationEvent.id)
+            )
+        ).all()
     outstanding: dict[str, int] = defaultdict(int)
     offers = 0
     for cid, kind, _op in events:

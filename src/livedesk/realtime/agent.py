@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from starlette.websockets import WebSocket
@@ -40,22 +39,21 @@ async def authenticate_staff(websocket: WebSocket, runtime: Runtime) -> StaffAct
 
 
 class AgentConnection(Connection):
+    FRAMES: ClassVar[dict[str, str]] = {
+        "hello": "on_hello",
+        "send": "on_send",
+        "typing": "on_typing",
+        "read": "on_read",
+        "accept": "on_accept",
+        "close": "on_close",
+        "ping": "on_ping",
+    }
+    # Routing adds presence, heartbeat, decline and transfer here.
+    EXTENSION_FRAMES: ClassVar[str] = "agent_frames"
+
     def __init__(self, websocket: WebSocket, runtime: Runtime, actor: StaffActor) -> None:
         super().__init__(websocket, runtime)
         self.actor = actor
-        self.handlers = {
-            "hello": self.on_hello,
-            "send": self.on_send,
-            "typing": self.on_typing,
-            "read": self.on_read,
-            "accept": self.on_accept,
-            "close": self.on_close,
-            "ping": self.on_ping,
-        }
-        # Domains add frames here (routing: presence, heartbeat, decline, transfer); each
-        # handler gets (connection, data) and may raise FrameError like the built-in ones.
-        for name, handler in runtime.extensions.get("agent_frames", {}).items():
-            self.handlers.setdefault(name, functools.partial(handler, self))
 
     def topics(self) -> list[str]:
         if self.actor.business_ids is None:
@@ -97,7 +95,7 @@ class AgentConnection(Connection):
             protocol.frame(
                 "welcome",
                 protocol=protocol.PROTOCOL_VERSION,
-                accepts=sorted(self.handlers),
+                accepts=self.accepts(),
                 role=self.actor.role,
                 user={"id": self.actor.user_id, "name": self.actor.name},
                 server_time=utcnow(),

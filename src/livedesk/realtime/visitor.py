@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from starlette.websockets import WebSocket
@@ -54,20 +54,22 @@ async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> Visito
 
 
 class VisitorConnection(Connection):
+    FRAMES: ClassVar[dict[str, str]] = {
+        "hello": "on_hello",
+        "start": "on_start",
+        "send": "on_send",
+        "typing": "on_typing",
+        "read": "on_read",
+        "leave": "on_leave",
+        "rating": "on_rating",
+        "ping": "on_ping",
+    }
+    EXTENSION_FRAMES: ClassVar[str] = "visitor_frames"
+
     def __init__(self, websocket: WebSocket, runtime: Runtime, actor: VisitorActor) -> None:
         super().__init__(websocket, runtime)
         self.actor = actor
         self.conversations: set[str] = set()
-        self.handlers = {
-            "hello": self.on_hello,
-            "start": self.on_start,
-            "send": self.on_send,
-            "typing": self.on_typing,
-            "read": self.on_read,
-            "leave": self.on_leave,
-            "rating": self.on_rating,
-            "ping": self.on_ping,
-        }
 
     async def on_ping(self, data: dict[str, Any]) -> None:
         self.send(protocol.frame("pong", t=data.get("t")))
@@ -93,7 +95,7 @@ class VisitorConnection(Connection):
             protocol.frame(
                 "welcome",
                 protocol=protocol.PROTOCOL_VERSION,
-                accepts=sorted(self.handlers),
+                accepts=self.accepts(),
                 role="visitor",
                 server_time=utcnow(),
                 conversations=[conversation_payload(c) for c in rows],
