@@ -10,6 +10,23 @@ from livedesk.conversations.models import (
     Visitor,
 )
 from livedesk.db import Base
+from livedesk.knowledge.models import (
+    FaqBotState,
+    FaqBusinessSettings,
+    FaqEntry,
+    FaqProposal,
+    FaqRevision,
+    FaqSuggestionLog,
+)
+from livedesk.leads.models import (
+    DeliveryAttempt,
+    DeliveryRoute,
+    Lead,
+    LeadConfig,
+    LeadStatusChange,
+    OutboxItem,
+)
+from livedesk.routing import models as routing_models
 
 __all__ = [
     "AuthToken",
@@ -17,15 +34,25 @@ __all__ = [
     "Business",
     "Conversation",
     "ConversationEvent",
+    "DeliveryAttempt",
+    "DeliveryRoute",
+    "FaqBotState",
+    "FaqBusinessSettings",
+    "FaqEntry",
+    "FaqProposal",
+    "FaqRevision",
+    "FaqSuggestionLog",
+    "Lead",
+    "LeadConfig",
+    "LeadStatusChange",
     "Message",
     "OperatorBusiness",
     "OperatorProfile",
+    "OutboxItem",
     "Rating",
     "ServerSecret",
     "User",
     "Visitor",
     "Widget",
+    "routing_models",
 ]
-from livedesk.routing import models as routing_models  # noqa: F401, I001  (routing tables)
-from livedesk.knowledge.models import FaqBotState, FaqBusinessSettings, FaqEntry, FaqProposal, FaqRevision, FaqSuggestionLog  # noqa: E501, F401, I001
-from livedesk.leads.models import DeliveryAttempt, DeliveryRoute, Lead, LeadConfig, LeadStatusChange, OutboxItem  # noqa: E501, F401, I001
