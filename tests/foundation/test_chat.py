@@ -203,7 +203,10 @@ async def test_too_many_frames_are_rate_limited(server: LiveServer, world: World
         await visitor.send(type="typing", conversation_id=cid, state="on" if i % 2 else "off")
     error = await visitor.wait_for(lambda f: f.get("code") == "rate_limited")
     assert error["data"]["retry_after"] > 0
-    await visitor.close()
+    # 20 refusals in a row: the abuser is disconnected, after being told why each time.
+    await asyncio.wait_for(visitor.closed.wait(), 5)
+    assert len([f for f in visitor.frames if f.get("code") == "rate_limited"]) >= 20
+    assert visitor.ws.close_code == 4008
 
 
 async def test_returning_visitor_keeps_identity_and_open_conversation(

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 CLOSE_RATE_LIMITED = 4008
 CLOSE_SLOW_CONSUMER = 4013
 ABUSE_LIMIT = 20  # rate-limit errors in a row before the connection is closed
+FLUSH_SECONDS = 2.0  # how long a closing socket may take to send what is already queued
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -93,10 +94,16 @@ class Connection:
             await self._receive_loop()
         finally:
             self.runtime.hub.unsubscribe(self.outbox)
+            # The sentinel goes after what is queued: the sender flushes (e.g. the errors that
+            # explain why we close), sends the close code, then stops. A peer that is gone or
+            # stuck gets a short grace only.
             self.outbox.close()
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
+            try:
+                await asyncio.wait_for(asyncio.shield(sender), timeout=FLUSH_SECONDS)
+            except (TimeoutError, Exception):
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await sender
 
     async def _send_loop(self) -> None:
         queue = self.outbox.queue
