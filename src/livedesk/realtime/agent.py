@@ -39,6 +39,7 @@ async def authenticate_staff(websocket: WebSocket, runtime: Runtime) -> StaffAct
 
 
 class AgentConnection(Connection):
+    __slots__ = ("actor",)
     FRAMES: ClassVar[dict[str, str]] = {
         "hello": "on_hello",
         "send": "on_send",

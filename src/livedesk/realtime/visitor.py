@@ -54,6 +54,7 @@ async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> Visito
 
 
 class VisitorConnection(Connection):
+    __slots__ = ("actor", "conversations")
     FRAMES: ClassVar[dict[str, str]] = {
         "hello": "on_hello",
         "start": "on_start",
