@@ -25,6 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -156,6 +157,18 @@ async def fixed_rate(
     return p50, p99
 
 
+async def idle_memory(pid: int, open_idle: Callable[[], Awaitable[Any]], count: int) -> float:
+    """KiB of server memory per idle connection: RSS before and after opening `count`."""
+    await asyncio.sleep(0.5)
+    before = rss_kib(pid)
+    idle_sockets = [await open_idle() for _ in range(count)]
+    await asyncio.sleep(1.0)
+    per = (rss_kib(pid) - before) / count
+    for ws in idle_sockets:
+        await ws.close()
+    return per
+
+
 async def measure(
     pairs: list[Pair],
     receiver: Receiver,
@@ -283,30 +296,26 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                 sockets.append(ws)
                 # The business's operator takes the chat, as in real life: visitor ↔ operator.
                 await agents[c % businesses].send(
-                    orjson.dumps({"type": "accept", "conversation_id": conversation}).decode())
+                    orjson.dumps({"type": "accept", "conversation_id": conversation}).decode()
+                )
                 acks = AckWaiter()
                 asyncio.ensure_future(acks.run(ws))
                 pairs.append(Pair(_livedesk_sender(ws, conversation), conversation, acks))
 
+            token = (await http.post("/api/v1/widget/bench-0/session")).json()["token"]
+
+            async def open_idle() -> Any:
+                ws = await websockets.connect(
+                    f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
+                    compression=None,
+                    origin="https://bench.example",
+                )
+                await ws.send('{"type":"hello"}')
+                await ws.recv()
+                return ws
+
             async def idle() -> float:
-                token = (await http.post("/api/v1/widget/bench-0/session")).json()["token"]
-                await asyncio.sleep(0.5)
-                before = rss_kib(server.pid)
-                idle_sockets = []
-                for _ in range(args.idle):
-                    ws = await websockets.connect(
-                        f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
-                        compression=None,
-                        origin="https://bench.example",
-                    )
-                    await ws.send('{"type":"hello"}')
-                    await ws.recv()
-                    idle_sockets.append(ws)
-                await asyncio.sleep(1.0)
-                per = (rss_kib(server.pid) - before) / args.idle
-                for ws in idle_sockets:
-                    await ws.close()
-                return per
+                return await idle_memory(server.pid, open_idle, args.idle)
 
             return await measure(pairs, receiver, args.seconds, args.rate, idle)
     finally:
@@ -370,18 +379,11 @@ async def relay_run(args: argparse.Namespace) -> Figures:
             asyncio.ensure_future(receiver.run(operator))
             pairs.append(Pair(_relay_sender(visitor), str(c), acks))
 
+        async def open_idle() -> Any:
+            return await websockets.connect(f"ws://127.0.0.1:{port}/room/idle", compression=None)
+
         async def idle() -> float:
-            await asyncio.sleep(0.5)
-            before = rss_kib(server.pid)
-            idle_sockets = [
-                await websockets.connect(f"ws://127.0.0.1:{port}/room/idle-{i}", compression=None)
-                for i in range(args.idle)
-            ]
-            await asyncio.sleep(1.0)
-            per = (rss_kib(server.pid) - before) / args.idle
-            for ws in idle_sockets:
-                await ws.close()
-            return per
+            return await idle_memory(server.pid, open_idle, args.idle)
 
         return await measure(pairs, receiver, args.seconds, args.rate, idle)
     finally:
