@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from livedesk import jsonutil
@@ -20,7 +20,8 @@ from livedesk.db import make_engine, make_sessionmaker, new_secret
 from livedesk.realtime import protocol
 from livedesk.realtime.broker import Broker, InProcessBroker, RedisBroker
 from livedesk.realtime.hub import Hub
-from livedesk.realtime.writer import MessageWriter, StoredMessage
+from livedesk.realtime.sqlite_writer import SqliteStore
+from livedesk.realtime.writer import BatchStore, EngineStore, MessageWriter, StoredMessage
 from livedesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,15 @@ def user_topic(user_id: str) -> str:
     return f"user:{user_id}"
 
 
+def message_store(settings: Settings, engine: AsyncEngine, gate: Any) -> BatchStore:
+    """SQLite files get the writer's own connection on the loop; the rest goes via SQLAlchemy."""
+    if settings.is_sqlite:
+        path = make_url(settings.async_database_url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            return SqliteStore(path, gate)
+    return EngineStore(engine, gate)
+
+
 class SqliteWriteGate:
     """Queues this process's SQLite write transactions in an asyncio lock.
 
@@ -55,6 +65,9 @@ class SqliteWriteGate:
         self._timeout = timeout
 
     async def __aenter__(self) -> None:
+        if not self._lock.locked():  # uncontended: no timeout task needed
+            await self._lock.acquire()
+            return
         try:
             await asyncio.wait_for(self._lock.acquire(), self._timeout)
         except TimeoutError:
@@ -102,7 +115,9 @@ class Runtime:
         )
         runtime = cls(settings, engine, make_sessionmaker(engine), hub, broker)
         runtime.write_gate = gate
-        runtime.writer = MessageWriter(engine, runtime.publish_messages, gate)
+        runtime.writer = MessageWriter(
+            message_store(settings, engine, gate), runtime.publish_messages
+        )
         hub.conversation_watchers.append(runtime._refresh_facts)
         return runtime
 

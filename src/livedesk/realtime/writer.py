@@ -4,6 +4,10 @@ Each sender still awaits its own commit, so "acknowledged" always means "on disk
 concurrent senders share one transaction instead of paying for a hundred. `seq` is handed out by
 bumping `conversations.last_seq` inside that transaction, which serialises correctly across
 processes too (the row update takes the row lock on PostgreSQL, the write lock on SQLite).
+
+The batch logic (`store_batch`) is written once against `BatchOps`; a backend supplies the few
+statements. `EngineStore` runs them through SQLAlchemy (PostgreSQL, in-memory SQLite);
+`livedesk.realtime.sqlite_writer.SqliteStore` runs them on a dedicated sqlite3 connection.
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from livedesk.conversations.models import AuthorKind, Conversation, Message
 from livedesk.db import utcnow
@@ -58,7 +62,7 @@ class StoredMessage:
     duplicate: bool = False  # a retried send: this is the original, nothing new was stored
 
     @classmethod
-    def from_row(cls, row: Message) -> StoredMessage:
+    def from_row(cls, row: Any) -> StoredMessage:
         return cls(
             row.conversation_id,
             row.business_id,
@@ -73,15 +77,113 @@ class StoredMessage:
         )
 
 
+class BatchOps(Protocol):
+    """The statements `store_batch` needs, inside one open write transaction."""
+
+    async def originals(self, keys: set[tuple[str, str]]) -> Iterable[StoredMessage]:
+        """Stored messages with these (conversation_id, client_msg_id), marked duplicate."""
+        ...
+
+    async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
+        """Adds `count` to each conversation's last_seq; returns the new values (unknown ids
+        are missing from the result)."""
+        ...
+
+    async def set_last_seq(self, conversation_id: str, seq: int) -> None: ...
+
+    async def insert(self, rows: list[StoredMessage]) -> None: ...
+
+    async def mark_first_reply(self, conversation_ids: set[str], now: datetime) -> None: ...
+
+
+class BatchStore(Protocol):
+    """Runs `store_batch` in one committed transaction."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def store(self, batch: list[NewMessage]) -> list[StoredMessage]: ...
+
+
+async def store_batch(ops: BatchOps, batch: list[NewMessage], now: datetime) -> list[StoredMessage]:
+    """Stores a batch and returns one result per message, in order: the stored message, or for a
+    retried send the original (marked duplicate)."""
+    results: list[StoredMessage | None] = [None] * len(batch)
+    # 1. Retried sends: return the original instead of storing a second copy.
+    keys = {(m.conversation_id, m.client_msg_id) for m in batch if m.client_msg_id}
+    originals = (
+        {(o.conversation_id, o.client_msg_id or ""): o for o in await ops.originals(keys)}
+        if keys
+        else {}
+    )
+    fresh_by_conversation: dict[str, list[int]] = defaultdict(list)
+    for index, message in enumerate(batch):
+        original = originals.get((message.conversation_id, message.client_msg_id or ""))
+        if message.client_msg_id and original is not None:
+            results[index] = original
+            continue
+        fresh_by_conversation[message.conversation_id].append(index)
+    if not fresh_by_conversation:
+        return [r for r in results if r is not None]
+    # 2. Hand out seqs: one bump per distinct number of new messages (nearly always just "+1").
+    counts = {cid: len(ix) for cid, ix in fresh_by_conversation.items()}
+    by_count: dict[int, list[str]] = defaultdict(list)
+    for cid, count in counts.items():
+        by_count[count].append(cid)
+    last_seq: dict[str, int] = {}
+    for count, cids in sorted(by_count.items()):
+        last_seq.update(await ops.reserve_seqs(sorted(cids), count))
+    missing = set(counts) - set(last_seq)
+    if missing:
+        raise LookupError(f"unknown conversations {sorted(missing)}")
+    # 3. The rows, with their seqs.
+    rows: list[StoredMessage] = []
+    first_replies = set()
+    seen: dict[tuple[str, str], StoredMessage] = {}
+    for cid, indexes in fresh_by_conversation.items():
+        seq = last_seq[cid] - counts[cid]
+        for index in indexes:
+            message = batch[index]
+            # A second copy inside this same batch maps to the first one.
+            key = (cid, message.client_msg_id or "")
+            if message.client_msg_id and key in seen:
+                results[index] = replace(seen[key], duplicate=True)
+                continue
+            seq += 1
+            stored = StoredMessage(
+                cid,
+                message.business_id,
+                seq,
+                message.author_kind,
+                message.author_id,
+                message.author_name,
+                message.body,
+                message.internal,
+                message.client_msg_id,
+                now,
+            )
+            results[index] = stored
+            rows.append(stored)
+            if message.client_msg_id:
+                seen[key] = stored
+            if message.author_kind == AuthorKind.OPERATOR and not message.internal:
+                first_replies.add(cid)
+        if seq != last_seq[cid]:
+            # Duplicates inside the batch used fewer seqs than reserved: give them back.
+            await ops.set_last_seq(cid, seq)
+    await ops.insert(rows)
+    if first_replies:
+        await ops.mark_first_reply(first_replies, now)
+    return [r for r in results if r is not None]
+
+
 OnCommitted = Callable[[Sequence[StoredMessage]], None]
 
 
 class MessageWriter:
-    def __init__(
-        self, engine: AsyncEngine, on_committed: OnCommitted, write_gate: Any = None
-    ) -> None:
-        self._engine = engine
-        self._gate = write_gate if write_gate is not None else contextlib.nullcontext()
+    def __init__(self, store: BatchStore, on_committed: OnCommitted) -> None:
+        self._store = store
         self._on_committed = on_committed
         self._queue: asyncio.Queue[tuple[NewMessage, asyncio.Future[StoredMessage]]] = (
             asyncio.Queue()
@@ -91,6 +193,7 @@ class MessageWriter:
         self.rows = 0
 
     async def start(self) -> None:
+        await self._store.start()
         self._task = asyncio.create_task(self._run(), name="message-writer")
 
     async def stop(self) -> None:
@@ -98,6 +201,7 @@ class MessageWriter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._store.stop()
 
     async def write(self, message: NewMessage) -> StoredMessage:
         future: asyncio.Future[StoredMessage] = asyncio.get_running_loop().create_future()
@@ -115,7 +219,7 @@ class MessageWriter:
         self, batch: list[tuple[NewMessage, asyncio.Future[StoredMessage]]]
     ) -> None:
         try:
-            stored = await self._store([m for m, _ in batch])
+            stored = await self._store.store([m for m, _ in batch])
         except Exception:
             if len(batch) == 1:
                 log.exception("storing a message failed")
@@ -127,8 +231,8 @@ class MessageWriter:
                 await self._commit_batch([item])
             return
         self.batches += 1
-        self.rows += sum(not s.duplicate for s in stored)
         fresh = [s for s in stored if not s.duplicate]
+        self.rows += len(fresh)
         if fresh:
             try:
                 self._on_committed(fresh)
@@ -138,125 +242,79 @@ class MessageWriter:
             if not future.done():
                 future.set_result(result)
 
-    async def _store(self, batch: list[NewMessage]) -> list[StoredMessage]:
-        now = utcnow()
-        results: list[StoredMessage | None] = [None] * len(batch)
+
+# -- through SQLAlchemy (PostgreSQL; SQLite without a file) -----------------------------------
+
+
+class EngineStore:
+    def __init__(self, engine: AsyncEngine, write_gate: Any = None) -> None:
+        self._engine = engine
+        self._gate = write_gate if write_gate is not None else contextlib.nullcontext()
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def store(self, batch: list[NewMessage]) -> list[StoredMessage]:
         async with self._gate, self._engine.begin() as conn:
-            # 1. Retried sends: return the original instead of storing a second copy.
-            retried = [m for m in batch if m.client_msg_id]
-            originals: dict[tuple[str, str], StoredMessage] = {}
-            if retried:
-                # Row-value IN walks the unique (conversation_id, client_msg_id) index directly;
-                # two separate IN lists made SQLite scan (14 ms instead of 2 for 200 messages).
-                keys = {(m.conversation_id, m.client_msg_id) for m in retried}
-                rows = await conn.execute(
-                    select(messages).where(
-                        tuple_(messages.c.conversation_id, messages.c.client_msg_id).in_(keys)
-                    )
-                )
-                for row in rows.mappings():
-                    originals[(row["conversation_id"], row["client_msg_id"])] = _stored(row, True)
-            fresh_by_conversation: dict[str, list[int]] = defaultdict(list)
-            for index, message in enumerate(batch):
-                original = originals.get((message.conversation_id, message.client_msg_id or ""))
-                if message.client_msg_id and original is not None:
-                    results[index] = original
-                    continue
-                fresh_by_conversation[message.conversation_id].append(index)
-            # 2. Hand out seqs: one UPDATE … RETURNING per distinct number of new messages (nearly
-            # always just "+1"), rather than a CASE that SQLite evaluates for every row.
-            counts = {cid: len(ix) for cid, ix in fresh_by_conversation.items()}
-            if counts:
-                by_count: dict[int, list[str]] = defaultdict(list)
-                for cid, count in counts.items():
-                    by_count[count].append(cid)
-                last_seq = {}
-                for count, cids in sorted(by_count.items()):
-                    returned = await conn.execute(
-                        update(conversations)
-                        .where(conversations.c.id.in_(sorted(cids)))
-                        .values(last_seq=conversations.c.last_seq + count)
-                        .returning(conversations.c.id, conversations.c.last_seq)
-                    )
-                    last_seq.update({cid: seq for cid, seq in returned})
-                missing = set(counts) - set(last_seq)
-                if missing:
-                    raise LookupError(f"unknown conversations {sorted(missing)}")
-                rows_to_insert = []
-                first_replies = set()
-                seen: dict[tuple[str, str], StoredMessage] = {}
-                for cid, indexes in fresh_by_conversation.items():
-                    seq = last_seq[cid] - counts[cid]
-                    for index in indexes:
-                        message = batch[index]
-                        # A second copy inside this same batch maps to the first one.
-                        key = (cid, message.client_msg_id or "")
-                        if message.client_msg_id and key in seen:
-                            results[index] = replace(seen[key], duplicate=True)
-                            continue
-                        seq += 1
-                        result = StoredMessage(
-                            cid,
-                            message.business_id,
-                            seq,
-                            message.author_kind,
-                            message.author_id,
-                            message.author_name,
-                            message.body,
-                            message.internal,
-                            message.client_msg_id,
-                            now,
-                        )
-                        results[index] = result
-                        if message.client_msg_id:
-                            seen[key] = result
-                        rows_to_insert.append(
-                            {
-                                "conversation_id": cid,
-                                "business_id": message.business_id,
-                                "seq": seq,
-                                "author_kind": message.author_kind,
-                                "author_id": message.author_id,
-                                "author_name": message.author_name,
-                                "body": message.body,
-                                "internal": message.internal,
-                                "client_msg_id": message.client_msg_id,
-                                "created_at": now,
-                            }
-                        )
-                        if message.author_kind == AuthorKind.OPERATOR and not message.internal:
-                            first_replies.add(cid)
-                    if seq != last_seq[cid]:
-                        # Duplicates inside the batch used fewer seqs than reserved: give back.
-                        await conn.execute(
-                            update(conversations)
-                            .where(conversations.c.id == cid)
-                            .values(last_seq=seq)
-                        )
-                await conn.execute(insert(messages), rows_to_insert)
-                if first_replies:
-                    await conn.execute(
-                        update(conversations)
-                        .where(
-                            conversations.c.id.in_(first_replies),
-                            conversations.c.first_reply_at.is_(None),
-                        )
-                        .values(first_reply_at=now)
-                    )
-        return [r for r in results if r is not None]
+            return await store_batch(_EngineOps(conn), batch, utcnow())
 
 
-def _stored(row, duplicate: bool) -> StoredMessage:  # type: ignore[no-untyped-def]
-    return StoredMessage(
-        row["conversation_id"],
-        row["business_id"],
-        row["seq"],
-        row["author_kind"],
-        row["author_id"],
-        row["author_name"],
-        row["body"],
-        row["internal"],
-        row["client_msg_id"],
-        row["created_at"],
-        duplicate,
-    )
+class _EngineOps:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def originals(self, keys: set[tuple[str, str]]) -> list[StoredMessage]:
+        # Row-value IN walks the unique (conversation_id, client_msg_id) index directly; two
+        # separate IN lists made SQLite scan (14 ms instead of 2 for 200 messages).
+        rows = await self._conn.execute(
+            select(messages).where(
+                tuple_(messages.c.conversation_id, messages.c.client_msg_id).in_(keys)
+            )
+        )
+        return [replace(StoredMessage.from_row(row), duplicate=True) for row in rows]
+
+    async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
+        returned = await self._conn.execute(
+            update(conversations)
+            .where(conversations.c.id.in_(conversation_ids))
+            .values(last_seq=conversations.c.last_seq + count)
+            .returning(conversations.c.id, conversations.c.last_seq)
+        )
+        return {cid: seq for cid, seq in returned}
+
+    async def set_last_seq(self, conversation_id: str, seq: int) -> None:
+        await self._conn.execute(
+            update(conversations).where(conversations.c.id == conversation_id).values(last_seq=seq)
+        )
+
+    async def insert(self, rows: list[StoredMessage]) -> None:
+        await self._conn.execute(
+            insert(messages),
+            [
+                {
+                    "conversation_id": r.conversation_id,
+                    "business_id": r.business_id,
+                    "seq": r.seq,
+                    "author_kind": r.author_kind,
+                    "author_id": r.author_id,
+                    "author_name": r.author_name,
+                    "body": r.body,
+                    "internal": r.internal,
+                    "client_msg_id": r.client_msg_id,
+                    "created_at": r.created_at,
+                }
+                for r in rows
+            ],
+        )
+
+    async def mark_first_reply(self, conversation_ids: set[str], now: datetime) -> None:
+        await self._conn.execute(
+            update(conversations)
+            .where(
+                conversations.c.id.in_(conversation_ids), conversations.c.first_reply_at.is_(None)
+            )
+            .values(first_reply_at=now)
+        )

@@ -1,0 +1,155 @@
+"""The group-committing message writer, on whichever backend the suite runs (the SQLite file
+backend has its own connection on the event loop; PostgreSQL goes through SQLAlchemy)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import make_url, select
+
+from livedesk.conversations.models import Conversation, Message, Visitor
+from livedesk.realtime.sqlite_writer import SqliteStore
+from livedesk.realtime.writer import NewMessage, StoredMessage
+from livedesk.runtime import Runtime
+from livedesk.settings import Settings
+
+from livedesk_testing import World
+
+
+@pytest.fixture
+async def runtime(settings: Settings, world: World) -> AsyncIterator[Runtime]:
+    runtime = Runtime.create(settings)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def new_conversation(runtime: Runtime, world: World) -> str:
+    async with runtime.transaction() as session:
+        visitor = Visitor(business_id=world.a.business_id, widget_id=world.a.widget_id)
+        session.add(visitor)
+        await session.flush()
+        conversation = Conversation(
+            business_id=world.a.business_id, widget_id=world.a.widget_id, visitor_id=visitor.id
+        )
+        session.add(conversation)
+        await session.flush()
+        return conversation.id
+
+
+def message(
+    cid: str, world: World, body: str, client_msg_id: str | None = None, **kw
+) -> NewMessage:  # type: ignore[no-untyped-def]
+    return NewMessage(cid, world.a.business_id, "visitor", body, client_msg_id=client_msg_id, **kw)
+
+
+async def stored_rows(runtime: Runtime, cid: str) -> list[Message]:
+    async with runtime.sessions() as session:
+        query = select(Message).where(Message.conversation_id == cid).order_by(Message.seq)
+        return list(await session.scalars(query))
+
+
+async def test_concurrent_sends_share_batches_and_get_gap_free_seqs(
+    runtime: Runtime, world: World
+) -> None:
+    cids = [await new_conversation(runtime, world) for _ in range(4)]
+    sends = [
+        runtime.writer.write(message(cids[i % 4], world, f"m{i}", f"c{i}")) for i in range(200)
+    ]
+    results = await asyncio.gather(*sends)
+    assert runtime.writer.batches < 200  # concurrent senders were grouped
+    for cid in cids:
+        rows = await stored_rows(runtime, cid)
+        assert [r.seq for r in rows] == list(range(1, 51))
+        mine = sorted((r.seq, r.body) for r in results if r.conversation_id == cid)
+        assert mine == [(r.seq, r.body) for r in rows]
+    async with runtime.sessions() as session:
+        last = dict((await session.execute(select(Conversation.id, Conversation.last_seq))).all())
+    assert all(last[cid] == 50 for cid in cids)
+
+
+async def test_stored_fields_read_back_identically_through_the_orm(
+    runtime: Runtime, world: World
+) -> None:
+    cid = await new_conversation(runtime, world)
+    sent = await runtime.writer.write(
+        NewMessage(
+            cid,
+            world.a.business_id,
+            "operator",
+            "<b>niet vet</b> & 'quotes' 🙂",
+            author_id=None,
+            author_name="Op alpha",
+            internal=True,
+            client_msg_id="note-1",
+        )
+    )
+    (row,) = await stored_rows(runtime, cid)
+    assert StoredMessage.from_row(row) == sent
+    assert row.created_at.tzinfo is not None and row.internal is True
+    # An internal note is not a first reply; a visible operator message is.
+    await runtime.writer.write(NewMessage(cid, world.a.business_id, "operator", "Hallo"))
+    async with runtime.sessions() as session:
+        conversation = await session.get(Conversation, cid)
+        assert conversation is not None and conversation.first_reply_at is not None
+        assert conversation.first_reply_at >= sent.created_at
+
+
+async def test_retries_return_the_original_within_and_across_batches(
+    runtime: Runtime, world: World
+) -> None:
+    cid = await new_conversation(runtime, world)
+    first, again_same_batch = await asyncio.gather(
+        runtime.writer.write(message(cid, world, "hoi", "same")),
+        runtime.writer.write(message(cid, world, "hoi (retry)", "same")),
+    )
+    later = await runtime.writer.write(message(cid, world, "hoi (late retry)", "same"))
+    assert first.seq == again_same_batch.seq == later.seq == 1
+    assert not first.duplicate and again_same_batch.duplicate and later.duplicate
+    assert later.body == "hoi" and later.created_at == first.created_at
+    nxt = await runtime.writer.write(message(cid, world, "next", "other"))
+    assert nxt.seq == 2  # the retry inside the batch gave its reserved seq back
+    assert [r.body for r in await stored_rows(runtime, cid)] == ["hoi", "next"]
+
+
+async def test_an_unknown_conversation_fails_alone(runtime: Runtime, world: World) -> None:
+    cid = await new_conversation(runtime, world)
+    good, bad = await asyncio.gather(
+        runtime.writer.write(message(cid, world, "ok", "g")),
+        runtime.writer.write(message("0" * 32, world, "lost", "b")),
+        return_exceptions=True,
+    )
+    assert isinstance(good, StoredMessage) and good.seq == 1
+    assert isinstance(bad, RuntimeError)
+    assert [r.body for r in await stored_rows(runtime, cid)] == ["ok"]
+
+
+async def test_sqlite_writer_waits_for_another_process_without_blocking_the_loop(
+    settings: Settings, runtime: Runtime, world: World
+) -> None:
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's file lock")
+    assert isinstance(runtime.writer._store, SqliteStore)
+    cid = await new_conversation(runtime, world)
+    # Another process's connection takes the write lock and keeps it for a while.
+    other = sqlite3.connect(make_url(settings.database_url).database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    loop = asyncio.get_running_loop()
+    write = asyncio.ensure_future(runtime.writer.write(message(cid, world, "waits", "w")))
+    # While the lock is held (0.4 s), the loop keeps ticking: the longest gap between ticks
+    # stays far below the hold time (a busy handler sleeping on the loop would stall it).
+    longest, last, held_until = 0.0, loop.time(), loop.time() + 0.4
+    while loop.time() < held_until:
+        await asyncio.sleep(0.005)
+        longest, last = max(longest, loop.time() - last), loop.time()
+    assert not write.done()  # still waiting for the lock
+    assert longest < 0.2
+    other.execute("COMMIT")
+    other.close()
+    stored = await asyncio.wait_for(write, 5)
+    assert stored.seq == 1
