@@ -1,5 +1,5 @@
-"""One WebSocket's life: a reader that parses and dispatches frames, a sender that drains the
-bounded outbox, rate limiting, and resume from the database."""
+"""One WebSocket's life: a reader that parses and dispatches frames, the outbox that writes
+(and, for a slow reader, bounds) what goes out, rate limiting, and resume from the database."""
 
 from __future__ import annotations
 
@@ -35,15 +35,18 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 class Connection:
     # Slots: ten thousand idle sockets each carry one of these.
-    __slots__ = ("_close_code", "bucket", "outbox", "replayed", "runtime", "ws")
+    __slots__ = ("_close_code", "_closer", "bucket", "outbox", "replayed", "runtime", "ws")
 
     def __init__(self, websocket: WebSocket, runtime: Runtime) -> None:
         self.ws = websocket
         self.runtime = runtime
         settings = runtime.settings
-        self.outbox = Outbox(settings.outbound_queue_size, on_overflow=self._overflowed)
+        self.outbox = Outbox(
+            websocket.send_text, settings.outbound_queue_size, on_overflow=self._overflowed
+        )
         self.bucket = TokenBucket(settings.frames_per_second, settings.frames_per_second * 2)
         self._close_code: int | None = None
+        self._closer: asyncio.Future[None] | None = None
         self.replayed: dict[str, int] = {}  # highest seq sent by the current replay
 
     def hold(self) -> None:
@@ -89,35 +92,22 @@ class Connection:
         self.outbox.put(protocol.error_frame(code, message, **data))
 
     def _overflowed(self) -> None:
+        # A slow reader: close it (which also ends the receive loop); it resumes by seq.
         self._close_code = CLOSE_SLOW_CONSUMER
+        self._closer = asyncio.ensure_future(self._close())
 
     async def run(self) -> None:
-        sender = asyncio.create_task(self._send_loop())
         try:
             await self._receive_loop()
         finally:
             self.runtime.hub.unsubscribe(self.outbox)
-            # The sentinel goes after what is queued: the sender flushes (e.g. the errors that
-            # explain why we close), sends the close code, then stops. A peer that is gone or
-            # stuck gets a short grace only.
-            self.outbox.close()
-            try:
-                await asyncio.wait_for(asyncio.shield(sender), timeout=FLUSH_SECONDS)
-            except (TimeoutError, Exception):
-                sender.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await sender
+            await self._close()
 
-    async def _send_loop(self) -> None:
-        queue = self.outbox.queue
-        try:
-            while True:
-                frame = await queue.get()
-                if frame is None:
-                    break
-                await self.ws.send_text(frame)
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            pass
+    async def _close(self) -> None:
+        # What is queued goes first (e.g. the errors that explain why we close), then the close
+        # code. A peer that is gone or stuck gets a short grace only.
+        self.outbox.close()
+        await self.outbox.flush(FLUSH_SECONDS)
         if self.ws.application_state == WebSocketState.CONNECTED and self._close_code:
             with contextlib.suppress(Exception):
                 await self.ws.close(self._close_code)
@@ -186,23 +176,7 @@ class Connection:
                 protocol.frame("resync", conversation_id=conversation_id, last_seq=rows[-1].seq)
             )
             return
-        for row in rows:
-            # Awaiting put: a long backlog waits for the sender instead of overflowing the queue.
-            await self.outbox.queue.put(protocol.message_frame(StoredMessage.from_row(row)))
+        for row in rows:  # at most resume_limit frames, so they may exceed the outbox limit
+            self.outbox.put_direct(protocol.message_frame(StoredMessage.from_row(row)))
         if rows:
             self.replayed[conversation_id] = rows[-1].seq
-
-
-def _stored(row: Message) -> StoredMessage:
-    return StoredMessage(
-        row.conversation_id,
-        row.business_id,
-        row.seq,
-        row.author_kind,
-        row.author_id,
-        row.author_name,
-        row.body,
-        row.internal,
-        row.client_msg_id,
-        row.created_at,
-    )

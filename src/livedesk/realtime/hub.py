@@ -8,21 +8,37 @@ slow reader: it is dropped (it will reconnect and resume by seq) rather than sta
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+import contextlib
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
+from typing import Any
 
 CONVERSATION_FRAME = '{"type":"conversation"'
 
+SendFrame = Callable[[str], Coroutine[Any, Any, None]]
+
 
 class Outbox:
-    """The outbound side of one socket."""
+    """The outbound side of one socket.
 
-    __slots__ = ("_held", "closed", "on_overflow", "queue")
+    A frame is written at once, inside the publisher's call (see `send_eagerly`): an ASGI send
+    to a writable socket never suspends, so the common case needs no queue and no task. Only
+    while the socket is not writable do frames queue, in order, behind the suspended send; a
+    reader that falls `limit` frames behind is dropped (it reconnects and resumes by seq) rather
+    than buffered without bound. Idle, an outbox holds no queue and no task.
+    """
 
-    def __init__(self, size: int, on_overflow: Callable[[], None] | None = None) -> None:
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=size)
-        self.closed = False
+    __slots__ = ("_backlog", "_drainer", "_held", "_send", "closed", "limit", "on_overflow")
+
+    def __init__(
+        self, send: SendFrame, limit: int, on_overflow: Callable[[], None] | None = None
+    ) -> None:
+        self._send = send
+        self.limit = limit
         self.on_overflow = on_overflow
+        self.closed = False
+        self._backlog: deque[str] | None = None  # exists only while a send is suspended
+        self._drainer: asyncio.Task[None] | None = None
         # While a resume is replayed from the database, live frames are held back, then released
         # after the backlog so the client sees history before live traffic.
         self._held: list[str] | None = None
@@ -36,32 +52,106 @@ class Outbox:
             if skip is None or not skip(frame):
                 self.put(frame)
 
-    def put_direct(self, frame: str) -> None:
-        """Bypasses a hold: for the frames a resume itself sends (welcome, then the backlog)."""
-        if not self.closed:
-            self.queue.put_nowait(frame)
-
     def put(self, frame: str) -> None:
         if self.closed:
             return
         if self._held is not None:
             self._held.append(frame)
             return
+        self._deliver(frame, bounded=True)
+
+    def put_direct(self, frame: str) -> None:
+        """Bypasses a hold and the limit: for what a resume itself sends (welcome, then a
+        backlog that resume_limit already bounds)."""
+        if not self.closed:
+            self._deliver(frame, bounded=False)
+
+    def _deliver(self, frame: str, *, bounded: bool) -> None:
+        if self._backlog is not None:  # a send is suspended: queue behind it, in order
+            if bounded and len(self._backlog) >= self.limit:
+                self._overflow()
+            else:
+                self._backlog.append(frame)
+            return
         try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.close()
-            if self.on_overflow:
-                self.on_overflow()
+            pending = send_eagerly(self._send(frame))
+        except Exception:  # the peer is gone; the reader side notices and cleans up
+            self.closed = True
+            return
+        if pending is not None:
+            self._backlog = deque()
+            self._drainer = asyncio.ensure_future(self._drain(pending))
+
+    async def _drain(self, pending: Awaitable[None]) -> None:
+        try:
+            await pending
+            while self._backlog:
+                await self._send(self._backlog.popleft())
+        except Exception:
+            self.closed = True
+        finally:
+            self._backlog = None
+            self._drainer = None
+
+    def _overflow(self) -> None:
+        self.close()
+        if self._backlog is not None:
+            self._backlog.clear()
+        if self.on_overflow:
+            self.on_overflow()
 
     def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            # Wake the sender so it can stop; a full queue gets the sentinel after a drain.
+        """Accepts no more frames; what is already queued still goes out (see flush)."""
+        self.closed = True
+
+    async def flush(self, timeout: float) -> None:
+        """Waits until queued frames are written, at most `timeout`; then gives up on them."""
+        drainer = self._drainer
+        if drainer is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(drainer), timeout)
+        except (TimeoutError, Exception):
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await drainer
+
+
+def send_eagerly(coro: Coroutine[Any, Any, None]) -> Awaitable[None] | None:
+    """Runs `coro` until it finishes or first suspends, like Python 3.12's eager tasks.
+
+    Returns None when it finished; otherwise an awaitable that carries on from the suspension
+    point. Exceptions raised before it suspends propagate to the caller.
+    """
+    try:
+        first = coro.send(None)
+    except StopIteration:
+        return None
+    return _Resumed(coro, first)
+
+
+class _Resumed:
+    """Awaiting this continues a coroutine that was started by hand: it hands the future the
+    coroutine yielded to the awaiting task, and forwards the wake-up (what `await` does)."""
+
+    __slots__ = ("_coro", "_first")
+
+    def __init__(self, coro: Coroutine[Any, Any, None], first: Any) -> None:
+        self._coro = coro
+        self._first = first
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coro, waiting_on = self._coro, self._first
+        while True:
             try:
-                self.queue.put_nowait(None)
-            except asyncio.QueueFull:
-                pass
+                try:
+                    value = yield waiting_on
+                except BaseException as exc:  # e.g. the task was cancelled
+                    waiting_on = coro.throw(exc)
+                else:
+                    waiting_on = coro.send(value)
+            except StopIteration:
+                return
 
 
 class Hub:
