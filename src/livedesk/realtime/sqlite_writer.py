@@ -185,16 +185,22 @@ class SqliteStore:
 
     async def _checkpoint_loop(self) -> None:
         """Moves committed pages from the WAL into the database file, in a worker thread."""
-        conn = await asyncio.to_thread(_connect, self._path)
-        try:
-            while True:
-                await self._dirty.wait()
-                self._dirty.clear()
-                try:
-                    # PASSIVE never blocks writers; busy readers just leave part of it for later.
-                    await asyncio.to_thread(conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:
-                    log.warning("WAL checkpoint failed; retrying later", exc_info=True)
-                await asyncio.sleep(CHECKPOINT_EVERY_SECONDS)
-        finally:
-            conn.close()
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                await asyncio.to_thread(_checkpoint, self._path)
+            except sqlite3.Error:
+                log.warning("WAL checkpoint failed; retrying later", exc_info=True)
+            await asyncio.sleep(CHECKPOINT_EVERY_SECONDS)
+
+
+def _checkpoint(path: str) -> None:
+    # Its own short-lived connection: a cancelled task cannot stop the thread, so nothing the
+    # thread uses may be closed under it.
+    conn = _connect(path)
+    try:
+        # PASSIVE never blocks writers; busy readers just leave part of it for the next round.
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
