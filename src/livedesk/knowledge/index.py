@@ -522,6 +522,10 @@ class FaqRegistry:
             doc.embedding = embed_doc(doc, self.embedder)
         return doc
 
+    def has_entries(self, business_id: str) -> bool:
+        idx = self._indexes.get(business_id)
+        return idx is not None and len(idx) > 0
+
     def suggest(self, business_id: str, text: str, k: int = 3) -> SuggestResult:
         idx = self._indexes.get(business_id)
         if idx is None or len(idx) == 0:  # nothing to find: spare the query embedding
