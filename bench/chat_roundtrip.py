@@ -411,13 +411,17 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=2000, help="idle visitor connections")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", default=None, help="write Livedesk's cProfile stats here")
+    parser.add_argument(
+        "--only", choices=["relay", "livedesk"], help="measure one server (no ratios)"
+    )
     args = parser.parse_args()
     if TWO_CORES:
         os.sched_setaffinity(0, {1})
     import uvloop
 
-    relay = uvloop.run(relay_run(args))
-    live = uvloop.run(livedesk_run(args))
+    skipped = Figures(0, 0, 0, 0, 0, 0)
+    relay = uvloop.run(relay_run(args)) if args.only != "livedesk" else skipped
+    live = uvloop.run(livedesk_run(args)) if args.only != "relay" else skipped
     backend = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     print(
         f"\n{args.conversations} conversations, {args.seconds:.0f} s per phase, "
