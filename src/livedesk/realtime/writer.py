@@ -215,6 +215,12 @@ class MessageWriter:
                 batch.append(self._queue.get_nowait())
             await self._commit_batch(batch)
 
+    def _publish(self, fresh: list[StoredMessage]) -> None:
+        try:
+            self._on_committed(fresh)
+        except Exception:  # publishing is best effort: the database already has the truth
+            log.exception("publishing committed messages failed")
+
     async def _commit_batch(
         self, batch: list[tuple[NewMessage, asyncio.Future[StoredMessage]]]
     ) -> None:
@@ -234,10 +240,11 @@ class MessageWriter:
         fresh = [s for s in stored if not s.duplicate]
         self.rows += len(fresh)
         if fresh:
-            try:
-                self._on_committed(fresh)
-            except Exception:  # publishing is best effort: the database already has the truth
-                log.exception("publishing committed messages failed")
+            # Published from the loop's next round rather than here, so the writer goes on to
+            # the next batch at once: on PostgreSQL the fan-out then overlaps the next commit's
+            # round trips. call_soon is FIFO, so batches still go out in commit order, and the
+            # acks (woken by the results below) follow their own batch's frames.
+            asyncio.get_running_loop().call_soon(self._publish, fresh)
         for (_, future), result in zip(batch, stored, strict=True):
             if not future.done():
                 future.set_result(result)
