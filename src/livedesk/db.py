@@ -72,16 +72,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run while the single writer commits; NORMAL sync is durable in WAL mode
-    # except on power loss of the last transactions, the usual embedded trade-off.
-    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_begin
+def sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int = 10_000) -> None:
+    """Every Livedesk SQLite connection: WAL lets readers run while the single writer commits;
+    NORMAL sync is durable in WAL mode except on power loss of the last transactions, the usual
+    embedded trade-off. BEGIN is issued by us (see _sqlite_begin), hence no isolation level."""
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    sqlite_pragmas(dbapi_connection)
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from livedesk.db import sqlite_pragmas
 from livedesk.realtime.writer import NewMessage, StoredMessage, store_batch
 
 log = logging.getLogger(__name__)
@@ -120,11 +121,9 @@ class _SqliteOps:
         )
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
+def _connect(path: str, busy_timeout_ms: int = 10_000) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False)
+    sqlite_pragmas(conn, busy_timeout_ms)
     return conn
 
 
@@ -138,8 +137,7 @@ class SqliteStore:
         self._finish_checkpoint = False
 
     async def start(self) -> None:
-        conn = _connect(self._path)
-        conn.execute("PRAGMA busy_timeout=0")  # never sleep on the loop: see the module doc
+        conn = _connect(self._path, busy_timeout_ms=0)  # never sleep on the loop: module doc
         conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint task does it off the loop
         self._conn = conn
         self._checkpoints = asyncio.create_task(self._checkpoint_loop(), name="wal-checkpoints")
