@@ -23,7 +23,7 @@ def get_runtime(request: Request) -> Runtime:
 async def read_session(
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> AsyncIterator[AsyncSession]:
-    async with runtime.sessions() as session:
+    async with runtime.reading() as session:
         yield session
 
 
@@ -39,7 +39,7 @@ async def current_actor(
 ) -> StaffActor:
     secret = bearer_or_cookie(request)
     if secret:
-        async with runtime.sessions() as session:
+        async with runtime.reading() as session:
             actor = await actor_for_token(session, secret)
         if actor is not None:
             return actor

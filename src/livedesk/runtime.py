@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from livedesk import jsonutil
 from livedesk.businesses.models import ServerSecret
 from livedesk.conversations.models import Conversation
-from livedesk.db import make_engine, make_sessionmaker, new_secret
+from livedesk.db import make_engine, make_sessionmaker, new_secret, read_only
 from livedesk.realtime import protocol
 from livedesk.realtime.broker import Broker, InProcessBroker, RedisBroker
 from livedesk.realtime.hub import Hub
@@ -174,6 +174,12 @@ class Runtime:
             for topic, frame in session.info.pop("after_commit"):
                 self.broker.publish(topic, frame)
 
+    def reading(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """A session that only reads. On SQLite it does not take the write lock, which a plain
+        session's first statement would (BEGIN IMMEDIATE, see db._sqlite_begin): outside the
+        write gate that makes the message writer's commit fail and retry after a sleep."""
+        return read_only(self.sessions)
+
     # -- publishing ----------------------------------------------------------------------------
 
     def publish_messages(self, stored: Sequence[StoredMessage]) -> None:
@@ -190,7 +196,7 @@ class Runtime:
     async def conversation_facts(self, conversation_id: str) -> ConversationFacts | None:
         facts = self.facts.get(conversation_id)
         if facts is None:
-            async with self.sessions() as session:
+            async with self.reading() as session:
                 row = (
                     await session.execute(
                         select(

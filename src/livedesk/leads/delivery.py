@@ -27,7 +27,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livedesk import jsonutil
-from livedesk.db import utcnow
+from livedesk.db import read_only, utcnow
 from livedesk.leads.models import DeliveryAttempt, DeliveryRoute, OutboxItem, OutboxState
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
 
@@ -219,8 +219,10 @@ class Dispatcher:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str,
                  settings: LeadsSettings, smtp: SmtpSettings,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, write_gate: Any = None) -> None:
         self.sessions = sessions
+        # This process's SQLite write transactions queue here (see runtime.SqliteWriteGate).
+        self._gate = write_gate if write_gate is not None else contextlib.nullcontext()
         self.skip_locked = dialect == "postgresql"
         self.settings = settings
         self.smtp = smtp
@@ -298,10 +300,15 @@ class Dispatcher:
             and_(OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now),
             and_(OutboxItem.state == OutboxState.IN_FLIGHT, OutboxItem.lease_until < now),
         )
+        # The idle poll (every poll_seconds) only reads: a write transaction that finds nothing
+        # would still hold SQLite's single write lock, and the chat's messages wait behind it.
+        async with read_only(self.sessions) as session:
+            if await session.scalar(select(OutboxItem.id).where(due).limit(1)) is None:
+                return []
         query = select(OutboxItem).where(due).order_by(OutboxItem.next_attempt_at).limit(limit)
         if self.skip_locked:  # several dispatchers (processes) share the table without blocking
             query = query.with_for_update(skip_locked=True)
-        async with self.sessions() as session, session.begin():
+        async with self._gate, self.sessions() as session, session.begin():
             items = list(await session.scalars(query))
             if not items:
                 return []
@@ -375,7 +382,7 @@ class Dispatcher:
         delivered: list[dict[str, Any]] = []
         attempts: list[dict[str, Any]] = []
         flagged = []
-        async with self.sessions() as session, session.begin():
+        async with self._gate, self.sessions() as session, session.begin():
             for job, outcome, _ in batch:
                 item = job.item
                 if outcome.delivered:

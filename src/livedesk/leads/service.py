@@ -57,7 +57,8 @@ def install(app: FastAPI) -> None:
         # Tests and embedders may put their own settings on app.state before start-up.
         settings = getattr(app.state, "leads_settings", None) or LeadsSettings()
         smtp = getattr(app.state, "smtp_settings", None) or SmtpSettings()
-        dispatcher = Dispatcher(runtime.sessions, runtime.engine.dialect.name, settings, smtp)
+        dispatcher = Dispatcher(runtime.sessions, runtime.engine.dialect.name, settings, smtp,
+                                write_gate=runtime.write_gate)
         service = LeadsService(runtime, settings, smtp, dispatcher)
         runtime.extensions[EXTENSION] = service
         runtime.on("on_conversation_closed", service.on_conversation_closed)

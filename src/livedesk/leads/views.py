@@ -81,7 +81,7 @@ async def post_offline_message(key: str, request: Request, runtime: RuntimeDep) 
     """The offline form. Stored (and its delivery queued) before we answer 201."""
     widget = None
     try:
-        async with runtime.sessions() as session:
+        async with runtime.reading() as session:
             widget = await widget_by_public_key(session, key)
         response = JsonResponse(None, status_code=201)
         _cors(request, response, widget)
@@ -129,7 +129,7 @@ async def post_transcript_request(key: str, request: Request, runtime: RuntimeDe
     """The visitor asks for their own transcript by e-mail (their token proves who they are)."""
     widget = None
     try:
-        async with runtime.sessions() as session:
+        async with runtime.reading() as session:
             widget = await widget_by_public_key(session, key)
         response = JsonResponse(None, status_code=202)
         _cors(request, response, widget)

@@ -34,7 +34,7 @@ async def authenticate_staff(websocket: WebSocket, runtime: Runtime) -> StaffAct
         secret = header[7:].strip()
     if not secret:
         return None
-    async with runtime.sessions() as session:
+    async with runtime.reading() as session:
         return await actor_for_token(session, secret)
 
 
@@ -68,7 +68,7 @@ class AgentConnection(Connection):
 
     async def on_hello(self, data: dict[str, Any]) -> None:
         resume = protocol.parse_resume(data)
-        async with self.runtime.sessions() as session:
+        async with self.runtime.reading() as session:
             open_rows = list(
                 await session.scalars(
                     scoped_conversations(self.actor)

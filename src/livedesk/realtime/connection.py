@@ -169,7 +169,7 @@ class Connection:
         )
         if not include_internal:
             query = query.where(Message.internal.is_(False))
-        async with self.runtime.sessions() as session:
+        async with self.runtime.reading() as session:
             rows = list(await session.scalars(query))
         if len(rows) > limit:
             self.send(

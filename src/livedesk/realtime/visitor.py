@@ -37,7 +37,7 @@ async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> Visito
     except InvalidToken as exc:
         log.info("visitor socket refused: %s", exc)
         return None
-    async with runtime.sessions() as session:
+    async with runtime.reading() as session:
         widget = await session.get(Widget, claims.widget_id)
     if widget is None:
         log.info("visitor socket refused: widget gone")
@@ -77,7 +77,7 @@ class VisitorConnection(Connection):
 
     async def on_hello(self, data: dict[str, Any]) -> None:
         resume = protocol.parse_resume(data)
-        async with self.runtime.sessions() as session:
+        async with self.runtime.reading() as session:
             rows = list(
                 await session.scalars(
                     select(Conversation)
