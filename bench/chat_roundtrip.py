@@ -34,6 +34,7 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 TWO_CORES = (os.cpu_count() or 1) >= 2
+TAIL = "--tail" in sys.argv
 
 
 def free_port() -> int:
@@ -83,6 +84,7 @@ class Receiver:
     def __init__(self) -> None:
         self.count = 0
         self.latencies: list[float] | None = None
+        self.sent_at: list[float] = []
 
     async def run(self, ws) -> None:  # type: ignore[no-untyped-def]
         with contextlib.suppress(websockets.ConnectionClosed):
@@ -91,8 +93,9 @@ class Receiver:
                     continue
                 self.count += 1
                 if self.latencies is not None:
-                    body = orjson.loads(raw)["body"]
-                    self.latencies.append(time.perf_counter() - float(body.split(" ", 1)[0]))
+                    sent = float(orjson.loads(raw)["body"].split(" ", 1)[0])
+                    self.latencies.append(time.perf_counter() - sent)
+                    self.sent_at.append(sent)
 
 
 class AckWaiter:
@@ -136,7 +139,7 @@ async def saturate(pairs: list[Pair], receiver: Receiver, seconds: float) -> flo
 async def fixed_rate(
     pairs: list[Pair], receiver: Receiver, rate: float, seconds: float
 ) -> tuple[float, float]:
-    receiver.latencies = []
+    receiver.latencies, receiver.sent_at = [], []
     interval = 1 / rate
     total = int(rate * seconds)
     started = time.perf_counter()
@@ -148,12 +151,24 @@ async def fixed_rate(
         pair = pairs[i % len(pairs)]
         asyncio.ensure_future(pair.send(f"{time.perf_counter()} fixed", f"f{rate}-{i}"))
     await asyncio.sleep(1.0)
-    got = sorted(receiver.latencies)
+    latencies, sent_at = receiver.latencies, receiver.sent_at
     receiver.latencies = None
+    got = sorted(latencies)
     if len(got) < total * 0.99:
         print(f"    warning: only {len(got)}/{total} delivered at {rate:.0f}/s")
     p50 = statistics.median(got) * 1000
     p99 = got[int(len(got) * 0.99) - 1] * 1000
+    if TAIL:
+        # Stalls or spread? How many 10 ms windows hold the slowest 1 %, and the worst figures.
+        slow = [s for s, lat in zip(sent_at, latencies, strict=True) if lat * 1000 >= p99]
+        windows = len({int((s - started) * 100) for s in slow})
+        offset = time.time() - time.perf_counter()
+        print("    slow at", sorted({round(s + offset, 2) for s in slow}))
+        print(
+            f"    {rate:.0f}/s: p99.9 {got[int(len(got) * 0.999) - 1] * 1000:.1f} ms,"
+            f" max {got[-1] * 1000:.1f} ms; the slowest {len(slow)} were sent in"
+            f" {windows} distinct 10 ms windows"
+        )
     return p50, p99
 
 
@@ -411,6 +426,9 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=2000, help="idle visitor connections")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", default=None, help="write Livedesk's cProfile stats here")
+    parser.add_argument(
+        "--tail", action="store_true", help="say whether the p99 tail is stalls or spread"
+    )
     parser.add_argument(
         "--only", choices=["relay", "livedesk"], help="measure one server (no ratios)"
     )
