@@ -190,3 +190,37 @@ def test_cli_evaluate_json_and_text(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "method: lexical" in res.output and "micro-average" in res.output
     assert "leave-one-business-out" in res.output
+
+
+def test_fit_defaults_fits_the_shipped_ranking_too() -> None:
+    from livedesk.knowledge.evaluate import fit_defaults
+    from livedesk.knowledge.index import LEXICAL_WEIGHTS
+
+    reg = build_registry(make_docs(), use_embeddings=False)
+    fitted = fit_defaults(reg, QUERIES)
+    assert fitted["method"] == "lexical"
+    assert fitted["shipped"]["weights"] == LEXICAL_WEIGHTS
+    model = fitted["shipped"]["model"]
+    steps = model["threshold"] / THRESHOLD_STEP
+    assert steps == pytest.approx(round(steps)) and 0.0 < model["threshold"] <= 1.0
+    lowest = fitted["shipped"]["lowest_threshold_at_fit_target"]
+    assert lowest is None or lowest <= model["threshold"]
+    assert isinstance(fitted["same_weights"], bool)
+
+
+def test_cli_fit_prints_the_shipped_model(tmp_path: Path) -> None:
+    faq = write_jsonl(
+        tmp_path / "faq.jsonl",
+        [{"tenant": "bakker", "id": i, "question": q, "answer": a} for i, q, a in BAKKER]
+        + [{"tenant": "garage", "id": i, "question": q, "answer": a} for i, q, a in GARAGE],
+    )
+    queries = write_jsonl(
+        tmp_path / "q.jsonl",
+        [{"tenant": q.tenant, "query": q.query, "answer_id": q.entry_id} for q in QUERIES],
+    )
+    args = ["evaluate", "--faq", str(faq), "--queries", str(queries), "--no-embeddings", "--fit"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "fitted on all queries" in res.output and "with the shipped weights" in res.output
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert json.loads(res.output)["fitted"]["shipped"]["model"]["threshold"] > 0

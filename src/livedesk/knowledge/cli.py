@@ -133,4 +133,14 @@ def evaluate_cmd(
             f"{pooled['bot_share']:.1%} at precision {pooled['bot_precision']:.1%}"
         )
     if fitted:
-        typer.echo(f"\nfitted on all queries: {json.dumps(fitted, default=float)}")
+        grid = {k: fitted[k] for k in ("method", "weights", "model")}
+        typer.echo(f"\nfitted on all queries: {json.dumps(grid, default=float)}")
+        typer.echo(
+            "with the shipped weights (what calibration.DEFAULT_MODELS holds): "
+            f"{json.dumps(fitted['shipped'], default=float)}"
+        )
+        if not fitted["same_weights"]:
+            typer.echo(
+                "note: the grid's best weights differ from the shipped ones; the first model "
+                "describes the grid's ranking, not the product's"
+            )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from livedesk.knowledge.calibration import (
+    FIT_TARGET,
     TARGET_PRECISION,
     ConfidenceModel,
     answer_rate,
@@ -27,6 +28,8 @@ from livedesk.knowledge.calibration import (
 )
 from livedesk.knowledge.embedding import Embedder
 from livedesk.knowledge.index import (
+    EMBEDDING_WEIGHTS,
+    LEXICAL_WEIGHTS,
     FaqDoc,
     FaqRegistry,
     fuse,
@@ -400,8 +403,38 @@ def _pooled_bot(outs: list[QueryOutcome], folds: dict[str, Any]) -> tuple[float,
     return n / len(outs), prec, n
 
 
+def shipped_weights(method: str) -> dict[str, float]:
+    """The fusion weights the product ranks with (`index.EMBEDDING_WEIGHTS` / `LEXICAL_WEIGHTS`)."""
+    return dict(EMBEDDING_WEIGHTS if method == "embedding" else LEXICAL_WEIGHTS)
+
+
 def fit_defaults(registry: FaqRegistry, queries: Sequence[LabelledQuery]) -> dict[str, Any]:
-    """Weights, confidence model and bot threshold fitted on all given queries."""
+    """Weights, confidence model and bot threshold fitted on all given queries.
+
+    `weights`/`model`: the grid's best weights and the model fitted on their ranking.
+    `shipped`: the model fitted on the ranking of the weights the product uses; this is the
+    one `calibration.DEFAULT_MODELS` must hold (a model fitted on another ranking's scores
+    does not describe the product's). `same_weights` says whether the two coincide."""
     cache = SignalCache(registry, queries)
-    weights, model = fit_on(cache, range(len(queries)), registry.method)
-    return {"method": registry.method, "weights": weights, "model": asdict(model)}
+    everything = range(len(queries))
+    weights, model = fit_on(cache, everything, registry.method)
+    shipped = shipped_weights(registry.method)
+    outs = cache.outcomes(shipped, everything)
+    scores = np.array([o.score for o in outs])
+    margins = np.array([o.margin for o in outs])
+    correct = np.array([o.top1_correct for o in outs])
+    shipped_model = fit_model(scores, margins, correct)
+    conf = shipped_model.confidences(scores, margins)
+    return {
+        "method": registry.method,
+        "weights": weights,
+        "model": asdict(model),
+        "same_weights": all(
+            weights.get(k, 0.0) == shipped.get(k, 0.0) for k in {*weights, *shipped}
+        ),
+        "shipped": {
+            "weights": shipped,
+            "model": asdict(shipped_model),
+            "lowest_threshold_at_fit_target": lowest_threshold(conf, correct, FIT_TARGET),
+        },
+    }
