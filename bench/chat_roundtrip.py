@@ -43,6 +43,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def storage_bytes(pid: int) -> int:
+    """Bytes the process (all its threads) caused to be written to storage, per /proc."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    raise RuntimeError("no write_bytes")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -76,6 +84,7 @@ class Figures:
     p50_80: float
     p99_80: float
     idle_kib: float
+    disk_kib: float  # written to storage per message at the fixed rate
 
 
 class Receiver:
@@ -185,6 +194,7 @@ async def idle_memory(pid: int, open_idle: Callable[[], Awaitable[Any]], count: 
 
 
 async def measure(
+    pid: int,
     pairs: list[Pair],
     receiver: Receiver,
     seconds: float,
@@ -193,9 +203,11 @@ async def measure(
 ) -> Figures:
     await saturate(pairs, receiver, 1.0)  # warm up
     saturated = await saturate(pairs, receiver, seconds)
+    written = storage_bytes(pid)
     p50, p99 = await fixed_rate(pairs, receiver, rate, seconds)
+    disk_kib = (storage_bytes(pid) - written) / 1024 / (rate * seconds)
     p50_80, p99_80 = await fixed_rate(pairs, receiver, saturated * 0.8, seconds)
-    return Figures(saturated, p50, p99, p50_80, p99_80, await idle())
+    return Figures(saturated, p50, p99, p50_80, p99_80, await idle(), disk_kib)
 
 
 # -- Livedesk ---------------------------------------------------------------------------------
@@ -332,7 +344,7 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
             async def idle() -> float:
                 return await idle_memory(server.pid, open_idle, args.idle)
 
-            return await measure(pairs, receiver, args.seconds, args.rate, idle)
+            return await measure(server.pid, pairs, receiver, args.seconds, args.rate, idle)
     finally:
         for ws in sockets:
             with contextlib.suppress(Exception):
@@ -400,7 +412,7 @@ async def relay_run(args: argparse.Namespace) -> Figures:
         async def idle() -> float:
             return await idle_memory(server.pid, open_idle, args.idle)
 
-        return await measure(pairs, receiver, args.seconds, args.rate, idle)
+        return await measure(server.pid, pairs, receiver, args.seconds, args.rate, idle)
     finally:
         for ws in sockets:
             with contextlib.suppress(Exception):
@@ -437,7 +449,7 @@ def main() -> None:
         os.sched_setaffinity(0, {1})
     import uvloop
 
-    skipped = Figures(0, 0, 0, 0, 0, 0)
+    skipped = Figures(0, 0, 0, 0, 0, 0, 0)
     relay = uvloop.run(relay_run(args)) if args.only != "livedesk" else skipped
     live = uvloop.run(livedesk_run(args)) if args.only != "relay" else skipped
     backend = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
@@ -453,6 +465,8 @@ def main() -> None:
         ("p50 ms at 80 % of own saturation", relay.p50_80, live.p50_80, "{:.2f}"),
         ("p99 ms at 80 % of own saturation", relay.p99_80, live.p99_80, "{:.2f}"),
         (f"KiB per idle socket ({args.idle})", relay.idle_kib, live.idle_kib, "{:.1f}"),
+        (f"KiB to storage per message at {args.rate:.0f}/s", relay.disk_kib, live.disk_kib,
+         "{:.1f}"),
     ]
     for label, a, b, fmt in rows:
         print(f"{label:34}{fmt.format(a):>12}{fmt.format(b):>12}{b / a if a else 0:>8.2f}")
