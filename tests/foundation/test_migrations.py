@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import livedesk.models  # noqa: F401  (every table on Base.metadata)
 from livedesk import migrate
-from livedesk.db import Base, make_engine
+from livedesk.db import SQLITE_PAGE_SIZE, Base, make_engine
 from livedesk.settings import Settings
 
 
@@ -21,3 +26,16 @@ async def test_migrated_schema_matches_the_models(settings: Settings) -> None:
     await engine.dispose()
     assert diff == []
     assert set(heads) == migrate.head_revisions(settings)
+
+
+async def test_a_new_sqlite_database_gets_small_pages_and_wal(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The page size must be set before WAL mode, which fixes it for the file's lifetime."""
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's page size")
+    fresh = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/fresh.db"})
+    await asyncio.to_thread(migrate.upgrade, fresh)  # Alembic runs its own event loop
+    with sqlite3.connect(tmp_path / "fresh.db") as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == SQLITE_PAGE_SIZE
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
