@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url, select
 
 from livedesk.conversations.models import Conversation, Message, Visitor
+from livedesk.realtime import sqlite_writer
 from livedesk.realtime.sqlite_writer import SqliteStore
 from livedesk.realtime.writer import NewMessage, StoredMessage
 from livedesk.runtime import Runtime
@@ -156,43 +156,55 @@ async def test_sqlite_writer_waits_for_another_process_without_blocking_the_loop
     assert stored.seq == 1
 
 
-async def test_sqlite_wal_is_rewound_after_a_finishing_checkpoint(
-    settings: Settings, runtime: Runtime, world: World
+async def test_sqlite_wal_is_rewound_under_steady_traffic(
+    settings: Settings, runtime: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Under steady traffic the background checkpoint never sees a quiet WAL; the writer then
-    copies the rest itself so the next write starts the WAL from the beginning again."""
+    """Under steady traffic a pass never finds the WAL quiet, so SQLite would never rewind it;
+    a long WAL gets a last pass with this process's writers held in the write gate."""
     if not settings.is_sqlite:
         pytest.skip("SQLite's WAL")
     store = runtime.writer._store
     assert isinstance(store, SqliteStore)
-    store._checkpoints.cancel()  # this test plays the background pass itself
+    store._checkpoints.cancel()  # this test runs the passes itself
     path = make_url(settings.database_url).database
+    assert path
     cid = await new_conversation(runtime, world)
-
-    def wal_frames() -> int:
-        conn = sqlite3.connect(path)
-        try:
-            return int(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
-        finally:
-            conn.close()
-
     for i in range(60):
         await runtime.writer.write(message(cid, world, f"m{i}", f"c{i}"))
-    # Traffic during the background pass: a reader pins an old snapshot, so the pass cannot
-    # copy the frames written after it, and the write that follows cannot rewind.
-    reader = sqlite3.connect(path, isolation_level=None)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM messages").fetchone()
-    await runtime.writer.write(message(cid, world, "during the pass", "d"))
-    assert wal_frames() > 60  # (the pass: incomplete)
-    reader.execute("COMMIT")
-    reader.close()
-    wal = Path(path + "-wal")
-    size = wal.stat().st_size  # noqa: ASYNC240 (a stat in a test)
-    await runtime.writer.write(message(cid, world, "after", "a"))
-    assert wal.stat().st_size > size  # noqa: ASYNC240 (no rewind: still appending)
-    store._finish_checkpoint = True
-    await runtime.writer.write(message(cid, world, "finishes the checkpoint", "f"))
+
+    # Traffic lands during every pass that runs while the gate is open. (Played here by a
+    # reader that pins the snapshot from before a write, so the pass cannot copy that write.)
+    real_pass, passes = sqlite_writer._checkpoint, []
+
+    def pass_with_traffic(db_path: str) -> int:
+        gated = runtime.write_gate._lock.locked()
+        passes.append(gated)
+        if gated:
+            return real_pass(db_path)
+        reader = sqlite3.connect(db_path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM messages").fetchone()
+        writer = sqlite3.connect(db_path, isolation_level=None)
+        writer.execute("UPDATE conversations SET priority = priority + 1 WHERE id = ?", (cid,))
+        writer.close()
+        try:
+            return real_pass(db_path)
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+
+    monkeypatch.setattr(sqlite_writer, "_checkpoint", pass_with_traffic)
+    monkeypatch.setattr(sqlite_writer, "REWIND_AFTER_FRAMES", 10**9)  # a short WAL: one pass
+    await store.checkpoint()
+    await runtime.writer.write(message(cid, world, "after a pass", "p"))
+    assert passes == [False]
+
+    monkeypatch.setattr(sqlite_writer, "REWIND_AFTER_FRAMES", 10)  # a long WAL
+    await store.checkpoint()
+    assert passes[-1] is True and passes.count(True) == 1
     await runtime.writer.write(message(cid, world, "rewinds", "r"))
-    assert wal_frames() < 20
-    assert [r.seq for r in await stored_rows(runtime, cid)] == list(range(1, 65))
+    monkeypatch.setattr(sqlite_writer, "_checkpoint", real_pass)
+    with sqlite3.connect(path) as conn:
+        frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    assert frames < 20  # the write started the WAL from the beginning
+    assert [r.seq for r in await stored_rows(runtime, cid)] == list(range(1, 63))
