@@ -109,9 +109,8 @@ class Message(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    business_id: Mapped[str] = mapped_column(
-        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
-    )
+    # Not indexed: messages are always read by conversation (migration 0006).
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     author_kind: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[str | None] = mapped_column(String(32), default=None)
