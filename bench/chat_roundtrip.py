@@ -465,8 +465,12 @@ def main() -> None:
         ("p50 ms at 80 % of own saturation", relay.p50_80, live.p50_80, "{:.2f}"),
         ("p99 ms at 80 % of own saturation", relay.p99_80, live.p99_80, "{:.2f}"),
         (f"KiB per idle socket ({args.idle})", relay.idle_kib, live.idle_kib, "{:.1f}"),
-        (f"KiB to storage per message at {args.rate:.0f}/s", relay.disk_kib, live.disk_kib,
-         "{:.1f}"),
+        (
+            f"KiB to storage per message at {args.rate:.0f}/s",
+            relay.disk_kib,
+            live.disk_kib,
+            "{:.1f}",
+        ),
     ]
     for label, a, b, fmt in rows:
         print(f"{label:34}{fmt.format(a):>12}{fmt.format(b):>12}{b / a if a else 0:>8.2f}")

@@ -54,22 +54,25 @@ class Receiver:
             if not message.get("more_body"):
                 break
         headers = dict(scope["headers"])
-        if not verify_signature(self.secret, headers.get(b"livedesk-signature", b"").decode(),
-                                body):
+        if not verify_signature(
+            self.secret, headers.get(b"livedesk-signature", b"").decode(), body
+        ):
             self.bad_signatures += 1
         key = headers.get(b"idempotency-key", b"").decode()
         if key in self.arrived:
             self.duplicates += 1
         else:
             self.arrived[key] = time.time()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", b"0")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]}
+        )
         await send({"type": "http.response.body", "body": b""})
 
 
 def start_receiver(receiver: Receiver, port: int) -> uvicorn.Server:
-    config = uvicorn.Config(receiver, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        receiver, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False
+    )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -88,8 +91,14 @@ async def fresh_database(url: str | None, workdir: Path) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-async def run(leads: int, concurrency: int, database_url: str | None, port: int,
-              prefill: bool, rate: float = 0.0) -> None:
+async def run(
+    leads: int,
+    concurrency: int,
+    database_url: str | None,
+    port: int,
+    prefill: bool,
+    rate: float = 0.0,
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = await fresh_database(database_url, Path(tmp))
         settings = Settings(database_url=url)
@@ -100,14 +109,23 @@ async def run(leads: int, concurrency: int, database_url: str | None, port: int,
             business = Business(slug="bench", name="Bench BV")
             session.add(business)
             await session.flush()
-            route = DeliveryRoute(business_id=business.id, kind="webhook", name="bench",
-                                  url=f"http://127.0.0.1:{port}/hook", secret="bench-secret",
-                                  created_at=utcnow())
+            route = DeliveryRoute(
+                business_id=business.id,
+                kind="webhook",
+                name="bench",
+                url=f"http://127.0.0.1:{port}/hook",
+                secret="bench-secret",
+                created_at=utcnow(),
+            )
             session.add(route)
         receiver = Receiver("bench-secret")
         server = start_receiver(receiver, port)
-        lead_settings = LeadsSettings(concurrency=concurrency, poll_seconds=0.05,
-                                      backoff_base_seconds=0.2, http_timeout_seconds=5)
+        lead_settings = LeadsSettings(
+            concurrency=concurrency,
+            poll_seconds=0.05,
+            backoff_base_seconds=0.2,
+            http_timeout_seconds=5,
+        )
         dispatcher = Dispatcher(sessions, engine.dialect.name, lead_settings, SmtpSettings())
         if not prefill:  # live: the dispatcher runs while leads are being committed
             dispatcher.start()
@@ -121,10 +139,17 @@ async def run(leads: int, concurrency: int, database_url: str | None, port: int,
                     await asyncio.sleep(delay)
             async with unit_of_work(sessions) as session:
                 lead = await do_create_offline_lead(
-                    session, business, OfflineIn(name=f"Bezoeker {i}",
-                                                 email=f"v{i}@example.nl",
-                                                 question="Kunt u mij bellen?", consent=True),
-                    language="nl", conversation_id=None)
+                    session,
+                    business,
+                    OfflineIn(
+                        name=f"Bezoeker {i}",
+                        email=f"v{i}@example.nl",
+                        question="Kunt u mij bellen?",
+                        consent=True,
+                    ),
+                    language="nl",
+                    conversation_id=None,
+                )
             committed[f"lead.{lead.id}.{route.id}"] = time.time()
             dispatcher.wake()
         produced = time.perf_counter() - started
@@ -145,10 +170,13 @@ async def run(leads: int, concurrency: int, database_url: str | None, port: int,
     print(f"backend {backend}, {leads} leads, dispatcher concurrency {concurrency}, {mode}")
     print(f"producer: {leads / produced:,.0f} leads committed/s (one per transaction)")
     print(f"delivered: {leads / elapsed:,.0f} deliveries/s end to end ({elapsed:.1f} s)")
-    print(f"outbox latency commit -> receiver: p50 {quantiles[49]:.1f} ms, "
-          f"p99 {quantiles[98]:.1f} ms, max {latencies[-1]:.1f} ms")
-    print(f"duplicates at receiver: {receiver.duplicates}, bad signatures: "
-          f"{receiver.bad_signatures}")
+    print(
+        f"outbox latency commit -> receiver: p50 {quantiles[49]:.1f} ms, "
+        f"p99 {quantiles[98]:.1f} ms, max {latencies[-1]:.1f} ms"
+    )
+    print(
+        f"duplicates at receiver: {receiver.duplicates}, bad signatures: {receiver.bad_signatures}"
+    )
 
 
 def main() -> None:
@@ -157,13 +185,21 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=18765)
-    parser.add_argument("--rate", type=float, default=0.0,
-                        help="pace the producer to this many leads/s (0: as fast as it can)")
-    parser.add_argument("--prefill", action="store_true",
-                        help="commit every lead first, then time the dispatcher alone")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="pace the producer to this many leads/s (0: as fast as it can)",
+    )
+    parser.add_argument(
+        "--prefill",
+        action="store_true",
+        help="commit every lead first, then time the dispatcher alone",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.leads, args.concurrency, args.database_url, args.port, args.prefill,
-                    args.rate))
+    asyncio.run(
+        run(args.leads, args.concurrency, args.database_url, args.port, args.prefill, args.rate)
+    )
 
 
 if __name__ == "__main__":

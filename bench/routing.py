@@ -55,22 +55,37 @@ async def seed(runtime: Runtime, rng: random.Random) -> list[VisitorActor]:
         widgets = []
         for i in range(BUSINESSES):
             business = Business(id=new_id(), slug=f"b{i}", name=f"Business {i}")
-            widget = Widget(id=new_id(), business_id=business.id, public_key=f"k{i}",
-                            name="w", allowed_origins=["*"])
+            widget = Widget(
+                id=new_id(),
+                business_id=business.id,
+                public_key=f"k{i}",
+                name="w",
+                allowed_origins=["*"],
+            )
             session.add_all([business, widget])
             widgets.append(widget)
         await session.flush()
         per_team = BUSINESSES // TEAMS
         for j in range(OPERATORS):
             team = j % TEAMS
-            user = User(id=new_id(), username=f"op{j}", display_name=f"Op {j}",
-                        role=Role.OPERATOR, password_hash="x")
+            user = User(
+                id=new_id(),
+                username=f"op{j}",
+                display_name=f"Op {j}",
+                role=Role.OPERATOR,
+                password_hash="x",
+            )
             session.add(user)
             await session.flush()
-            session.add(OperatorProfile(user_id=user.id,
-                                        languages=["nl", "en"] if j % 3 else ["nl"],
-                                        max_concurrent=MAX_CONCURRENT, auto_accept=j % 4 == 0))
-            for w in widgets[team * per_team:(team + 1) * per_team]:
+            session.add(
+                OperatorProfile(
+                    user_id=user.id,
+                    languages=["nl", "en"] if j % 3 else ["nl"],
+                    max_concurrent=MAX_CONCURRENT,
+                    auto_accept=j % 4 == 0,
+                )
+            )
+            for w in widgets[team * per_team : (team + 1) * per_team]:
                 session.add(OperatorBusiness(user_id=user.id, business_id=w.business_id))
         for _ in range(CONVERSATIONS):
             w = rng.choice(widgets)
@@ -87,8 +102,7 @@ async def run(url: str, concurrency: int) -> dict[str, Any]:
     await runtime.start()
     # No console sends heartbeats here: a day-long timeout keeps the operators online.
     config = RoutingConfig(heartbeat_timeout=timedelta(days=1))
-    router = Router(runtime, RouterOptions(engine=config, sweep_interval=3600,
-                                           queue_interval=0.5))
+    router = Router(runtime, RouterOptions(engine=config, sweep_interval=3600, queue_interval=0.5))
     await router.start()
     rng = random.Random(1)
     try:
@@ -117,7 +131,8 @@ async def run(url: str, concurrency: int) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 async with runtime.transaction() as session:
                     conv, _ = await do_start_conversation(
-                        session, visitor, language="nl" if rng.random() < 0.8 else "en")
+                        session, visitor, language="nl" if rng.random() < 0.8 else "en"
+                    )
                 arrived[conv.id] = t0
                 await router.dispatch([conv.business_id])
 
@@ -126,17 +141,25 @@ async def run(url: str, concurrency: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - start
         latencies = sorted((assigned[c] - arrived[c]) * 1000 for c in arrived if c in assigned)
         async with runtime.sessions() as session:
-            over = (await session.execute(
-                select(Conversation.operator_id, func.count(), OperatorProfile.max_concurrent)
-                .join(OperatorProfile, OperatorProfile.user_id == Conversation.operator_id)
-                .where(Conversation.state.in_(("offered", "active")))
-                .group_by(Conversation.operator_id, OperatorProfile.max_concurrent)
-                .having(func.count() > OperatorProfile.max_concurrent))).all()
-            events = (await session.execute(
-                select(ConversationEvent.conversation_id, ConversationEvent.kind)
-                .order_by(ConversationEvent.id))).all()
-            waiting = await session.scalar(select(func.count()).where(
-                Conversation.state == "queued"))
+            over = (
+                await session.execute(
+                    select(Conversation.operator_id, func.count(), OperatorProfile.max_concurrent)
+                    .join(OperatorProfile, OperatorProfile.user_id == Conversation.operator_id)
+                    .where(Conversation.state.in_(("offered", "active")))
+                    .group_by(Conversation.operator_id, OperatorProfile.max_concurrent)
+                    .having(func.count() > OperatorProfile.max_concurrent)
+                )
+            ).all()
+            events = (
+                await session.execute(
+                    select(ConversationEvent.conversation_id, ConversationEvent.kind).order_by(
+                        ConversationEvent.id
+                    )
+                )
+            ).all()
+            waiting = await session.scalar(
+                select(func.count()).where(Conversation.state == "queued")
+            )
         open_offers: dict[str, int] = defaultdict(int)
         double = 0
         for cid, kind in events:
@@ -146,11 +169,19 @@ async def run(url: str, concurrency: int) -> dict[str, Any]:
             elif kind in ("accepted", "offer_declined", "offer_expired", "offer_withdrawn"):
                 open_offers[cid] = max(0, open_offers[cid] - 1)
         q = statistics.quantiles(latencies, n=100)
-        return {"backend": "postgresql" if url.startswith("postgres") else "sqlite",
-                "assigned": len(latencies), "still_queued": waiting, "seconds": elapsed,
-                "per_second": len(latencies) / elapsed, "p50_ms": statistics.median(latencies),
-                "p99_ms": q[98], "capacity_violations": len(over), "double_offers": double,
-                "routing_commands": router.commands, "batches": router.batches}
+        return {
+            "backend": "postgresql" if url.startswith("postgres") else "sqlite",
+            "assigned": len(latencies),
+            "still_queued": waiting,
+            "seconds": elapsed,
+            "per_second": len(latencies) / elapsed,
+            "p50_ms": statistics.median(latencies),
+            "p99_ms": q[98],
+            "capacity_violations": len(over),
+            "double_offers": double,
+            "routing_commands": router.commands,
+            "batches": router.batches,
+        }
     finally:
         await router.stop()
         await runtime.stop()
@@ -176,16 +207,22 @@ async def with_database(url: str | None, concurrency: int | None) -> dict[str, A
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite)")
-    parser.add_argument("--concurrency", type=int, default=None,
-                        help=f"concurrent arrivals (default {CONCURRENCY}; 8 on SQLite)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help=f"concurrent arrivals (default {CONCURRENCY}; 8 on SQLite)",
+    )
     args = parser.parse_args()
     result = asyncio.run(with_database(args.database_url, args.concurrency))
-    print(f"{result['backend']}: {result['assigned']} of {CONVERSATIONS} assigned in "
-          f"{result['seconds']:.1f} s ({result['per_second']:.0f} assignments/s), latency "
-          f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; still queued "
-          f"{result['still_queued']}; capacity violations {result['capacity_violations']}; "
-          f"double offers {result['double_offers']}; routing commands "
-          f"{result['routing_commands']} in {result['batches']} transactions")
+    print(
+        f"{result['backend']}: {result['assigned']} of {CONVERSATIONS} assigned in "
+        f"{result['seconds']:.1f} s ({result['per_second']:.0f} assignments/s), latency "
+        f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; still queued "
+        f"{result['still_queued']}; capacity violations {result['capacity_violations']}; "
+        f"double offers {result['double_offers']}; routing commands "
+        f"{result['routing_commands']} in {result['batches']} transactions"
+    )
     if result["capacity_violations"] or result["double_offers"]:
         raise SystemExit("capacity violated")
 

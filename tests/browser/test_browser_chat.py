@@ -28,9 +28,11 @@ from livedesk_testing import PASSWORD, LiveServer, World, login
 pytestmark = pytest.mark.browser
 
 W = "[data-livedesk]"  # Playwright's CSS engine pierces the widget's open shadow root
-ALL_DAY = {"timezone": "Europe/Amsterdam", "exceptions": {},
-           "weekly": {d: [["00:00", "24:00"]] for d in
-                      ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+ALL_DAY = {
+    "timezone": "Europe/Amsterdam",
+    "exceptions": {},
+    "weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+}
 NEVER = {"timezone": "Europe/Amsterdam", "exceptions": {}, "weekly": {}}
 XSS = 'Hallo <b>vet</b> <script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 DOCS_SHOTS = Path(__file__).parent.parent.parent / "docs" / "screenshots"
@@ -47,17 +49,20 @@ async def db(settings: Settings, work: Any) -> Any:
 
 async def set_hours(settings: Settings, business_id: str, hours: dict[str, Any]) -> None:
     async def work(session: Any) -> None:
-        await session.execute(update(Business).where(Business.id == business_id)
-                              .values(opening_hours=hours))
+        await session.execute(
+            update(Business).where(Business.id == business_id).values(opening_hours=hours)
+        )
+
     await db(settings, work)
 
 
 async def transcript(settings: Settings, conversation_id: str) -> list[tuple[int, str, str, bool]]:
     async def work(session: Any) -> list[tuple[int, str, str, bool]]:
         rows = await session.scalars(
-            select(Message).where(Message.conversation_id == conversation_id)
-            .order_by(Message.seq))
+            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.seq)
+        )
         return [(m.seq, m.author_kind, m.body, m.internal) for m in rows]
+
     return await db(settings, work)
 
 
@@ -126,8 +131,8 @@ async def accept_first_chat(op: Any) -> None:
 
 
 async def test_browser_whole_chat_network_cut_and_html_as_text(
-        server: LiveServer, world: World, settings: Settings, browser: Any,
-        artifacts_dir: Path) -> None:
+    server: LiveServer, world: World, settings: Settings, browser: Any, artifacts_dir: Path
+) -> None:
     await set_hours(settings, world.a.business_id, ALL_DAY)
     op_ctx, op = await operator_console(browser, server, world.a.operator)
     await wait_until_open(server, world.a.widget_key)
@@ -149,7 +154,8 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     added = set(await vis.evaluate("Object.keys(window)")) - baseline
     assert added == {"Livedesk"}
     launcher_bg = await vis.locator(f"{W} .launcher").evaluate(
-        "b => getComputedStyle(b).backgroundColor")
+        "b => getComputedStyle(b).backgroundColor"
+    )
     assert launcher_bg == "rgb(11, 92, 173)"  # not the host page's hotpink buttons
 
     await vis.fill(f"{W} textarea.input", XSS)
@@ -169,8 +175,9 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     await op.fill("#composer-input", "Een ogenblik")
     await op.type("#composer-input", " alstublieft")
     await vis.wait_for_selector(f"{W} .typing:has-text('Op alpha typt')")
-    await op.fill("#composer-input",
-                  "Goedemiddag! Zie https://alpha.example/prijzen. Of javascript:alert(1)")
+    await op.fill(
+        "#composer-input", "Goedemiddag! Zie https://alpha.example/prijzen. Of javascript:alert(1)"
+    )
     await op.keyboard.press("Enter")
     link = vis.locator(f"{W} li.them a")
     await link.wait_for()
@@ -256,6 +263,7 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     async def rating(session: Any) -> tuple[int, str | None] | None:
         row = await session.get(Rating, cid)
         return None if row is None else (row.score, row.comment)
+
     for _ in range(50):  # the frame is on its way; poll in fresh transactions
         stored = await db(settings, rating)
         if stored is not None:
@@ -266,14 +274,15 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     async def state(session: Any) -> tuple[str, str | None]:
         c = await session.get(Conversation, cid)
         return c.state, c.disposition
+
     assert await db(settings, state) == ("closed", "answered")
     await vis_ctx.close()
     await op_ctx.close()
 
 
 async def test_browser_offline_form_outside_opening_hours(
-        server: LiveServer, world: World, settings: Settings, browser: Any,
-        artifacts_dir: Path) -> None:
+    server: LiveServer, world: World, settings: Settings, browser: Any, artifacts_dir: Path
+) -> None:
     caps = await capabilities(server)
     if not caps["availability"]:
         pytest.skip("no GET /api/v1/widget/{key}/availability on this server")
@@ -296,12 +305,14 @@ async def test_browser_offline_form_outside_opening_hours(
     async with server.http(cookies=cookie) as h:
         leads = (await h.get("/api/v1/leads")).json()["items"]
     assert [(lead["name"], lead["email"], lead["kind"]) for lead in leads] == [
-        ("Piet <b>Jansen</b>", "piet@example.nl", "offline_message")]
+        ("Piet <b>Jansen</b>", "piet@example.nl", "offline_message")
+    ]
     await vis_ctx.close()
 
 
 async def test_browser_offer_times_out_and_moves_on(
-        settings: Settings, world: World, browser: Any, artifacts_dir: Path) -> None:
+    settings: Settings, world: World, browser: Any, artifacts_dir: Path
+) -> None:
     try:
         from livedesk.routing.engine import RoutingConfig
         from livedesk.routing.service import RouterOptions
@@ -310,13 +321,21 @@ async def test_browser_offer_times_out_and_moves_on(
     await set_hours(settings, world.a.business_id, ALL_DAY)
 
     async def second_operator(session: Any) -> None:
-        await do_create_user(session, username="op-alpha-2", password=PASSWORD,
-                             role=Role.OPERATOR, display_name="Op alpha twee",
-                             serves=[world.a.business_id], max_concurrent=3)
+        await do_create_user(
+            session,
+            username="op-alpha-2",
+            password=PASSWORD,
+            role=Role.OPERATOR,
+            display_name="Op alpha twee",
+            serves=[world.a.business_id],
+            max_concurrent=3,
+        )
+
     await db(settings, second_operator)
     server = LiveServer(settings)
     server.app.state.routing_options = RouterOptions(
-        engine=RoutingConfig(offer_timeout=timedelta(seconds=3)))
+        engine=RoutingConfig(offer_timeout=timedelta(seconds=3))
+    )
     await server.start()
     try:
         ctx1, op1 = await operator_console(browser, server, world.a.operator)
@@ -324,8 +343,9 @@ async def test_browser_offer_times_out_and_moves_on(
         await wait_until_open(server, world.a.widget_key)
         async with server.http() as http:
             for _ in range(50):  # both operators online
-                floor_ok = (await http.get(f"/api/v1/widget/{world.a.widget_key}/availability")
-                            ).json()["operators_online"] == 2
+                floor_ok = (
+                    await http.get(f"/api/v1/widget/{world.a.widget_key}/availability")
+                ).json()["operators_online"] == 2
                 if floor_ok:
                     break
                 await asyncio.sleep(0.1)
@@ -361,8 +381,8 @@ async def _first_offer(op1: Any, op2: Any) -> Any:
 
 
 async def test_browser_console_keyboard_switching_and_floor(
-        server: LiveServer, world: World, settings: Settings, browser: Any,
-        artifacts_dir: Path) -> None:
+    server: LiveServer, world: World, settings: Settings, browser: Any, artifacts_dir: Path
+) -> None:
     await set_hours(settings, world.a.business_id, ALL_DAY)
     op_ctx, op = await operator_console(browser, server, world.a.operator)
     await wait_until_open(server, world.a.widget_key)
@@ -380,7 +400,8 @@ async def test_browser_console_keyboard_switching_and_floor(
     first = await op.locator(".log li.them .text").inner_text()
     await op.keyboard.press("Alt+ArrowDown")
     await op.wait_for_function(
-        "t => document.querySelector('.log li.them .text')?.textContent !== t", arg=first)
+        "t => document.querySelector('.log li.them .text')?.textContent !== t", arg=first
+    )
     second = await op.locator(".log li.them .text").inner_text()
     assert {first, second} == {"Vraag 1", "Vraag 2"}
     assert await op.evaluate("document.activeElement.id") == "composer-input"
@@ -394,7 +415,8 @@ async def test_browser_console_keyboard_switching_and_floor(
     await row.locator("td.queue").wait_for()
     await floor.wait_for_function(
         "() => [...document.querySelectorAll('tr[data-business] td.queue')]"
-        ".some(td => td.textContent === '2')")
+        ".some(td => td.textContent === '2')"
+    )
     await shot(floor, artifacts_dir, "console-floor")
     for ctx in visitors:
         await ctx.close()
@@ -402,20 +424,37 @@ async def test_browser_console_keyboard_switching_and_floor(
 
 
 async def test_browser_widget_in_english_and_keyboard_only(
-        server: LiveServer, world: World, settings: Settings, browser: Any) -> None:
+    server: LiveServer, world: World, settings: Settings, browser: Any
+) -> None:
     async def english(session: Any) -> None:
         from livedesk.businesses.models import Widget
-        await session.execute(update(Widget).where(Widget.id == world.a.widget_id).values(
-            language="en", settings={"prechat": {"fields": [
-                {"name": "name", "label": "Name", "required": True}],
-                "gdpr_notice": "We keep this chat to answer your question."}}))
+
+        await session.execute(
+            update(Widget)
+            .where(Widget.id == world.a.widget_id)
+            .values(
+                language="en",
+                settings={
+                    "prechat": {
+                        "fields": [{"name": "name", "label": "Name", "required": True}],
+                        "gdpr_notice": "We keep this chat to answer your question.",
+                    }
+                },
+            )
+        )
+
     await db(settings, english)
 
     async def speaks_english(session: Any) -> None:
         from livedesk.accounts.models import OperatorProfile, User
+
         user_id = await session.scalar(select(User.id).where(User.username == world.a.operator))
-        await session.execute(update(OperatorProfile).where(OperatorProfile.user_id == user_id)
-                              .values(languages=["nl", "en"]))
+        await session.execute(
+            update(OperatorProfile)
+            .where(OperatorProfile.user_id == user_id)
+            .values(languages=["nl", "en"])
+        )
+
     await db(settings, speaks_english)  # routing matches the chat's language to the operator's
     await set_hours(settings, world.a.business_id, ALL_DAY)
     op_ctx, _ = await operator_console(browser, server, world.a.operator)
@@ -442,6 +481,7 @@ async def test_browser_widget_in_english_and_keyboard_only(
 
     async def prechat(session: Any) -> dict[str, Any]:
         return (await session.scalars(select(Conversation.prechat))).one()
+
     assert await db(settings, prechat) == {"name": "Ann"}
     await vis_ctx.close()
     await op_ctx.close()

@@ -28,7 +28,8 @@ async def start_chat(server: LiveServer, world: World, language: str | None = No
     await visitor.send(type="hello")
     await visitor.wait_type("welcome")
     await visitor.send(type="start", language=language) if language else (
-        await visitor.send(type="start"))
+        await visitor.send(type="start")
+    )
     return visitor, (await visitor.wait_type("conversation"))["conversation_id"]
 
 
@@ -44,8 +45,9 @@ async def agent_for(server: LiveServer, username: str):  # type: ignore[no-untyp
     return agent
 
 
-async def test_suggestions_pushed_logged_and_used(server: LiveServer, world: World,
-                                                  as_user) -> None:  # type: ignore[no-untyped-def]
+async def test_suggestions_pushed_logged_and_used(
+    server: LiveServer, world: World, as_user
+) -> None:  # type: ignore[no-untyped-def]
     owner = await as_user(world.a.business_user)
     shipping = (await owner.post(faq(world), json=SHIPPING)).json()
     await owner.post(faq(world), json=RETURNS)
@@ -70,8 +72,9 @@ async def test_suggestions_pushed_logged_and_used(server: LiveServer, world: Wor
     used = f"/api/v1/conversations/{cid}/suggestions/{seq}/used"
     r = await operator.post(used, json={"faq_id": shipping["faq_id"]})
     assert r.status_code == 200 and r.json()["used"]["from_suggestions"] is True
-    r = await operator.post(f"/api/v1/conversations/{cid}/suggestions/{seq2}/used",
-                            json={"faq_id": None})
+    r = await operator.post(
+        f"/api/v1/conversations/{cid}/suggestions/{seq2}/used", json={"faq_id": None}
+    )
     assert r.json()["used"]["faq_id"] is None
     assert (await (await as_user("op-beta")).post(used, json={"faq_id": None})).status_code == 404
     bad = await operator.post(used, json={"faq_id": "nope"})
@@ -79,18 +82,22 @@ async def test_suggestions_pushed_logged_and_used(server: LiveServer, world: Wor
 
     log = (await operator.get(f"{faq(world)}/suggestion-log")).json()["items"]
     assert [(e["seq"], e["items"][0]["faq_id"]) for e in log] == [
-        (seq2, log[0]["items"][0]["faq_id"]), (seq, shipping["faq_id"])]
+        (seq2, log[0]["items"][0]["faq_id"]),
+        (seq, shipping["faq_id"]),
+    ]
     # The logged choices feed `livedesk faq evaluate --from-db`.
     records = await labelled_queries(server.runtime.sessions, world.a.business_id)
-    assert records == [LabelledQuery(world.a.business_id, "wat zijn de verzendkosten",
-                                     shipping["faq_id"]),
-                       LabelledQuery(world.a.business_id, "kan ik met bitcoin betalen", None)]
+    assert records == [
+        LabelledQuery(world.a.business_id, "wat zijn de verzendkosten", shipping["faq_id"]),
+        LabelledQuery(world.a.business_id, "kan ik met bitcoin betalen", None),
+    ]
     for client in (visitor, alpha, beta):
         await client.close()
 
 
 async def test_proposal_from_chat_is_searchable_after_approval(
-        server: LiveServer, world: World, as_user, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    server: LiveServer, world: World, as_user, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     owner = await as_user(world.a.business_user)
     shipping = (await owner.post(faq(world), json=SHIPPING)).json()
     agent = await agent_for(server, world.a.operator)
@@ -98,25 +105,36 @@ async def test_proposal_from_chat_is_searchable_after_approval(
     asked = await say(visitor, cid, "Kan ik met bitcoin betalen?", "v1")
     await agent.send(type="accept", conversation_id=cid)
     await visitor.wait_for(lambda f: f.get("state") == "active")
-    await agent.send(type="send", conversation_id=cid, client_msg_id="o1",
-                     body="Nee, alleen iDEAL en creditcard.")
+    await agent.send(
+        type="send",
+        conversation_id=cid,
+        client_msg_id="o1",
+        body="Nee, alleen iDEAL en creditcard.",
+    )
     answered = (await agent.wait_type("ack", client_msg_id="o1"))["seq"]
 
     operator = await as_user(world.a.operator)
-    r = await operator.post(f"/api/v1/conversations/{cid}/faq-proposals",
-                            json={"visitor_seq": asked, "operator_seq": answered,
-                                  "tags": ["betalen"]})
+    r = await operator.post(
+        f"/api/v1/conversations/{cid}/faq-proposals",
+        json={"visitor_seq": asked, "operator_seq": answered, "tags": ["betalen"]},
+    )
     assert r.status_code == 201, r.text
     proposal = r.json()
     assert (proposal["question"], proposal["answer"], proposal["status"]) == (
-        "Kan ik met bitcoin betalen?", "Nee, alleen iDEAL en creditcard.", "pending")
+        "Kan ik met bitcoin betalen?",
+        "Nee, alleen iDEAL en creditcard.",
+        "pending",
+    )
     assert (await agent.wait_type("faq_proposal", status="pending"))["proposal_id"] == (
-        proposal["proposal_id"])
-    wrong = await operator.post(f"/api/v1/conversations/{cid}/faq-proposals",
-                                json={"visitor_seq": answered, "answer": "x"})
+        proposal["proposal_id"]
+    )
+    wrong = await operator.post(
+        f"/api/v1/conversations/{cid}/faq-proposals", json={"visitor_seq": answered, "answer": "x"}
+    )
     assert wrong.status_code == 422 and wrong.json()["code"] == "invalid_source"
     other = await (await as_user("op-beta")).post(
-        f"/api/v1/conversations/{cid}/faq-proposals", json={"question": "q", "answer": "a"})
+        f"/api/v1/conversations/{cid}/faq-proposals", json={"question": "q", "answer": "a"}
+    )
     assert other.status_code == 404
 
     pending = (await owner.get(f"{faq(world)}/proposals")).json()["items"]
@@ -146,23 +164,32 @@ async def test_proposal_from_chat_is_searchable_after_approval(
     assert again.status_code == 409 and again.json()["code"] == "already_decided"
 
     # An edit of an existing entry; the business lets supervisors decide.
-    r = await operator.post(f"/api/v1/conversations/{cid}/faq-proposals",
-                            json={"faq_id": shipping["faq_id"], "visitor_seq": asked,
-                                  "question": "Wat kost de verzending?", "answer": "€ 5."})
+    r = await operator.post(
+        f"/api/v1/conversations/{cid}/faq-proposals",
+        json={
+            "faq_id": shipping["faq_id"],
+            "visitor_seq": asked,
+            "question": "Wat kost de verzending?",
+            "answer": "€ 5.",
+        },
+    )
     edit = r.json()
     assert edit["faq_id"] == shipping["faq_id"] and edit["base_version"] == 1
     s = await owner.put(f"{faq(world)}/settings", json={"supervisors_may_approve": True})
     assert s.json()["supervisors_may_approve"] is True
-    assert (await supervisor.put(f"{faq(world)}/settings", json={"bot_enabled": True})
-            ).status_code == 403
+    assert (
+        await supervisor.put(f"{faq(world)}/settings", json={"bot_enabled": True})
+    ).status_code == 403
     r = await supervisor.post(f"{faq(world)}/proposals/{edit['proposal_id']}/approve", json={})
     changed = r.json()["entry"]
     assert changed["question"] == SHIPPING["question"] and changed["answer"] == "€ 5."
     assert "Wat kost de verzending?" in changed["alternatives"]  # the visitor's wording
-    r = await operator.post(f"/api/v1/conversations/{cid}/faq-proposals",
-                            json={"question": "Zomaar?", "answer": "Nee."})
-    rejected = await owner.post(f"{faq(world)}/proposals/{r.json()['proposal_id']}/reject",
-                                json={"reason": "te specifiek"})
+    r = await operator.post(
+        f"/api/v1/conversations/{cid}/faq-proposals", json={"question": "Zomaar?", "answer": "Nee."}
+    )
+    rejected = await owner.post(
+        f"{faq(world)}/proposals/{r.json()['proposal_id']}/reject", json={"reason": "te specifiek"}
+    )
     assert rejected.json()["status"] == "rejected"
     assert rejected.json()["decision_note"] == "te specifiek"
     await visitor.close()
@@ -185,7 +212,8 @@ def bot_messages(visitor) -> list[dict[str, Any]]:  # type: ignore[no-untyped-de
 
 
 async def test_bot_answers_only_when_sure_and_stops_for_a_human(
-        server: LiveServer, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    server: LiveServer, world: World, as_user
+) -> None:  # type: ignore[no-untyped-def]
     owner = await as_user(world.a.business_user)
     await owner.post(faq(world), json=SHIPPING)
     await owner.post(faq(world), json=RETURNS)
@@ -196,31 +224,41 @@ async def test_bot_answers_only_when_sure_and_stops_for_a_human(
     await asyncio.sleep(0.3)
     assert bot_messages(visitor) == []  # closed, but the business has not enabled the bot
     assert (await owner.put(f"{faq(world)}/settings", json={"bot_enabled": True})).json()[
-        "bot_enabled"] is True
+        "bot_enabled"
+    ] is True
 
     await say(visitor, cid, "wat zijn de verzendkosten", "v2")
-    answer = await visitor.wait_for(lambda f: f.get("type") == "message"
-                                    and f["author"]["kind"] == "bot")
+    answer = await visitor.wait_for(
+        lambda f: f.get("type") == "message" and f["author"]["kind"] == "bot"
+    )
     assert answer["author"] == {"kind": "bot", "name": "Automatisch antwoord"}
     assert answer["body"].startswith(SHIPPING["answer"]) and "medewerker" in answer["body"]
 
     await say(visitor, cid, "kan ik met bitcoin betalen", "v3")
-    fallback = await visitor.wait_for(lambda f: f.get("type") == "message"
-                                      and f["author"]["kind"] == "bot" and f["seq"] > answer["seq"])
+    fallback = await visitor.wait_for(
+        lambda f: (
+            f.get("type") == "message" and f["author"]["kind"] == "bot" and f["seq"] > answer["seq"]
+        )
+    )
     assert "geen zeker antwoord" in fallback["body"] and "offline formulier" in fallback["body"]
     await say(visitor, cid, "en met goud dan", "v4")
     await say(visitor, cid, "Mag ik een medewerker spreken?", "v5")
-    handoff = await visitor.wait_for(lambda f: f.get("type") == "message"
-                                     and f["author"]["kind"] == "bot"
-                                     and f["seq"] > fallback["seq"])
+    handoff = await visitor.wait_for(
+        lambda f: (
+            f.get("type") == "message"
+            and f["author"]["kind"] == "bot"
+            and f["seq"] > fallback["seq"]
+        )
+    )
     assert handoff["body"].startswith("Ik geef uw vraag door aan een medewerker.")
     await say(visitor, cid, "wat zijn de verzendkosten", "v6")
     await asyncio.sleep(0.3)
     assert len(bot_messages(visitor)) == 3  # no second fallback; stopped after the request
 
     # An operator who opens the chat sees what the bot said.
-    transcript = (await (await as_user(world.a.operator)).get(
-        f"/api/v1/conversations/{cid}/messages")).json()["items"]
+    transcript = (
+        await (await as_user(world.a.operator)).get(f"/api/v1/conversations/{cid}/messages")
+    ).json()["items"]
     bot_said = [m for m in transcript if m["author"]["kind"] == "bot"]
     assert [m["body"] for m in bot_said] == [m["body"] for m in bot_messages(visitor)]
     await visitor.close()
@@ -229,20 +267,32 @@ async def test_bot_answers_only_when_sure_and_stops_for_a_human(
     server.runtime.extensions["availability"] = availability("overflow", "bot")
     visitor, cid = await start_chat(server, world, language="en")
     await say(visitor, cid, "do you ship to Mars", "e1")
-    reply = await visitor.wait_for(lambda f: f.get("type") == "message"
-                                   and f["author"]["kind"] == "bot")
+    reply = await visitor.wait_for(
+        lambda f: f.get("type") == "message" and f["author"]["kind"] == "bot"
+    )
     assert reply["author"]["name"] == "Automatic answer"
-    assert reply["body"] == ("I don't have a reliable answer to that. A colleague will answer "
-                             "your question as soon as possible.")
+    assert reply["body"] == (
+        "I don't have a reliable answer to that. A colleague will answer "
+        "your question as soon as possible."
+    )
     await visitor.close()
 
 
 def test_human_request_detection_is_small_and_general() -> None:
     from livedesk.knowledge.bot import asks_for_human
 
-    for text in ("mens", "Medewerker!", "ik wil een MENS spreken", "human please",
-                 "can I talk to a person"):
+    for text in (
+        "mens",
+        "Medewerker!",
+        "ik wil een MENS spreken",
+        "human please",
+        "can I talk to a person",
+    ):
         assert asks_for_human(text), text
-    for text in ("wat kost verzenden", "", "mensa", "Werken jullie medewerkers ook in het "
-                 "weekend en op feestdagen tot laat in de avond?"):
+    for text in (
+        "wat kost verzenden",
+        "",
+        "mensa",
+        "Werken jullie medewerkers ook in het weekend en op feestdagen tot laat in de avond?",
+    ):
         assert not asks_for_human(text), text

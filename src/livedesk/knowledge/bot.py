@@ -29,10 +29,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # A short visitor message with one of these (accent/case-folded) words asks for a person.
-HUMAN_WORDS = frozenset({
-    "mens", "medewerker", "medewerkster", "medewerkers", "persoon", "collega",
-    "human", "person", "agent", "operator", "representative", "employee",
-})
+HUMAN_WORDS = frozenset(
+    {
+        "mens",
+        "medewerker",
+        "medewerkster",
+        "medewerkers",
+        "persoon",
+        "collega",
+        "human",
+        "person",
+        "agent",
+        "operator",
+        "representative",
+        "employee",
+    }
+)
 HUMAN_MAX_WORDS = 8  # longer messages are questions that merely mention staff
 
 BOT_NAME = {"nl": "Automatisch antwoord", "en": "Automatic answer"}
@@ -41,7 +53,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unsure": "Hier heb ik geen zeker antwoord op.",
         "colleague": "Een collega beantwoordt uw vraag zo snel mogelijk.",
         "form": "We zijn nu niet bereikbaar: laat via het offline formulier een bericht "
-                "achter, dan nemen we contact met u op.",
+        "achter, dan nemen we contact met u op.",
         "handoff": "Ik geef uw vraag door aan een medewerker.",
         "hint": "Niet wat u zocht? Typ 'medewerker' voor een mens.",
     },
@@ -49,7 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unsure": "I don't have a reliable answer to that.",
         "colleague": "A colleague will answer your question as soon as possible.",
         "form": "We can't be reached right now: please leave a message via the offline form "
-                "and we will get back to you.",
+        "and we will get back to you.",
         "handoff": "I'm passing your question on to a colleague.",
         "hint": "Not what you were looking for? Type 'human' to reach a person.",
     },
@@ -76,12 +88,14 @@ def _lang(language: str | None) -> str:
 def _no_human_text(lang: str, availability: dict[str, Any]) -> str:
     texts = TEXTS[lang]
     form = availability.get("reason") == "closed" or (
-        availability.get("overflow_action") == "offline_form")
+        availability.get("overflow_action") == "offline_form"
+    )
     return texts["form"] if form else texts["colleague"]
 
 
-async def decide(service: KnowledgeService, stored: StoredMessage,
-                 result: SuggestResult) -> BotAction | None:
+async def decide(
+    service: KnowledgeService, stored: StoredMessage, result: SuggestResult
+) -> BotAction | None:
     runtime = service.runtime
     facts = await runtime.conversation_facts(stored.conversation_id)
     if facts is None or facts.operator_id is not None or facts.state not in OPEN_STATES:
@@ -93,7 +107,8 @@ async def decide(service: KnowledgeService, stored: StoredMessage,
     info = await service.availability(stored.business_id, language or "nl")
     engaged = not info.get("open", True) and (
         info.get("overflow_action") == "bot"
-        or service.business_settings(stored.business_id).bot_enabled)
+        or service.business_settings(stored.business_id).bot_enabled
+    )
     if not engaged and not human:
         return None
     async with read_only(runtime.sessions) as session:
@@ -104,16 +119,16 @@ async def decide(service: KnowledgeService, stored: StoredMessage,
     if human:
         if not engaged:
             return BotAction("stop", None, lang)
-        return BotAction("handoff", f"{TEXTS[lang]['handoff']} {_no_human_text(lang, info)}",
-                         lang)
+        return BotAction("handoff", f"{TEXTS[lang]['handoff']} {_no_human_text(lang, info)}", lang)
     if not engaged:
         return None
     best = result.bot_answer
     if best is not None:
         doc = service.registry.index(stored.business_id).get(best.entry_id)
         if doc is not None:
-            return BotAction("answer", f"{doc.answer}\n\n{TEXTS[lang]['hint']}", lang,
-                             best.entry_id)
+            return BotAction(
+                "answer", f"{doc.answer}\n\n{TEXTS[lang]['hint']}", lang, best.entry_id
+            )
     if state is not None and state.fallback_sent:
         return None  # said once; repeating it on every message helps nobody
     return BotAction("fallback", f"{TEXTS[lang]['unsure']} {_no_human_text(lang, info)}", lang)
@@ -125,8 +140,9 @@ async def act(service: KnowledgeService, stored: StoredMessage, action: BotActio
         async with runtime.transaction() as session:
             state = await session.get(FaqBotState, stored.conversation_id)
             if state is None:
-                state = FaqBotState(conversation_id=stored.conversation_id,
-                                    business_id=stored.business_id)
+                state = FaqBotState(
+                    conversation_id=stored.conversation_id, business_id=stored.business_id
+                )
                 session.add(state)
             state.answers = (state.answers or 0) + (action.kind == "answer")
             state.fallback_sent = bool(state.fallback_sent) or action.kind == "fallback"
@@ -136,8 +152,14 @@ async def act(service: KnowledgeService, stored: StoredMessage, action: BotActio
     except IntegrityError:  # the same visitor in two tabs: the other write won
         log.info("bot state for %s written concurrently", stored.conversation_id)
     if action.text:
-        await runtime.writer.write(NewMessage(
-            conversation_id=stored.conversation_id, business_id=stored.business_id,
-            author_kind=AuthorKind.BOT, body=action.text, author_name=BOT_NAME[action.language]))
+        await runtime.writer.write(
+            NewMessage(
+                conversation_id=stored.conversation_id,
+                business_id=stored.business_id,
+                author_kind=AuthorKind.BOT,
+                body=action.text,
+                author_name=BOT_NAME[action.language],
+            )
+        )
     if action.kind in ("handoff", "stop"):
         await runtime.emit("on_human_requested", stored.conversation_id)

@@ -58,8 +58,10 @@ async def _from_db(slug: str) -> tuple[list[FaqDoc], list[LabelledQuery]]:
             business_id = await session.scalar(select(Business.id).where(Business.slug == slug))
         if business_id is None:
             raise typer.BadParameter(f"no business with slug {slug!r}")
-        return (await published_docs(sessions, business_id),
-                await labelled_queries(sessions, business_id))
+        return (
+            await published_docs(sessions, business_id),
+            await labelled_queries(sessions, business_id),
+        )
     finally:
         await engine.dispose()
 
@@ -67,10 +69,13 @@ async def _from_db(slug: str) -> tuple[list[FaqDoc], list[LabelledQuery]]:
 @app.command("evaluate")
 def evaluate_cmd(
     faq: Path | None = typer.Option(None, "--faq", exists=True, help="FAQ entries (JSONL)."),
-    queries: Path | None = typer.Option(None, "--queries", exists=True,
-                                        help="Labelled queries."),
-    from_db: bool = typer.Option(False, "--from-db", help="Use the published entries and the "
-                                 "operators' logged choices of --business instead of files."),
+    queries: Path | None = typer.Option(None, "--queries", exists=True, help="Labelled queries."),
+    from_db: bool = typer.Option(
+        False,
+        "--from-db",
+        help="Use the published entries and the "
+        "operators' logged choices of --business instead of files.",
+    ),
     business: str | None = typer.Option(None, "--business", help="Business slug (--from-db)."),
     no_embeddings: bool = typer.Option(False, "--no-embeddings", help="Force lexical search."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),

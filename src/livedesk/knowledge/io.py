@@ -149,8 +149,11 @@ def clean_entry(data: EntryData) -> EntryData:
 
 def invalid_rows(errors: list[dict[str, Any]]) -> Invalid:
     first = errors[0]
-    return Invalid(f"line {first['line']}: {first['message']} (nothing was imported)",
-                   code="invalid_import", data={"errors": errors})
+    return Invalid(
+        f"line {first['line']}: {first['message']} (nothing was imported)",
+        code="invalid_import",
+        data={"errors": errors},
+    )
 
 
 def validate_rows(rows: list[EntryData]) -> list[EntryData]:
@@ -168,13 +171,23 @@ def validate_rows(rows: list[EntryData]) -> list[EntryData]:
             errors.append({"line": row.line, "field": exc.field, "message": exc.message})
             continue
         if clean.id and clean.id in seen_ids:
-            errors.append({"line": row.line, "field": "id",
-                           "message": f"id {clean.id} also on line {seen_ids[clean.id]}"})
+            errors.append(
+                {
+                    "line": row.line,
+                    "field": "id",
+                    "message": f"id {clean.id} also on line {seen_ids[clean.id]}",
+                }
+            )
             continue
         key = clean.question.casefold()
         if key in seen_questions:
-            errors.append({"line": row.line, "field": "question",
-                           "message": f"same question as line {seen_questions[key]}"})
+            errors.append(
+                {
+                    "line": row.line,
+                    "field": "question",
+                    "message": f"same question as line {seen_questions[key]}",
+                }
+            )
             continue
         if clean.id:
             seen_ids[clean.id] = row.line
@@ -189,8 +202,12 @@ def validate_rows(rows: list[EntryData]) -> list[EntryData]:
 
 
 def export_json(business: dict[str, str], entries: list[EntryData]) -> str:
-    body = {"format": "livedesk-faq", "version": 1, "business": business,
-            "entries": [e.content() for e in entries]}
+    body = {
+        "format": "livedesk-faq",
+        "version": 1,
+        "business": business,
+        "entries": [e.content() for e in entries],
+    }
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -198,12 +215,20 @@ def parse_json(text: str) -> list[EntryData]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise invalid_rows([{"line": exc.lineno, "field": None,
-                             "message": f"not valid JSON: {exc.msg}"}]) from None
+        raise invalid_rows(
+            [{"line": exc.lineno, "field": None, "message": f"not valid JSON: {exc.msg}"}]
+        ) from None
     items = data.get("entries") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise invalid_rows([{"line": 1, "field": None,
-                             "message": "expected a list of entries or {\"entries\": [...]}"}])
+        raise invalid_rows(
+            [
+                {
+                    "line": 1,
+                    "field": None,
+                    "message": 'expected a list of entries or {"entries": [...]}',
+                }
+            ]
+        )
     rows: list[EntryData] = []
     errors: list[dict[str, Any]] = []
     lines = _json_item_lines(text, len(items))
@@ -212,11 +237,17 @@ def parse_json(text: str) -> list[EntryData]:
         if not isinstance(item, dict):
             errors.append({"line": line, "field": None, "message": "an entry is an object"})
             continue
-        rows.append(EntryData(
-            question=item.get("question", ""), answer=item.get("answer", ""),
-            alternatives=item.get("alternatives") or [], tags=item.get("tags") or [],
-            status=item.get("status") or FaqStatus.PUBLISHED,
-            id=item.get("id") if isinstance(item.get("id"), str) else None, line=line))
+        rows.append(
+            EntryData(
+                question=item.get("question", ""),
+                answer=item.get("answer", ""),
+                alternatives=item.get("alternatives") or [],
+                tags=item.get("tags") or [],
+                status=item.get("status") or FaqStatus.PUBLISHED,
+                id=item.get("id") if isinstance(item.get("id"), str) else None,
+                line=line,
+            )
+        )
     if errors:
         raise invalid_rows(errors)
     return rows
@@ -238,8 +269,16 @@ def export_csv(entries: list[EntryData]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for e in entries:
-        writer.writerow([e.id or "", e.question, "\n".join(e.alternatives), e.answer,
-                         ", ".join(e.tags), e.status])
+        writer.writerow(
+            [
+                e.id or "",
+                e.question,
+                "\n".join(e.alternatives),
+                e.answer,
+                ", ".join(e.tags),
+                e.status,
+            ]
+        )
     return "\ufeff" + out.getvalue()
 
 
@@ -254,8 +293,15 @@ def parse_csv(text: str) -> list[EntryData]:
         raise invalid_rows([{"line": 1, "field": None, "message": str(exc)}]) from None
     names = [h.strip().lower() for h in header]
     if "question" not in names or "answer" not in names:
-        raise invalid_rows([{"line": 1, "field": None,
-                             "message": "the header needs at least question and answer columns"}])
+        raise invalid_rows(
+            [
+                {
+                    "line": 1,
+                    "field": None,
+                    "message": "the header needs at least question and answer columns",
+                }
+            ]
+        )
     rows: list[EntryData] = []
     errors: list[dict[str, Any]] = []
     start = reader.line_num + 1
@@ -270,16 +316,26 @@ def parse_csv(text: str) -> list[EntryData]:
         if not any(cell.strip() for cell in record):
             continue
         if len(record) != len(names):
-            errors.append({"line": line, "field": None,
-                           "message": f"expected {len(names)} columns, found {len(record)}"})
+            errors.append(
+                {
+                    "line": line,
+                    "field": None,
+                    "message": f"expected {len(names)} columns, found {len(record)}",
+                }
+            )
             continue
         cell = dict(zip(names, record, strict=True))
-        rows.append(EntryData(
-            question=cell.get("question", ""), answer=cell.get("answer", ""),
-            alternatives=[a for a in cell.get("alternatives", "").split("\n") if a.strip()],
-            tags=[t for t in cell.get("tags", "").split(",") if t.strip()],
-            status=cell.get("status", "").strip() or FaqStatus.PUBLISHED,
-            id=cell.get("id", "").strip() or None, line=line))
+        rows.append(
+            EntryData(
+                question=cell.get("question", ""),
+                answer=cell.get("answer", ""),
+                alternatives=[a for a in cell.get("alternatives", "").split("\n") if a.strip()],
+                tags=[t for t in cell.get("tags", "").split(",") if t.strip()],
+                status=cell.get("status", "").strip() or FaqStatus.PUBLISHED,
+                id=cell.get("id", "").strip() or None,
+                line=line,
+            )
+        )
     if errors:
         raise invalid_rows(errors)
     return rows
@@ -308,7 +364,8 @@ def export_markdown(title: str, entries: list[EntryData]) -> str:
             meta.append(f"- tags: {', '.join(e.tags)}")
         meta += [f"- also: {alt}" for alt in e.alternatives]
         answer = "\n".join(
-            "\\" + ln if ln.startswith(("#", "\\")) else ln for ln in e.answer.split("\n"))
+            "\\" + ln if ln.startswith(("#", "\\")) else ln for ln in e.answer.split("\n")
+        )
         parts.append(f"## {e.question}\n\n" + "\n".join(meta) + f"\n\n{answer}\n")
     return "\n".join(parts)
 
@@ -321,8 +378,13 @@ def parse_markdown(text: str) -> list[EntryData]:
     while n < len(lines):
         if not lines[n].startswith("## "):
             if lines[n].strip() and not lines[n].startswith("# ") and not rows:
-                errors.append({"line": n + 1, "field": None,
-                               "message": "text before the first '## question' heading"})
+                errors.append(
+                    {
+                        "line": n + 1,
+                        "field": None,
+                        "message": "text before the first '## question' heading",
+                    }
+                )
             n += 1
             continue
         entry = EntryData(question=lines[n][3:], answer="", line=n + 1)

@@ -69,8 +69,9 @@ class FaqRevision(Base):
 
     id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
     entry_id: Mapped[str] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"),
-                                             index=True)
+    business_id: Mapped[str] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int] = mapped_column(Integer)
     question: Mapped[str] = mapped_column(Text)
     alternatives: Mapped[list[str]] = mapped_column(default=list)
@@ -94,9 +95,11 @@ class FaqProposal(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
     conversation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL"), default=None)
+        ForeignKey("conversations.id", ondelete="SET NULL"), default=None
+    )
     entry_id: Mapped[str | None] = mapped_column(  # set: an edit of an existing entry
-        ForeignKey("faq_entries.id", ondelete="CASCADE"), default=None)
+        ForeignKey("faq_entries.id", ondelete="CASCADE"), default=None
+    )
     base_version: Mapped[int | None] = mapped_column(Integer, default=None)
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
@@ -125,8 +128,7 @@ class FaqSuggestionLog(Base):
 
     id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     query: Mapped[str] = mapped_column(Text)
     method: Mapped[str] = mapped_column(String(16))
@@ -145,7 +147,8 @@ class FaqBusinessSettings(Base):
     __tablename__ = "faq_business_settings"
 
     business_id: Mapped[str] = mapped_column(
-        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
     # The bot also answers when no operator can (closed, no operators, overflow).
     bot_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # Provider supervisors/admins may approve chat proposals on the business's behalf.
@@ -160,9 +163,11 @@ class FaqBotState(Base):
     __tablename__ = "faq_bot_states"
 
     conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"),
-                                             index=True)
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    business_id: Mapped[str] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     human_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     answers: Mapped[int] = mapped_column(Integer, default=0)
     fallback_sent: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,4 +1,4 @@
-""""Add to FAQ" from a chat: an operator proposes an entry (or an edit of one) from the
+""" "Add to FAQ" from a chat: an operator proposes an entry (or an edit of one) from the
 visitor's question and their own answer; the business — or a provider supervisor, when the
 business allows it — approves (possibly edited) or rejects. Approval updates the index at once.
 """
@@ -60,18 +60,28 @@ def may_decide(service: KnowledgeService, actor: StaffActor, business_id: str) -
 
 
 async def _message(session: AsyncSession, conversation_id: str, seq: int) -> Message:
-    message = await session.scalar(select(Message).where(
-        Message.conversation_id == conversation_id, Message.seq == seq))
+    message = await session.scalar(
+        select(Message).where(Message.conversation_id == conversation_id, Message.seq == seq)
+    )
     if message is None or message.internal:
-        raise Invalid(f"no message {seq} in this conversation", code="invalid_source",
-                      data={"seq": seq})
+        raise Invalid(
+            f"no message {seq} in this conversation", code="invalid_source", data={"seq": seq}
+        )
     return message
 
 
 async def create_proposal(
-    service: KnowledgeService, actor: StaffActor, conversation_id: str, *,
-    question: str | None, answer: str | None, visitor_seq: int | None,
-    operator_seq: int | None, faq_id: str | None, alternatives: list[str], tags: list[str],
+    service: KnowledgeService,
+    actor: StaffActor,
+    conversation_id: str,
+    *,
+    question: str | None,
+    answer: str | None,
+    visitor_seq: int | None,
+    operator_seq: int | None,
+    faq_id: str | None,
+    alternatives: list[str],
+    tags: list[str],
 ) -> FaqProposal:
     if not actor.is_staff:
         raise Forbidden("operators propose FAQ entries from their chats")
@@ -100,14 +110,23 @@ async def create_proposal(
             if entry is None or entry.business_id != conversation.business_id:
                 raise NotFound("FAQ entry not found")
             base_version = entry.version
-        clean = clean_or_invalid(kio.EntryData(question=question, answer=answer,
-                                               alternatives=alternatives, tags=tags))
+        clean = clean_or_invalid(
+            kio.EntryData(question=question, answer=answer, alternatives=alternatives, tags=tags)
+        )
         proposal = FaqProposal(
-            business_id=conversation.business_id, conversation_id=conversation_id,
-            entry_id=faq_id, base_version=base_version, question=clean.question,
-            answer=clean.answer, alternatives=clean.alternatives, tags=clean.tags,
-            source=source, proposed_by=actor.user_id, proposed_by_name=actor.name,
-            proposed_at=utcnow())
+            business_id=conversation.business_id,
+            conversation_id=conversation_id,
+            entry_id=faq_id,
+            base_version=base_version,
+            question=clean.question,
+            answer=clean.answer,
+            alternatives=clean.alternatives,
+            tags=clean.tags,
+            source=source,
+            proposed_by=actor.user_id,
+            proposed_by_name=actor.name,
+            proposed_at=utcnow(),
+        )
         session.add(proposal)
         await session.flush()
     _announce(service, proposal)
@@ -115,10 +134,18 @@ async def create_proposal(
 
 
 def _announce(service: KnowledgeService, p: FaqProposal) -> None:
-    service.runtime.publish_to_staff(p.business_id, protocol.frame(
-        "faq_proposal", proposal_id=p.id, business_id=p.business_id,
-        conversation_id=p.conversation_id, faq_id=p.entry_id, status=p.status,
-        result_faq_id=p.result_entry_id))
+    service.runtime.publish_to_staff(
+        p.business_id,
+        protocol.frame(
+            "faq_proposal",
+            proposal_id=p.id,
+            business_id=p.business_id,
+            conversation_id=p.conversation_id,
+            faq_id=p.entry_id,
+            status=p.status,
+            result_faq_id=p.result_entry_id,
+        ),
+    )
 
 
 async def _pending(session: AsyncSession, business_id: str, proposal_id: str) -> FaqProposal:
@@ -130,16 +157,21 @@ async def _pending(session: AsyncSession, business_id: str, proposal_id: str) ->
     return proposal
 
 
-def merged_content(proposal: FaqProposal, entry: FaqEntry | None,
-                   edits: dict[str, Any]) -> kio.EntryData:
+def merged_content(
+    proposal: FaqProposal, entry: FaqEntry | None, edits: dict[str, Any]
+) -> kio.EntryData:
     """What approval writes. A new entry takes the proposal as is; an edit takes the proposed
     answer and keeps the entry's question, adding the visitor's wording as an alternative —
     the way visitors actually ask is what search needs most. `edits` (from the approver)
     override either."""
     if entry is None:
-        data = kio.EntryData(question=proposal.question, answer=proposal.answer,
-                             alternatives=list(proposal.alternatives), tags=list(proposal.tags),
-                             status=FaqStatus.PUBLISHED)
+        data = kio.EntryData(
+            question=proposal.question,
+            answer=proposal.answer,
+            alternatives=list(proposal.alternatives),
+            tags=list(proposal.tags),
+            status=FaqStatus.PUBLISHED,
+        )
     else:
         data = entry_data(entry)
         data.answer = proposal.answer
@@ -152,11 +184,15 @@ def merged_content(proposal: FaqProposal, entry: FaqEntry | None,
     return clean_or_invalid(data)
 
 
-async def approve(service: KnowledgeService, actor: StaffActor, business_id: str,
-                  proposal_id: str, edits: dict[str, Any]) -> tuple[FaqProposal, FaqEntry]:
+async def approve(
+    service: KnowledgeService,
+    actor: StaffActor,
+    business_id: str,
+    proposal_id: str,
+    edits: dict[str, Any],
+) -> tuple[FaqProposal, FaqEntry]:
     if not may_decide(service, actor, business_id):
-        raise Forbidden("this business decides on its FAQ proposals",
-                        code="approval_not_allowed")
+        raise Forbidden("this business decides on its FAQ proposals", code="approval_not_allowed")
     runtime = service.runtime
     # A first look, so the embedding is computed outside the write transaction.
     async with read_only(runtime.sessions) as session:
@@ -177,8 +213,15 @@ async def approve(service: KnowledgeService, actor: StaffActor, business_id: str
             if entry.version != seen_version:
                 raise Conflict("the entry changed meanwhile; try again", code="version_conflict")
         entry, _ = await service.write_entry(
-            session, actor, business_id, data, entry, action="proposal_approved",
-            embedded=embedded, note=f"proposal {proposal.id} by {proposal.proposed_by_name}")
+            session,
+            actor,
+            business_id,
+            data,
+            entry,
+            action="proposal_approved",
+            embedded=embedded,
+            note=f"proposal {proposal.id} by {proposal.proposed_by_name}",
+        )
         proposal.status = ProposalStatus.APPROVED
         proposal.decided_by, proposal.decided_by_name = actor.user_id, actor.name
         proposal.decided_at = utcnow()
@@ -189,11 +232,15 @@ async def approve(service: KnowledgeService, actor: StaffActor, business_id: str
     return proposal, entry
 
 
-async def reject(service: KnowledgeService, actor: StaffActor, business_id: str,
-                 proposal_id: str, reason: str | None) -> FaqProposal:
+async def reject(
+    service: KnowledgeService,
+    actor: StaffActor,
+    business_id: str,
+    proposal_id: str,
+    reason: str | None,
+) -> FaqProposal:
     if not may_decide(service, actor, business_id):
-        raise Forbidden("this business decides on its FAQ proposals",
-                        code="approval_not_allowed")
+        raise Forbidden("this business decides on its FAQ proposals", code="approval_not_allowed")
     async with service.runtime.transaction() as session:
         proposal = await _pending(session, business_id, proposal_id)
         proposal.status = ProposalStatus.REJECTED

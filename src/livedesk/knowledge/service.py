@@ -92,8 +92,14 @@ def revision_payload(r: FaqRevision) -> dict[str, Any]:
 
 
 def entry_data(e: FaqEntry) -> kio.EntryData:
-    return kio.EntryData(question=e.question, answer=e.answer, alternatives=list(e.alternatives),
-                         tags=list(e.tags), status=e.status, id=e.id)
+    return kio.EntryData(
+        question=e.question,
+        answer=e.answer,
+        alternatives=list(e.alternatives),
+        tags=list(e.tags),
+        status=e.status,
+        id=e.id,
+    )
 
 
 def changed_fields(entry: FaqEntry | None, data: kio.EntryData) -> list[str]:
@@ -129,17 +135,24 @@ class KnowledgeService:
 
     async def start(self) -> None:
         async with read_only(self.runtime.sessions) as session:
-            entries = list(await session.scalars(
-                select(FaqEntry).where(FaqEntry.status == FaqStatus.PUBLISHED)))
+            entries = list(
+                await session.scalars(
+                    select(FaqEntry).where(FaqEntry.status == FaqStatus.PUBLISHED)
+                )
+            )
             for row in await session.scalars(select(FaqBusinessSettings)):
                 self.settings[row.business_id] = BusinessFaqSettings(
-                    row.bot_enabled, row.supervisors_may_approve)
+                    row.bot_enabled, row.supervisors_may_approve
+                )
         docs = [self.doc_of(e) for e in entries]
         before = [d.embedding for d in docs]
         # Loading runs in a thread: with embeddings on, a stale vector is recomputed here.
         await asyncio.to_thread(self.registry.load, docs)
-        stale = {d.entry_id: d.embedding for d, old in zip(docs, before, strict=True)
-                 if d.embedding is not None and d.embedding != old}
+        stale = {
+            d.entry_id: d.embedding
+            for d, old in zip(docs, before, strict=True)
+            if d.embedding is not None and d.embedding != old
+        }
         if stale:
             await self._store_embeddings(stale)
         log.info("FAQ index loaded: %d entries, %s search", len(docs), self.method)
@@ -155,21 +168,35 @@ class KnowledgeService:
 
     @staticmethod
     def doc_of(e: FaqEntry) -> FaqDoc:
-        return FaqDoc(e.id, e.business_id, e.question, e.answer, list(e.alternatives),
-                      list(e.tags), e.embedding)
+        return FaqDoc(
+            e.id,
+            e.business_id,
+            e.question,
+            e.answer,
+            list(e.alternatives),
+            list(e.tags),
+            e.embedding,
+        )
 
     async def embed(self, data: kio.EntryData, business_id: str) -> Embedded:
         """The stored vector for this text (blocking model work runs in a thread)."""
         if self.registry.embedder is None:
             return Embedded(None, None)
-        doc = FaqDoc(data.id or "new", business_id, data.question, data.answer,
-                     list(data.alternatives), list(data.tags))
+        doc = FaqDoc(
+            data.id or "new",
+            business_id,
+            data.question,
+            data.answer,
+            list(data.alternatives),
+            list(data.tags),
+        )
         await asyncio.to_thread(self.registry.embed, doc)
         return Embedded(doc.embedding, self.registry.embedder.name)
 
     async def sync(self, entries: list[FaqEntry]) -> None:
         """After a commit: add/replace published entries, drop the rest — one entry at a time,
         never a rebuild."""
+
         def apply() -> None:
             for e in entries:
                 if e.status == FaqStatus.PUBLISHED:
@@ -219,9 +246,17 @@ class KnowledgeService:
     # ---- writes ------------------------------------------------------------------------
 
     async def write_entry(
-        self, session: AsyncSession, actor: StaffActor | None, business_id: str,
-        data: kio.EntryData, entry: FaqEntry | None, *, action: str, embedded: Embedded | None,
-        note: str | None = None, check_unique: bool = True,
+        self,
+        session: AsyncSession,
+        actor: StaffActor | None,
+        business_id: str,
+        data: kio.EntryData,
+        entry: FaqEntry | None,
+        *,
+        action: str,
+        embedded: Embedded | None,
+        note: str | None = None,
+        check_unique: bool = True,
     ) -> tuple[FaqEntry, list[str]]:
         """Create or change one entry in the caller's transaction and record a revision.
 
@@ -234,8 +269,9 @@ class KnowledgeService:
         if entry is None:
             if check_unique:
                 await self.check_unique_question(session, business_id, data.question, None)
-            entry = FaqEntry(business_id=business_id, version=0, created_by=_uid(actor),
-                             created_at=now)
+            entry = FaqEntry(
+                business_id=business_id, version=0, created_by=_uid(actor), created_at=now
+            )
             session.add(entry)
         elif "question" in changed and check_unique:
             await self.check_unique_question(session, business_id, data.question, entry.id)
@@ -250,24 +286,42 @@ class KnowledgeService:
         entry.updated_by = _uid(actor)
         entry.updated_at = now
         await session.flush()
-        session.add(FaqRevision(
-            entry_id=entry.id, business_id=business_id, version=entry.version,
-            question=entry.question, alternatives=list(entry.alternatives), answer=entry.answer,
-            tags=list(entry.tags), status=entry.status, action=action, changed_fields=changed,
-            note=note, changed_by=_uid(actor), changed_by_name=actor.name if actor else None,
-            changed_at=now))
+        session.add(
+            FaqRevision(
+                entry_id=entry.id,
+                business_id=business_id,
+                version=entry.version,
+                question=entry.question,
+                alternatives=list(entry.alternatives),
+                answer=entry.answer,
+                tags=list(entry.tags),
+                status=entry.status,
+                action=action,
+                changed_fields=changed,
+                note=note,
+                changed_by=_uid(actor),
+                changed_by_name=actor.name if actor else None,
+                changed_at=now,
+            )
+        )
         return entry, changed
 
     @staticmethod
-    async def check_unique_question(session: AsyncSession, business_id: str, question: str,
-                                    entry_id: str | None) -> None:
+    async def check_unique_question(
+        session: AsyncSession, business_id: str, question: str, entry_id: str | None
+    ) -> None:
         rows = await session.execute(
             select(FaqEntry.id, FaqEntry.question).where(
-                FaqEntry.business_id == business_id, FaqEntry.status != FaqStatus.ARCHIVED))
+                FaqEntry.business_id == business_id, FaqEntry.status != FaqStatus.ARCHIVED
+            )
+        )
         for other_id, other_question in rows:
             if other_id != entry_id and other_question.casefold() == question.casefold():
-                raise Conflict("another entry already has this question",
-                               code="duplicate_question", data={"faq_id": other_id})
+                raise Conflict(
+                    "another entry already has this question",
+                    code="duplicate_question",
+                    data={"faq_id": other_id},
+                )
 
     # ---- suggestions -------------------------------------------------------------------
 
@@ -278,9 +332,12 @@ class KnowledgeService:
     def start_workers(self) -> None:
         self._latest: dict[str, int] = {}  # newest visitor seq waiting, per conversation
         self._queues: list[asyncio.Queue[StoredMessage]] = [
-            asyncio.Queue(maxsize=10_000) for _ in range(self.WORKERS)]
-        self._tasks = [asyncio.create_task(self._work(q), name=f"faq-suggest-{n}")
-                       for n, q in enumerate(self._queues)]
+            asyncio.Queue(maxsize=10_000) for _ in range(self.WORKERS)
+        ]
+        self._tasks = [
+            asyncio.create_task(self._work(q), name=f"faq-suggest-{n}")
+            for n, q in enumerate(self._queues)
+        ]
 
     async def stop_workers(self) -> None:
         for task in getattr(self, "_tasks", []):
@@ -318,12 +375,25 @@ class KnowledgeService:
             doc = self.registry.index(stored.business_id).get(s.entry_id)
             if doc is None:  # removed between ranking and now
                 continue
-            items.append({"faq_id": s.entry_id, "question": doc.question, "answer": doc.answer,
-                          "score": round(s.confidence, 4)})
+            items.append(
+                {
+                    "faq_id": s.entry_id,
+                    "question": doc.question,
+                    "answer": doc.answer,
+                    "score": round(s.confidence, 4),
+                }
+            )
         if len(self.registry.index(stored.business_id)):
-            self.runtime.publish_to_staff(stored.business_id, protocol.frame(
-                "suggestions", conversation_id=stored.conversation_id, seq=stored.seq,
-                items=items, method=result.method))
+            self.runtime.publish_to_staff(
+                stored.business_id,
+                protocol.frame(
+                    "suggestions",
+                    conversation_id=stored.conversation_id,
+                    seq=stored.seq,
+                    items=items,
+                    method=result.method,
+                ),
+            )
         from livedesk.knowledge import bot  # the bot builds on this module
 
         action = await bot.decide(self, stored, result)
@@ -331,11 +401,17 @@ class KnowledgeService:
             return  # nothing shown, nothing said: nothing to log
         # Logged before the bot speaks, so an operator's "used" always finds the row.
         async with self.runtime.transaction() as session:
-            session.add(FaqSuggestionLog(
-                business_id=stored.business_id, conversation_id=stored.conversation_id,
-                seq=stored.seq, query=stored.body[:4000], method=result.method,
-                items=[{"faq_id": i["faq_id"], "score": i["score"]} for i in items],
-                bot_faq_id=action.faq_id if action else None))
+            session.add(
+                FaqSuggestionLog(
+                    business_id=stored.business_id,
+                    conversation_id=stored.conversation_id,
+                    seq=stored.seq,
+                    query=stored.body[:4000],
+                    method=result.method,
+                    items=[{"faq_id": i["faq_id"], "score": i["score"]} for i in items],
+                    bot_faq_id=action.faq_id if action else None,
+                )
+            )
         if action is not None:
             await bot.act(self, stored, action)
 
@@ -351,24 +427,32 @@ def clean_or_invalid(data: kio.EntryData) -> kio.EntryData:
         raise Invalid(exc.message, data={"field": exc.field}) from None
 
 
-async def labelled_queries(sessions: async_sessionmaker[AsyncSession],
-                           business_id: str) -> list[LabelledQuery]:
+async def labelled_queries(
+    sessions: async_sessionmaker[AsyncSession], business_id: str
+) -> list[LabelledQuery]:
     """Operators' logged choices as evaluation records: the entry they used, or None when no
     entry fitted (`livedesk faq evaluate --from-db`)."""
     async with read_only(sessions) as session:
         rows = await session.execute(
             select(FaqSuggestionLog.query, FaqSuggestionLog.used_faq_id)
-            .where(FaqSuggestionLog.business_id == business_id,
-                   FaqSuggestionLog.used_recorded.is_(True))
-            .order_by(FaqSuggestionLog.id))
+            .where(
+                FaqSuggestionLog.business_id == business_id,
+                FaqSuggestionLog.used_recorded.is_(True),
+            )
+            .order_by(FaqSuggestionLog.id)
+        )
         return [LabelledQuery(business_id, query, used) for query, used in rows]
 
 
-async def published_docs(sessions: async_sessionmaker[AsyncSession],
-                         business_id: str) -> list[FaqDoc]:
+async def published_docs(
+    sessions: async_sessionmaker[AsyncSession], business_id: str
+) -> list[FaqDoc]:
     async with read_only(sessions) as session:
-        entries = await session.scalars(select(FaqEntry).where(
-            FaqEntry.business_id == business_id, FaqEntry.status == FaqStatus.PUBLISHED))
+        entries = await session.scalars(
+            select(FaqEntry).where(
+                FaqEntry.business_id == business_id, FaqEntry.status == FaqStatus.PUBLISHED
+            )
+        )
         return [KnowledgeService.doc_of(e) for e in entries]
 
 
@@ -379,15 +463,34 @@ async def seed_faq(session: AsyncSession, faqs: dict[str, list[tuple[str, str]]]
     for business_id, pairs in faqs.items():
         for question, answer in pairs:
             data = kio.clean_entry(kio.EntryData(question=question, answer=answer))
-            entry = FaqEntry(business_id=business_id, question=data.question, answer=data.answer,
-                             alternatives=[], tags=[], status=FaqStatus.PUBLISHED, version=1,
-                             created_at=now, updated_at=now)
+            entry = FaqEntry(
+                business_id=business_id,
+                question=data.question,
+                answer=data.answer,
+                alternatives=[],
+                tags=[],
+                status=FaqStatus.PUBLISHED,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(entry)
             await session.flush()
-            session.add(FaqRevision(
-                entry_id=entry.id, business_id=business_id, version=1, question=entry.question,
-                alternatives=[], answer=entry.answer, tags=[], status=entry.status,
-                action="seeded", changed_fields=list(CONTENT_FIELDS), changed_at=now))
+            session.add(
+                FaqRevision(
+                    entry_id=entry.id,
+                    business_id=business_id,
+                    version=1,
+                    question=entry.question,
+                    alternatives=[],
+                    answer=entry.answer,
+                    tags=[],
+                    status=entry.status,
+                    action="seeded",
+                    changed_fields=list(CONTENT_FIELDS),
+                    changed_at=now,
+                )
+            )
 
 
 def get_service(runtime: Runtime) -> KnowledgeService:
@@ -405,8 +508,9 @@ def install(app: FastAPI) -> None:
     app.include_router(settings_router)
 
     async def start(runtime: Runtime) -> None:
-        service = KnowledgeService(runtime, use_embeddings=getattr(
-            app.state, "faq_embeddings", None))
+        service = KnowledgeService(
+            runtime, use_embeddings=getattr(app.state, "faq_embeddings", None)
+        )
         runtime.extensions["knowledge"] = service
         await service.start()
         service.start_workers()

@@ -93,28 +93,38 @@ def require_manager(actor: StaffActor) -> None:
 # -- configuration -----------------------------------------------------------------------------
 
 
-async def lead_config(session: AsyncSession, business_id: str,
-                      default_window: int = DEFAULT_REVIEW_WINDOW_DAYS) -> LeadConfig:
+async def lead_config(
+    session: AsyncSession, business_id: str, default_window: int = DEFAULT_REVIEW_WINDOW_DAYS
+) -> LeadConfig:
     config = await session.get(LeadConfig, business_id)
     if config is None:
-        config = LeadConfig(business_id=business_id, review_window_days=default_window,
-                            qualification_fields=[])
+        config = LeadConfig(
+            business_id=business_id, review_window_days=default_window, qualification_fields=[]
+        )
     return config
 
 
 def config_payload(config: LeadConfig) -> dict[str, Any]:
-    return {"business_id": config.business_id, "review_window_days": config.review_window_days,
-            "qualification_fields": config.qualification_fields}
+    return {
+        "business_id": config.business_id,
+        "review_window_days": config.review_window_days,
+        "qualification_fields": config.qualification_fields,
+    }
 
 
-async def do_update_config(session: AsyncSession, business_id: str, *,
-                           review_window_days: int | None,
-                           fields: list[dict[str, Any]] | None,
-                           default_window: int = DEFAULT_REVIEW_WINDOW_DAYS) -> LeadConfig:
+async def do_update_config(
+    session: AsyncSession,
+    business_id: str,
+    *,
+    review_window_days: int | None,
+    fields: list[dict[str, Any]] | None,
+    default_window: int = DEFAULT_REVIEW_WINDOW_DAYS,
+) -> LeadConfig:
     config = await session.get(LeadConfig, business_id)
     if config is None:
-        config = LeadConfig(business_id=business_id, review_window_days=default_window,
-                            qualification_fields=[])
+        config = LeadConfig(
+            business_id=business_id, review_window_days=default_window, qualification_fields=[]
+        )
         session.add(config)
     if review_window_days is not None:
         config.review_window_days = review_window_days
@@ -152,17 +162,30 @@ def lead_payload(lead: Lead) -> dict[str, Any]:
 
 
 def status_change_payload(change: LeadStatusChange) -> dict[str, Any]:
-    return {"from": change.from_status, "to": change.to_status, "reason": change.reason,
-            "actor_id": change.actor_id, "at": change.at}
+    return {
+        "from": change.from_status,
+        "to": change.to_status,
+        "reason": change.reason,
+        "actor_id": change.actor_id,
+        "at": change.at,
+    }
 
 
 def route_payload(route: DeliveryRoute) -> dict[str, Any]:
     return {
-        "id": route.id, "business_id": route.business_id, "kind": route.kind,
-        "name": route.name, "active": route.active, "emails": route.emails,
-        "language": route.language, "url": route.url, "secret": route.secret,
-        "send_leads": route.send_leads, "send_transcripts": route.send_transcripts,
-        "lead_kinds": route.lead_kinds, "created_at": route.created_at,
+        "id": route.id,
+        "business_id": route.business_id,
+        "kind": route.kind,
+        "name": route.name,
+        "active": route.active,
+        "emails": route.emails,
+        "language": route.language,
+        "url": route.url,
+        "secret": route.secret,
+        "send_leads": route.send_leads,
+        "send_transcripts": route.send_transcripts,
+        "lead_kinds": route.lead_kinds,
+        "created_at": route.created_at,
     }
 
 
@@ -171,9 +194,18 @@ async def transcript(session: AsyncSession, conversation_id: str) -> list[dict[s
     rows = await session.scalars(
         select(Message)
         .where(Message.conversation_id == conversation_id, Message.internal.is_(False))
-        .order_by(Message.seq))
-    return [{"seq": m.seq, "author_kind": m.author_kind, "author_name": m.author_name,
-             "body": m.body, "at": m.created_at} for m in rows]
+        .order_by(Message.seq)
+    )
+    return [
+        {
+            "seq": m.seq,
+            "author_kind": m.author_kind,
+            "author_name": m.author_name,
+            "body": m.body,
+            "at": m.created_at,
+        }
+        for m in rows
+    ]
 
 
 # -- outbox ------------------------------------------------------------------------------------
@@ -185,40 +217,68 @@ def route_target(route: DeliveryRoute) -> dict[str, Any]:
     return {"url": route.url, "route_id": route.id}
 
 
-def add_outbox(session: AsyncSession, *, business_id: str, route: DeliveryRoute | None,
-               event: str, key: str, payload: dict[str, Any], lead_id: str | None = None,
-               conversation_id: str | None = None, channel: str | None = None,
-               target: dict[str, Any] | None = None) -> OutboxItem:
+def add_outbox(
+    session: AsyncSession,
+    *,
+    business_id: str,
+    route: DeliveryRoute | None,
+    event: str,
+    key: str,
+    payload: dict[str, Any],
+    lead_id: str | None = None,
+    conversation_id: str | None = None,
+    channel: str | None = None,
+    target: dict[str, Any] | None = None,
+) -> OutboxItem:
     item = OutboxItem(
-        business_id=business_id, route_id=route.id if route else None, lead_id=lead_id,
-        conversation_id=conversation_id, event=event,
+        business_id=business_id,
+        route_id=route.id if route else None,
+        lead_id=lead_id,
+        conversation_id=conversation_id,
+        event=event,
         channel=channel or (route.kind if route else RouteKind.EMAIL),
         target=target if target is not None else route_target(route),  # type: ignore[arg-type]
-        payload=as_json(payload), idempotency_key=key, next_attempt_at=utcnow(),
+        payload=as_json(payload),
+        idempotency_key=key,
+        next_attempt_at=utcnow(),
     )
     session.add(item)
     return item
 
 
 async def active_routes(session: AsyncSession, business_id: str) -> list[DeliveryRoute]:
-    return list(await session.scalars(
-        select(DeliveryRoute)
-        .where(DeliveryRoute.business_id == business_id, DeliveryRoute.active.is_(True))
-        .order_by(DeliveryRoute.created_at)))
+    return list(
+        await session.scalars(
+            select(DeliveryRoute)
+            .where(DeliveryRoute.business_id == business_id, DeliveryRoute.active.is_(True))
+            .order_by(DeliveryRoute.created_at)
+        )
+    )
 
 
 async def enqueue_lead(session: AsyncSession, lead: Lead, business: Business) -> list[OutboxItem]:
     lines = await transcript(session, lead.conversation_id) if lead.conversation_id else []
-    payload = {"business": {"id": business.id, "name": business.name},
-               "lead": lead_payload(lead), "transcript": lines}
+    payload = {
+        "business": {"id": business.id, "name": business.name},
+        "lead": lead_payload(lead),
+        "transcript": lines,
+    }
     items = []
     for route in await active_routes(session, lead.business_id):
         if not route.send_leads or (route.lead_kinds and lead.kind not in route.lead_kinds):
             continue
-        items.append(add_outbox(session, business_id=lead.business_id, route=route,
-                                event="lead.created", key=f"lead.{lead.id}.{route.id}",
-                                payload=payload, lead_id=lead.id,
-                                conversation_id=lead.conversation_id))
+        items.append(
+            add_outbox(
+                session,
+                business_id=lead.business_id,
+                route=route,
+                event="lead.created",
+                key=f"lead.{lead.id}.{route.id}",
+                payload=payload,
+                lead_id=lead.id,
+                conversation_id=lead.conversation_id,
+            )
+        )
     return items
 
 
@@ -227,8 +287,9 @@ async def enqueue_closed_transcript(session: AsyncSession, conversation_id: str)
     conversation = await session.get(Conversation, conversation_id)
     if conversation is None:
         return 0
-    routes = [r for r in await active_routes(session, conversation.business_id)
-              if r.send_transcripts]
+    routes = [
+        r for r in await active_routes(session, conversation.business_id) if r.send_transcripts
+    ]
     if not routes:
         return 0
     lines = await transcript(session, conversation_id)
@@ -236,32 +297,52 @@ async def enqueue_closed_transcript(session: AsyncSession, conversation_id: str)
         return 0  # nothing was said; nothing to hand over
     business = await session.get(Business, conversation.business_id)
     assert business is not None
-    payload = {"business": {"id": business.id, "name": business.name},
-               "conversation": {"id": conversation.id, "state": conversation.state,
-                                "page_url": conversation.page_url,
-                                "created_at": conversation.created_at,
-                                "closed_at": conversation.closed_at},
-               "transcript": lines}
+    payload = {
+        "business": {"id": business.id, "name": business.name},
+        "conversation": {
+            "id": conversation.id,
+            "state": conversation.state,
+            "page_url": conversation.page_url,
+            "created_at": conversation.created_at,
+            "closed_at": conversation.closed_at,
+        },
+        "transcript": lines,
+    }
     count = 0
     for route in routes:
         key = f"transcript.{conversation_id}.{route.id}"
         exists = await session.scalar(
-            select(OutboxItem.id).where(OutboxItem.idempotency_key == key))
+            select(OutboxItem.id).where(OutboxItem.idempotency_key == key)
+        )
         if exists is None:
-            add_outbox(session, business_id=business.id, route=route, event="transcript",
-                       key=key, payload=payload, conversation_id=conversation_id)
+            add_outbox(
+                session,
+                business_id=business.id,
+                route=route,
+                event="transcript",
+                key=key,
+                payload=payload,
+                conversation_id=conversation_id,
+            )
             count += 1
     return count
 
 
-async def do_request_visitor_transcript(session: AsyncSession, *, business_id: str,
-                                        visitor_id: str, widget_id: str, email: str,
-                                        conversation_id: str | None) -> OutboxItem:
+async def do_request_visitor_transcript(
+    session: AsyncSession,
+    *,
+    business_id: str,
+    visitor_id: str,
+    widget_id: str,
+    email: str,
+    conversation_id: str | None,
+) -> OutboxItem:
     errors = FieldErrors()
     address = normalise_email(email, errors)
     errors.raise_if_any("The e-mail address is not valid")
-    query = select(Conversation).where(Conversation.visitor_id == visitor_id,
-                                       Conversation.widget_id == widget_id)
+    query = select(Conversation).where(
+        Conversation.visitor_id == visitor_id, Conversation.widget_id == widget_id
+    )
     if conversation_id:
         query = query.where(Conversation.id == conversation_id)
     conversation = await session.scalar(query.order_by(Conversation.created_at.desc()).limit(1))
@@ -270,30 +351,48 @@ async def do_request_visitor_transcript(session: AsyncSession, *, business_id: s
     business = await session.get(Business, business_id)
     assert business is not None
     lines = await transcript(session, conversation.id)
-    payload = {"business": {"id": business.id, "name": business.name},
-               "conversation": {"id": conversation.id, "created_at": conversation.created_at},
-               "transcript": lines}
-    return add_outbox(session, business_id=business_id, route=None, event="visitor.transcript",
-                      key=f"visitor-transcript.{new_secret(12)}", payload=payload,
-                      conversation_id=conversation.id, channel=RouteKind.EMAIL,
-                      target={"emails": [address], "language": conversation.language})
+    payload = {
+        "business": {"id": business.id, "name": business.name},
+        "conversation": {"id": conversation.id, "created_at": conversation.created_at},
+        "transcript": lines,
+    }
+    return add_outbox(
+        session,
+        business_id=business_id,
+        route=None,
+        event="visitor.transcript",
+        key=f"visitor-transcript.{new_secret(12)}",
+        payload=payload,
+        conversation_id=conversation.id,
+        channel=RouteKind.EMAIL,
+        target={"emails": [address], "language": conversation.language},
+    )
 
 
 # -- leads -------------------------------------------------------------------------------------
 
 
-async def _store_lead(session: AsyncSession, business: Business, lead: Lead,
-                      actor_id: str | None) -> Lead:
+async def _store_lead(
+    session: AsyncSession, business: Business, lead: Lead, actor_id: str | None
+) -> Lead:
     session.add(lead)
     await session.flush()
-    session.add(LeadStatusChange(lead_id=lead.id, from_status=None, to_status=LeadStatus.NEW,
-                                 actor_id=actor_id, at=lead.created_at))
+    session.add(
+        LeadStatusChange(
+            lead_id=lead.id,
+            from_status=None,
+            to_status=LeadStatus.NEW,
+            actor_id=actor_id,
+            at=lead.created_at,
+        )
+    )
     await enqueue_lead(session, lead, business)
     return lead
 
 
-async def do_create_lead_from_chat(session: AsyncSession, actor: StaffActor,
-                                   conversation_id: str, data: LeadIn) -> Lead:
+async def do_create_lead_from_chat(
+    session: AsyncSession, actor: StaffActor, conversation_id: str, data: LeadIn
+) -> Lead:
     conversation = await access_conversation_by_id(session, actor, conversation_id)
     if not actor.is_staff:
         raise Forbidden("leads are filed by the operators serving this business")
@@ -304,17 +403,34 @@ async def do_create_lead_from_chat(session: AsyncSession, actor: StaffActor,
     name, email, phone = check_contact(data.name, data.email, data.phone, errors)
     qualification = check_qualification(data.qualification, config.qualification_fields, errors)
     errors.raise_if_any("The lead is not valid")
-    lead = Lead(business_id=business.id, conversation_id=conversation.id, kind=data.kind,
-                source="operator", name=name, email=email, phone=phone,
-                intent=data.intent.strip(), notes=data.notes.strip(),
-                qualification=qualification, consent=data.consent,
-                language=conversation.language, page_url=conversation.page_url,
-                created_by=actor.user_id, created_at=utcnow())
+    lead = Lead(
+        business_id=business.id,
+        conversation_id=conversation.id,
+        kind=data.kind,
+        source="operator",
+        name=name,
+        email=email,
+        phone=phone,
+        intent=data.intent.strip(),
+        notes=data.notes.strip(),
+        qualification=qualification,
+        consent=data.consent,
+        language=conversation.language,
+        page_url=conversation.page_url,
+        created_by=actor.user_id,
+        created_at=utcnow(),
+    )
     return await _store_lead(session, business, lead, actor.user_id)
 
 
-async def do_create_offline_lead(session: AsyncSession, business: Business, data: OfflineIn,
-                                 *, language: str, conversation_id: str | None) -> Lead:
+async def do_create_offline_lead(
+    session: AsyncSession,
+    business: Business,
+    data: OfflineIn,
+    *,
+    language: str,
+    conversation_id: str | None,
+) -> Lead:
     config = await lead_config(session, business.id)
     errors = FieldErrors()
     name, email, phone = check_contact(data.name, data.email, data.phone, errors)
@@ -324,16 +440,34 @@ async def do_create_offline_lead(session: AsyncSession, business: Business, data
         errors.add(["consent"], "consent is needed before we can pass this on", "consent")
     qualification = check_qualification(data.qualification, config.qualification_fields, errors)
     errors.raise_if_any("Some fields need attention")
-    lead = Lead(business_id=business.id, conversation_id=conversation_id,
-                kind=LeadKind.OFFLINE_MESSAGE, source="offline_form", name=name, email=email,
-                phone=phone, intent=data.question.strip(), qualification=qualification,
-                consent=True, language=language, page_url=data.page_url, created_at=utcnow())
+    lead = Lead(
+        business_id=business.id,
+        conversation_id=conversation_id,
+        kind=LeadKind.OFFLINE_MESSAGE,
+        source="offline_form",
+        name=name,
+        email=email,
+        phone=phone,
+        intent=data.question.strip(),
+        qualification=qualification,
+        consent=True,
+        language=language,
+        page_url=data.page_url,
+        created_at=utcnow(),
+    )
     return await _store_lead(session, business, lead, None)
 
 
-async def do_review_lead(session: AsyncSession, actor: StaffActor, lead_id: str, decision: str,
-                         reason: str | None, *, now: datetime | None = None,
-                         default_window: int = DEFAULT_REVIEW_WINDOW_DAYS) -> Lead:
+async def do_review_lead(
+    session: AsyncSession,
+    actor: StaffActor,
+    lead_id: str,
+    decision: str,
+    reason: str | None,
+    *,
+    now: datetime | None = None,
+    default_window: int = DEFAULT_REVIEW_WINDOW_DAYS,
+) -> Lead:
     lead = await access_lead_by_id(session, actor, lead_id)
     if actor.role not in (Role.BUSINESS_USER, Role.PROVIDER_ADMIN, Role.SUPERVISOR):
         raise Forbidden("leads are reviewed by the business")
@@ -346,14 +480,27 @@ async def do_review_lead(session: AsyncSession, actor: StaffActor, lead_id: str,
     now = now or utcnow()
     closes = lead.created_at + timedelta(days=config.review_window_days)
     if now > closes:
-        raise Conflict("the review window for this lead has closed",
-                       code="review_window_closed",
-                       data={"window_days": config.review_window_days, "closed_at": closes})
+        raise Conflict(
+            "the review window for this lead has closed",
+            code="review_window_closed",
+            data={"window_days": config.review_window_days, "closed_at": closes},
+        )
     if decision not in REVIEW_TRANSITIONS[lead.status]:
-        raise Conflict(f"a {lead.status} lead cannot become {decision}",
-                       code="invalid_review", data={"status": lead.status, "to": decision})
-    session.add(LeadStatusChange(lead_id=lead.id, from_status=lead.status, to_status=decision,
-                                 reason=reason, actor_id=actor.user_id, at=now))
+        raise Conflict(
+            f"a {lead.status} lead cannot become {decision}",
+            code="invalid_review",
+            data={"status": lead.status, "to": decision},
+        )
+    session.add(
+        LeadStatusChange(
+            lead_id=lead.id,
+            from_status=lead.status,
+            to_status=decision,
+            reason=reason,
+            actor_id=actor.user_id,
+            at=now,
+        )
+    )
     lead.status = decision
     lead.reviewed_at = now
     lead.review_reason = reason
@@ -361,14 +508,24 @@ async def do_review_lead(session: AsyncSession, actor: StaffActor, lead_id: str,
 
 
 async def lead_history(session: AsyncSession, lead_id: str) -> list[LeadStatusChange]:
-    return list(await session.scalars(
-        select(LeadStatusChange).where(LeadStatusChange.lead_id == lead_id)
-        .order_by(LeadStatusChange.id)))
+    return list(
+        await session.scalars(
+            select(LeadStatusChange)
+            .where(LeadStatusChange.lead_id == lead_id)
+            .order_by(LeadStatusChange.id)
+        )
+    )
 
 
-def filtered_leads(actor: StaffActor, *, business_id: str | None, kind: str | None,
-                   status: str | None, start: datetime | None,
-                   end: datetime | None) -> Select[tuple[Lead]]:
+def filtered_leads(
+    actor: StaffActor,
+    *,
+    business_id: str | None,
+    kind: str | None,
+    status: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> Select[tuple[Lead]]:
     query = scoped_leads(actor)
     if business_id is not None:
         query = query.where(Lead.business_id == business_id)
@@ -387,15 +544,23 @@ async def count(session: AsyncSession, query: Select[tuple[Lead]]) -> int:
     return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-async def deliveries_of_lead(session: AsyncSession, lead_id: str
-                             ) -> list[tuple[OutboxItem, list[DeliveryAttempt]]]:
-    items = list(await session.scalars(
-        select(OutboxItem).where(OutboxItem.lead_id == lead_id).order_by(OutboxItem.created_at)))
+async def deliveries_of_lead(
+    session: AsyncSession, lead_id: str
+) -> list[tuple[OutboxItem, list[DeliveryAttempt]]]:
+    items = list(
+        await session.scalars(
+            select(OutboxItem).where(OutboxItem.lead_id == lead_id).order_by(OutboxItem.created_at)
+        )
+    )
     out = []
     for item in items:
-        attempts = list(await session.scalars(
-            select(DeliveryAttempt).where(DeliveryAttempt.outbox_id == item.id)
-            .order_by(DeliveryAttempt.number, DeliveryAttempt.id)))
+        attempts = list(
+            await session.scalars(
+                select(DeliveryAttempt)
+                .where(DeliveryAttempt.outbox_id == item.id)
+                .order_by(DeliveryAttempt.number, DeliveryAttempt.id)
+            )
+        )
         out.append((item, attempts))
     return out
 
@@ -407,20 +572,28 @@ DRAFT_PHONE_RE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d ().-]{6,18}\d(?!\w)")
 # The phrase in any case, the name itself capitalised (so "… en ik wil" is not a surname).
 NAME_RE = re.compile(
     r"\b(?i:mijn naam is|ik ben|ik heet|my name is|i am|i'm|this is)\s+"
-    r"([A-ZÀ-Ý][\w'À-ÿ-]+(?:\s+(?:van|de|der|den|ten|ter)){0,3}(?:\s+[A-ZÀ-Ý][\w'À-ÿ-]+)?)")
+    r"([A-ZÀ-Ý][\w'À-ÿ-]+(?:\s+(?:van|de|der|den|ten|ter)){0,3}(?:\s+[A-ZÀ-Ý][\w'À-ÿ-]+)?)"
+)
 
 
-async def draft_from_chat(session: AsyncSession, actor: StaffActor,
-                          conversation_id: str) -> dict[str, Any]:
+async def draft_from_chat(
+    session: AsyncSession, actor: StaffActor, conversation_id: str
+) -> dict[str, Any]:
     """Pre-fill a lead from what the visitor already typed (pre-chat form first, then chat)."""
     conversation = await access_conversation_by_id(session, actor, conversation_id)
     if not actor.is_staff:
         raise Forbidden("leads are filed by the operators serving this business")
     visitor = await session.get(Visitor, conversation.visitor_id)
-    bodies = list(await session.scalars(
-        select(Message.body).where(Message.conversation_id == conversation.id,
-                                   Message.author_kind == AuthorKind.VISITOR)
-        .order_by(Message.seq)))
+    bodies = list(
+        await session.scalars(
+            select(Message.body)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.author_kind == AuthorKind.VISITOR,
+            )
+            .order_by(Message.seq)
+        )
+    )
     prechat = {str(k).lower(): str(v) for k, v in (conversation.prechat or {}).items()}
     ignore = FieldErrors()  # a draft never fails: unusable candidates are skipped
 
@@ -428,29 +601,40 @@ async def draft_from_chat(session: AsyncSession, actor: StaffActor,
         return next((c for c in candidates if c), None)
 
     emails = [m.group(0).rstrip(".") for b in bodies for m in DRAFT_EMAIL_RE.finditer(b)]
-    phones = [p for b in bodies for m in DRAFT_PHONE_RE.finditer(b)
-              if (p := normalise_phone(m.group(0), ignore))]
+    phones = [
+        p
+        for b in bodies
+        for m in DRAFT_PHONE_RE.finditer(b)
+        if (p := normalise_phone(m.group(0), ignore))
+    ]
     names = [m.group(1) for b in bodies for m in NAME_RE.finditer(b)]
     emails = [e for e in emails if normalise_email(e, ignore)]
-    email = first(normalise_email(prechat.get("email") or prechat.get("e-mail"), ignore),
-                  visitor.email if visitor else None, *emails)
-    phone = first(normalise_phone(prechat.get("phone") or prechat.get("telefoon"), ignore),
-                  *phones)
-    name = first(prechat.get("name") or prechat.get("naam"),
-                 visitor.name if visitor else None, *names)
+    email = first(
+        normalise_email(prechat.get("email") or prechat.get("e-mail"), ignore),
+        visitor.email if visitor else None,
+        *emails,
+    )
+    phone = first(normalise_phone(prechat.get("phone") or prechat.get("telefoon"), ignore), *phones)
+    name = first(
+        prechat.get("name") or prechat.get("naam"), visitor.name if visitor else None, *names
+    )
     config = await lead_config(session, conversation.business_id)
     return {
         "conversation_id": conversation.id,
         "business_id": conversation.business_id,
         "kind": LeadKind.SALES_LEAD,
-        "name": name, "email": email, "phone": phone,
+        "name": name,
+        "email": email,
+        "phone": phone,
         "intent": "\n".join(bodies)[:10_000],
         "notes": "",
         "qualification": {},
         "qualification_fields": config.qualification_fields,
-        "candidates": {"emails": list(dict.fromkeys(emails)),
-                       "phones": list(dict.fromkeys(phones)),
-                       "names": list(dict.fromkeys(names))},
+        "candidates": {
+            "emails": list(dict.fromkeys(emails)),
+            "phones": list(dict.fromkeys(phones)),
+            "names": list(dict.fromkeys(names)),
+        },
     }
 
 
@@ -460,11 +644,19 @@ async def draft_from_chat(session: AsyncSession, actor: StaffActor,
 async def do_create_route(session: AsyncSession, business_id: str, data: RouteIn) -> DeliveryRoute:
     emails, url = check_route(data.kind, data.emails, data.url)
     route = DeliveryRoute(
-        business_id=business_id, kind=data.kind, name=data.name, active=data.active,
-        emails=emails, language=data.language, url=url,
+        business_id=business_id,
+        kind=data.kind,
+        name=data.name,
+        active=data.active,
+        emails=emails,
+        language=data.language,
+        url=url,
         secret=new_secret(32) if data.kind == RouteKind.WEBHOOK else None,
-        send_leads=data.send_leads, send_transcripts=data.send_transcripts,
-        lead_kinds=[k.value for k in data.lead_kinds], created_at=utcnow())
+        send_leads=data.send_leads,
+        send_transcripts=data.send_transcripts,
+        lead_kinds=[k.value for k in data.lead_kinds],
+        created_at=utcnow(),
+    )
     session.add(route)
     await session.flush()
     return route
@@ -477,8 +669,9 @@ async def access_route(session: AsyncSession, business_id: str, route_id: str) -
     return route
 
 
-async def do_update_route(session: AsyncSession, route: DeliveryRoute,
-                          data: RoutePatch) -> DeliveryRoute:
+async def do_update_route(
+    session: AsyncSession, route: DeliveryRoute, data: RoutePatch
+) -> DeliveryRoute:
     emails = data.emails if data.emails is not None else route.emails
     url = data.url if data.url is not None else route.url
     emails, url = check_route(route.kind, emails, url)
@@ -502,6 +695,9 @@ def parse_period(value: str | None, name: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise Invalid(f"`{name}` must be an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z",
-                      code="invalid_period", data={"field": name})
+        raise Invalid(
+            f"`{name}` must be an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z",
+            code="invalid_period",
+            data={"field": name},
+        )
     return parsed

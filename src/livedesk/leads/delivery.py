@@ -50,8 +50,14 @@ def signature_header(secret: str, body: bytes, now: float | None = None) -> str:
     return f"t={timestamp},v1={sign(secret, timestamp, body)}"
 
 
-def verify_signature(secret: str, header: str, body: bytes, *, now: float | None = None,
-                     tolerance: int = REPLAY_WINDOW_SECONDS) -> bool:
+def verify_signature(
+    secret: str,
+    header: str,
+    body: bytes,
+    *,
+    now: float | None = None,
+    tolerance: int = REPLAY_WINDOW_SECONDS,
+) -> bool:
     """What a receiver does: recompute over the raw body, compare in constant time, and refuse
     timestamps outside the replay window. Several v1= values may be present during a rotation."""
     parts = [p.strip().split("=", 1) for p in header.split(",") if "=" in p]
@@ -86,12 +92,20 @@ def webhook_outcome(status: int) -> Outcome:
 
 
 def webhook_body(item: OutboxItem) -> bytes:
-    return jsonutil.dumps({"id": item.id, "type": item.event, "business_id": item.business_id,
-                           "created_at": item.created_at, "data": item.payload})
+    return jsonutil.dumps(
+        {
+            "id": item.id,
+            "type": item.event,
+            "business_id": item.business_id,
+            "created_at": item.created_at,
+            "data": item.payload,
+        }
+    )
 
 
-async def send_webhook(client: httpx.AsyncClient, item: OutboxItem, secret: str,
-                       timeout_seconds: float) -> Outcome:
+async def send_webhook(
+    client: httpx.AsyncClient, item: OutboxItem, secret: str, timeout_seconds: float
+) -> Outcome:
     body = webhook_body(item)
     headers = {
         "Content-Type": "application/json",
@@ -102,8 +116,9 @@ async def send_webhook(client: httpx.AsyncClient, item: OutboxItem, secret: str,
         SIGNATURE_HEADER: signature_header(secret, body),
     }
     try:
-        response = await client.post(item.target["url"], content=body, headers=headers,
-                                     timeout=timeout_seconds)
+        response = await client.post(
+            item.target["url"], content=body, headers=headers, timeout=timeout_seconds
+        )
     except httpx.TimeoutException as exc:
         return Outcome(False, error=f"timeout: {type(exc).__name__}")
     except httpx.HTTPError as exc:  # refused, reset, DNS…: all worth another try
@@ -116,20 +131,38 @@ TEXTS = {
         "lead.created": "Nieuwe lead via Livedesk: {name}",
         "transcript": "Gespreksverslag van {business}",
         "visitor.transcript": "Uw gesprek met {business}",
-        "kind": "Soort", "name": "Naam", "email": "E-mail", "phone": "Telefoon",
-        "intent": "Vraag van de bezoeker", "notes": "Notities van de operator",
-        "qualification": "Kwalificatie", "page": "Pagina", "transcript_title": "Gesprek",
-        "visitor": "Bezoeker", "operator": "Medewerker", "bot": "Bot", "system": "Systeem",
+        "kind": "Soort",
+        "name": "Naam",
+        "email": "E-mail",
+        "phone": "Telefoon",
+        "intent": "Vraag van de bezoeker",
+        "notes": "Notities van de operator",
+        "qualification": "Kwalificatie",
+        "page": "Pagina",
+        "transcript_title": "Gesprek",
+        "visitor": "Bezoeker",
+        "operator": "Medewerker",
+        "bot": "Bot",
+        "system": "Systeem",
         "empty": "(geen berichten)",
     },
     "en": {
         "lead.created": "New lead from Livedesk: {name}",
         "transcript": "Chat transcript for {business}",
         "visitor.transcript": "Your chat with {business}",
-        "kind": "Kind", "name": "Name", "email": "E-mail", "phone": "Phone",
-        "intent": "The visitor's question", "notes": "Operator notes",
-        "qualification": "Qualification", "page": "Page", "transcript_title": "Conversation",
-        "visitor": "Visitor", "operator": "Agent", "bot": "Bot", "system": "System",
+        "kind": "Kind",
+        "name": "Name",
+        "email": "E-mail",
+        "phone": "Phone",
+        "intent": "The visitor's question",
+        "notes": "Operator notes",
+        "qualification": "Qualification",
+        "page": "Page",
+        "transcript_title": "Conversation",
+        "visitor": "Visitor",
+        "operator": "Agent",
+        "bot": "Bot",
+        "system": "System",
         "empty": "(no messages)",
     },
 }
@@ -182,17 +215,31 @@ async def send_email(smtp: SmtpSettings, item: OutboxItem) -> Outcome:
     message = render_email(item, smtp.sender)
     try:
         await aiosmtplib.send(
-            message, hostname=smtp.host, port=smtp.port, username=smtp.username,
-            password=smtp.password, use_tls=smtp.use_tls, start_tls=smtp.start_tls,
-            timeout=smtp.timeout_seconds)
+            message,
+            hostname=smtp.host,
+            port=smtp.port,
+            username=smtp.username,
+            password=smtp.password,
+            use_tls=smtp.use_tls,
+            start_tls=smtp.start_tls,
+            timeout=smtp.timeout_seconds,
+        )
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
         permanent = all(500 <= c < 600 for c in codes)
-        return Outcome(False, permanent=permanent, status_code=codes[0] if codes else None,
-                       error=f"recipients refused: {exc}"[:500])
+        return Outcome(
+            False,
+            permanent=permanent,
+            status_code=codes[0] if codes else None,
+            error=f"recipients refused: {exc}"[:500],
+        )
     except aiosmtplib.SMTPResponseException as exc:
-        return Outcome(False, permanent=500 <= exc.code < 600, status_code=exc.code,
-                       error=f"SMTP {exc.code}: {exc.message}"[:500])
+        return Outcome(
+            False,
+            permanent=500 <= exc.code < 600,
+            status_code=exc.code,
+            error=f"SMTP {exc.code}: {exc.message}"[:500],
+        )
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(True, status_code=250)
@@ -217,9 +264,15 @@ class Claimed:
 class Dispatcher:
     """Claims due outbox rows and delivers them, `concurrency` at a time."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str,
-                 settings: LeadsSettings, smtp: SmtpSettings,
-                 rng: random.Random | None = None, write_gate: Any = None) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dialect: str,
+        settings: LeadsSettings,
+        smtp: SmtpSettings,
+        rng: random.Random | None = None,
+        write_gate: Any = None,
+    ) -> None:
         self.sessions = sessions
         # This process's SQLite write transactions queue here (see runtime.SqliteWriteGate).
         self._gate = write_gate if write_gate is not None else contextlib.nullcontext()
@@ -227,8 +280,9 @@ class Dispatcher:
         self.settings = settings
         self.smtp = smtp
         self.rng = rng or random.Random()
-        self.client = httpx.AsyncClient(follow_redirects=False,
-                                        limits=httpx.Limits(max_connections=settings.concurrency))
+        self.client = httpx.AsyncClient(
+            follow_redirects=False, limits=httpx.Limits(max_connections=settings.concurrency)
+        )
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
@@ -316,28 +370,38 @@ class Dispatcher:
             if expired:  # the process that held these died (or hung) mid-delivery
                 await session.execute(
                     update(DeliveryAttempt)
-                    .where(DeliveryAttempt.outbox_id.in_(expired),
-                           DeliveryAttempt.outcome == "in_flight")
-                    .values(outcome="lease_expired", finished_at=now,
-                            error="lease expired: outcome unknown, sending again"))
+                    .where(
+                        DeliveryAttempt.outbox_id.in_(expired),
+                        DeliveryAttempt.outcome == "in_flight",
+                    )
+                    .values(
+                        outcome="lease_expired",
+                        finished_at=now,
+                        error="lease expired: outcome unknown, sending again",
+                    )
+                )
             route_ids = {i.route_id for i in items if i.route_id}
             secrets = {}
             if route_ids:
-                rows = await session.execute(select(DeliveryRoute.id, DeliveryRoute.secret)
-                                             .where(DeliveryRoute.id.in_(route_ids)))
+                rows = await session.execute(
+                    select(DeliveryRoute.id, DeliveryRoute.secret).where(
+                        DeliveryRoute.id.in_(route_ids)
+                    )
+                )
                 secrets = {row[0]: row[1] for row in rows}
             attempts = []
             for item in items:
                 item.state = OutboxState.IN_FLIGHT
                 item.lease_until = lease_until
                 item.attempts += 1
-                attempt = DeliveryAttempt(outbox_id=item.id, number=item.attempts,
-                                          started_at=now)
+                attempt = DeliveryAttempt(outbox_id=item.id, number=item.attempts, started_at=now)
                 session.add(attempt)
                 attempts.append(attempt)
             await session.flush()
-            return [Claimed(item, attempt.id, secrets.get(item.route_id or ""))
-                    for item, attempt in zip(items, attempts, strict=True)]
+            return [
+                Claimed(item, attempt.id, secrets.get(item.route_id or ""))
+                for item, attempt in zip(items, attempts, strict=True)
+            ]
 
     async def _deliver(self, job: Claimed) -> None:
         item = job.item
@@ -345,8 +409,9 @@ class Dispatcher:
             if not job.secret:
                 outcome = Outcome(False, permanent=True, error="the route was deleted")
             else:
-                outcome = await send_webhook(self.client, item, job.secret,
-                                             self.settings.http_timeout_seconds)
+                outcome = await send_webhook(
+                    self.client, item, job.secret, self.settings.http_timeout_seconds
+                )
         else:
             outcome = await send_email(self.smtp, item)
         await self.record(job, outcome)
@@ -391,40 +456,76 @@ class Dispatcher:
                 else:
                     values: dict[str, Any]
                     if outcome.permanent or self._too_old(item, now):
-                        values = {"state": OutboxState.FAILED, "flagged": True,
-                                  "lease_until": None,
-                                  "last_error": outcome.error if outcome.permanent
-                                  else f"gave up after {item.attempts} attempts: {outcome.error}"}
+                        values = {
+                            "state": OutboxState.FAILED,
+                            "flagged": True,
+                            "lease_until": None,
+                            "last_error": outcome.error
+                            if outcome.permanent
+                            else f"gave up after {item.attempts} attempts: {outcome.error}",
+                        }
                         result = "failed"
                         flagged.append((item.id, values["last_error"]))
                     else:
-                        delay = backoff_seconds(item.attempts, self.settings.backoff_base_seconds,
-                                                self.settings.backoff_max_seconds, self.rng)
-                        values = {"state": OutboxState.PENDING, "lease_until": None,
-                                  "next_attempt_at": now + timedelta(seconds=delay),
-                                  "last_error": outcome.error}
+                        delay = backoff_seconds(
+                            item.attempts,
+                            self.settings.backoff_base_seconds,
+                            self.settings.backoff_max_seconds,
+                            self.rng,
+                        )
+                        values = {
+                            "state": OutboxState.PENDING,
+                            "lease_until": None,
+                            "next_attempt_at": now + timedelta(seconds=delay),
+                            "last_error": outcome.error,
+                        }
                         result = "retry"
                     # Only the holder of this attempt may schedule a retry or give up.
                     await session.execute(
                         update(OutboxItem)
-                        .where(OutboxItem.id == item.id, OutboxItem.attempts == item.attempts,
-                               OutboxItem.state == OutboxState.IN_FLIGHT)
-                        .values(**values))
-                attempts.append({"aid": job.attempt_id, "o": result, "c": outcome.status_code,
-                                 "e": outcome.error})
+                        .where(
+                            OutboxItem.id == item.id,
+                            OutboxItem.attempts == item.attempts,
+                            OutboxItem.state == OutboxState.IN_FLIGHT,
+                        )
+                        .values(**values)
+                    )
+                attempts.append(
+                    {
+                        "aid": job.attempt_id,
+                        "o": result,
+                        "c": outcome.status_code,
+                        "e": outcome.error,
+                    }
+                )
             conn = await session.connection()
             if delivered:  # acknowledged is final, whoever holds the lease by now
                 await conn.execute(
                     update(OutboxItem.__table__)
-                    .where(OutboxItem.__table__.c.id == bindparam("oid"),
-                           OutboxItem.__table__.c.state != OutboxState.DELIVERED)
-                    .values(state=OutboxState.DELIVERED, delivered_at=now, lease_until=None,
-                            last_error=None), delivered)
+                    .where(
+                        OutboxItem.__table__.c.id == bindparam("oid"),
+                        OutboxItem.__table__.c.state != OutboxState.DELIVERED,
+                    )
+                    .values(
+                        state=OutboxState.DELIVERED,
+                        delivered_at=now,
+                        lease_until=None,
+                        last_error=None,
+                    ),
+                    delivered,
+                )
             table = DeliveryAttempt.__table__
             await conn.execute(
-                update(table).where(table.c.id == bindparam("aid"))
-                .values(outcome=bindparam("o"), status_code=bindparam("c"),
-                        error=bindparam("e"), finished_at=now), attempts)
+                update(table)
+                .where(table.c.id == bindparam("aid"))
+                .values(
+                    outcome=bindparam("o"),
+                    status_code=bindparam("c"),
+                    error=bindparam("e"),
+                    finished_at=now,
+                ),
+                attempts,
+            )
         self.delivered += len(delivered)
         for item_id, error in flagged:
             log.warning("delivery %s flagged for a human: %s", item_id, error)

@@ -53,7 +53,8 @@ class LeadConfig(Base):
     __tablename__ = "lead_configs"
 
     business_id: Mapped[str] = mapped_column(
-        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True
+    )
     review_window_days: Mapped[int] = mapped_column(Integer, default=14)
     # [{"key", "label", "type": text|number|choice|date|boolean, "required", "choices"}]
     qualification_fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -67,7 +68,8 @@ class Lead(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
     conversation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL"), index=True, default=None)
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True, default=None
+    )
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=LeadStatus.NEW)
     source: Mapped[str] = mapped_column(String(16))  # operator | offline_form
@@ -90,7 +92,8 @@ class LeadStatusChange(Base):
     __tablename__ = "lead_status_changes"
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(16), default=None)
     to_status: Mapped[str] = mapped_column(String(16))
@@ -104,7 +107,8 @@ class DeliveryRoute(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     business_id: Mapped[str] = mapped_column(
-        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -126,12 +130,15 @@ class OutboxItem(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     business_id: Mapped[str] = mapped_column(
-        ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+        ForeignKey("businesses.id", ondelete="CASCADE"), index=True
+    )
     # None for a transcript the visitor asked for (the address is in the payload).
     route_id: Mapped[str | None] = mapped_column(
-        ForeignKey("lead_delivery_routes.id", ondelete="SET NULL"), default=None)
+        ForeignKey("lead_delivery_routes.id", ondelete="SET NULL"), default=None
+    )
     lead_id: Mapped[str | None] = mapped_column(
-        ForeignKey("leads.id", ondelete="CASCADE"), index=True, default=None)
+        ForeignKey("leads.id", ondelete="CASCADE"), index=True, default=None
+    )
     conversation_id: Mapped[str | None] = mapped_column(String(32), default=None)
     event: Mapped[str] = mapped_column(String(32))  # lead.created | transcript | visitor.transcript
     channel: Mapped[str] = mapped_column(String(16))  # email | webhook
@@ -152,9 +159,11 @@ class DeliveryAttempt(Base):
     __tablename__ = "lead_delivery_attempts"
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     outbox_id: Mapped[str] = mapped_column(
-        ForeignKey("lead_outbox.id", ondelete="CASCADE"), index=True)
+        ForeignKey("lead_outbox.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     # in_flight | delivered | retry | failed | lease_expired
     outcome: Mapped[str] = mapped_column(String(16), default="in_flight")

@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 from livedesk.errors import Invalid
 from livedesk.leads.models import LeadKind
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+EMAIL_RE = re.compile(
+    r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 PHONE_CHARS_RE = re.compile(r"^\+?[0-9 ()./-]+$")
 FIELD_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FIELD_TYPES = ("text", "number", "choice", "date", "boolean")
@@ -54,8 +56,9 @@ def normalise_phone(value: str | None, errors: FieldErrors, loc: str = "phone") 
     return ("+" if value.startswith("+") else "") + digits
 
 
-def check_contact(name: str | None, email: str | None, phone: str | None,
-                  errors: FieldErrors) -> tuple[str | None, str | None, str | None]:
+def check_contact(
+    name: str | None, email: str | None, phone: str | None, errors: FieldErrors
+) -> tuple[str | None, str | None, str | None]:
     """Validate and require at least one way to reach the visitor."""
     clean_email = normalise_email(email, errors)
     clean_phone = normalise_phone(phone, errors)
@@ -90,14 +93,16 @@ def check_field_definitions(fields: list[QualificationField]) -> list[dict[str, 
             errors.add(loc, "duplicate key", "duplicate")
         seen.add(f.key)
         if f.type == "choice" and not f.choices:
-            errors.add(["qualification_fields", str(i), "choices"], "a choice needs choices",
-                       "choices")
+            errors.add(
+                ["qualification_fields", str(i), "choices"], "a choice needs choices", "choices"
+            )
     errors.raise_if_any("The qualification fields are not valid")
     return [f.model_dump() for f in fields]
 
 
-def check_qualification(values: dict[str, Any], definitions: list[dict[str, Any]],
-                        errors: FieldErrors) -> dict[str, Any]:
+def check_qualification(
+    values: dict[str, Any], definitions: list[dict[str, Any]], errors: FieldErrors
+) -> dict[str, Any]:
     """Validate the business's own fields against its definitions; unknown keys are refused."""
     by_key = {d["key"]: d for d in definitions}
     out: dict[str, Any] = {}

@@ -36,8 +36,10 @@ class LeadsService:
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(
-                self.settings.offline_per_ip_per_minute / 60.0, self.settings.offline_burst,
-                clock=time.monotonic)
+                self.settings.offline_per_ip_per_minute / 60.0,
+                self.settings.offline_burst,
+                clock=time.monotonic,
+            )
         return bucket.take()
 
     async def on_conversation_closed(self, conversation_id: str) -> None:
@@ -57,8 +59,13 @@ def install(app: FastAPI) -> None:
         # Tests and embedders may put their own settings on app.state before start-up.
         settings = getattr(app.state, "leads_settings", None) or LeadsSettings()
         smtp = getattr(app.state, "smtp_settings", None) or SmtpSettings()
-        dispatcher = Dispatcher(runtime.sessions, runtime.engine.dialect.name, settings, smtp,
-                                write_gate=runtime.write_gate)
+        dispatcher = Dispatcher(
+            runtime.sessions,
+            runtime.engine.dialect.name,
+            settings,
+            smtp,
+            write_gate=runtime.write_gate,
+        )
         service = LeadsService(runtime, settings, smtp, dispatcher)
         runtime.extensions[EXTENSION] = service
         runtime.on("on_conversation_closed", service.on_conversation_closed)

@@ -53,12 +53,16 @@ async def _parse(request: Request, model: type[M]) -> M:
         raw = await request.body()
         return model.model_validate(jsonutil.loads(raw) if raw else {})
     except jsonutil.JSONDecodeError:
-        raise Invalid("The body is not JSON", code="invalid",
-                      data={"errors": [{"loc": ["body"], "msg": "not JSON",
-                                        "type": "json"}]}) from None
+        raise Invalid(
+            "The body is not JSON",
+            code="invalid",
+            data={"errors": [{"loc": ["body"], "msg": "not JSON", "type": "json"}]},
+        ) from None
     except ValidationError as exc:
-        errors = [{"loc": ["body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
-                  for e in exc.errors()]
+        errors = [
+            {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
         raise Invalid("Some fields need attention", data={"errors": errors}) from None
 
 
@@ -88,17 +92,24 @@ async def post_offline_message(key: str, request: Request, runtime: RuntimeDep) 
         service = service_of(runtime)
         wait = service.rate_limited(f"offline:{_client_ip(request)}")
         if wait:
-            raise ApiError("Too many messages from this address; try again shortly",
-                           code="rate_limited", status_code=429,
-                           data={"retry_after_seconds": round(wait, 1)})
+            raise ApiError(
+                "Too many messages from this address; try again shortly",
+                code="rate_limited",
+                status_code=429,
+                data={"retry_after_seconds": round(wait, 1)},
+            )
         data = await _parse(request, OfflineIn)
         async with runtime.transaction() as session:
             business = await session.get(Business, widget.business_id)
             assert business is not None
             conversation_id = await _visitor_conversation(runtime, session, widget, data.token)
             lead = await actions.do_create_offline_lead(
-                session, business, data, language=(data.language or widget.language)[:8],
-                conversation_id=conversation_id)
+                session,
+                business,
+                data,
+                language=(data.language or widget.language)[:8],
+                conversation_id=conversation_id,
+            )
         service.wake()
     except ApiError as exc:
         return _with_cors(request, widget, exc)
@@ -107,8 +118,9 @@ async def post_offline_message(key: str, request: Request, runtime: RuntimeDep) 
     return response
 
 
-async def _visitor_conversation(runtime: Runtime, session: Any, widget: Widget,
-                                token: str | None) -> str | None:
+async def _visitor_conversation(
+    runtime: Runtime, session: Any, widget: Widget, token: str | None
+) -> str | None:
     """Link the form to the visitor's latest chat on this widget, if they had one."""
     if not token:
         return None
@@ -121,7 +133,9 @@ async def _visitor_conversation(runtime: Runtime, session: Any, widget: Widget,
     return await session.scalar(
         select(Conversation.id)
         .where(Conversation.visitor_id == claims.visitor_id, Conversation.widget_id == widget.id)
-        .order_by(Conversation.created_at.desc()).limit(1))
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    )
 
 
 @widget_router.post("/api/v1/widget/{key}/transcript", status_code=202)
@@ -135,9 +149,12 @@ async def post_transcript_request(key: str, request: Request, runtime: RuntimeDe
         _cors(request, response, widget)
         service = service_of(runtime)
         if wait := service.rate_limited(f"transcript:{_client_ip(request)}"):
-            raise ApiError("Too many requests from this address; try again shortly",
-                           code="rate_limited", status_code=429,
-                           data={"retry_after_seconds": round(wait, 1)})
+            raise ApiError(
+                "Too many requests from this address; try again shortly",
+                code="rate_limited",
+                status_code=429,
+                data={"retry_after_seconds": round(wait, 1)},
+            )
         data = await _parse(request, TranscriptRequestIn)
         try:
             claims = read_visitor_token(runtime.visitor_token_key, data.token)
@@ -147,8 +164,13 @@ async def post_transcript_request(key: str, request: Request, runtime: RuntimeDe
             raise NotFound("conversation not found")
         async with runtime.transaction() as session:
             item = await actions.do_request_visitor_transcript(
-                session, business_id=widget.business_id, visitor_id=claims.visitor_id,
-                widget_id=widget.id, email=data.email, conversation_id=data.conversation_id)
+                session,
+                business_id=widget.business_id,
+                visitor_id=claims.visitor_id,
+                widget_id=widget.id,
+                email=data.email,
+                conversation_id=data.conversation_id,
+            )
         service.wake()
     except ApiError as exc:
         return _with_cors(request, widget, exc)
@@ -161,8 +183,9 @@ async def post_transcript_request(key: str, request: Request, runtime: RuntimeDe
 
 
 @router.post("/api/v1/conversations/{conversation_id}/leads", status_code=201)
-async def post_lead(conversation_id: str, body: LeadIn, actor: ActorDep,
-                    runtime: RuntimeDep) -> dict[str, Any]:
+async def post_lead(
+    conversation_id: str, body: LeadIn, actor: ActorDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     async with runtime.transaction() as session:
         lead = await actions.do_create_lead_from_chat(session, actor, conversation_id, body)
         payload = actions.lead_payload(lead)
@@ -171,8 +194,9 @@ async def post_lead(conversation_id: str, body: LeadIn, actor: ActorDep,
 
 
 @router.get("/api/v1/conversations/{conversation_id}/lead-draft")
-async def get_lead_draft(conversation_id: str, actor: ActorDep,
-                         session: SessionDep) -> dict[str, Any]:
+async def get_lead_draft(
+    conversation_id: str, actor: ActorDep, session: SessionDep
+) -> dict[str, Any]:
     return await actions.draft_from_chat(session, actor, conversation_id)
 
 
@@ -181,25 +205,54 @@ async def get_lead_draft(conversation_id: str, actor: ActorDep,
 
 @router.get("/api/v1/leads")
 async def list_leads(
-    actor: ActorDep, session: SessionDep,
-    business_id: str | None = None, kind: LeadKind | None = None,
+    actor: ActorDep,
+    session: SessionDep,
+    business_id: str | None = None,
+    kind: LeadKind | None = None,
     status: LeadStatus | None = None,
-    start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
-    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     query = actions.filtered_leads(
-        actor, business_id=business_id, kind=kind, status=status,
-        start=actions.parse_period(start, "from"), end=actions.parse_period(end, "to"))
+        actor,
+        business_id=business_id,
+        kind=kind,
+        status=status,
+        start=actions.parse_period(start, "from"),
+        end=actions.parse_period(end, "to"),
+    )
     total = await actions.count(session, query)
     rows = await session.scalars(
-        query.order_by(actions.Lead.created_at.desc(), actions.Lead.id).limit(limit).offset(offset))
-    return {"items": [actions.lead_payload(lead) for lead in rows], "total": total,
-            "limit": limit, "offset": offset}
+        query.order_by(actions.Lead.created_at.desc(), actions.Lead.id).limit(limit).offset(offset)
+    )
+    return {
+        "items": [actions.lead_payload(lead) for lead in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
-EXPORT_COLUMNS = ("id", "created_at", "kind", "status", "source", "name", "email", "phone",
-                  "intent", "notes", "consent", "language", "page_url", "conversation_id",
-                  "reviewed_at", "review_reason")
+EXPORT_COLUMNS = (
+    "id",
+    "created_at",
+    "kind",
+    "status",
+    "source",
+    "name",
+    "email",
+    "phone",
+    "intent",
+    "notes",
+    "consent",
+    "language",
+    "page_url",
+    "conversation_id",
+    "reviewed_at",
+    "review_reason",
+)
 
 
 def _cell(value: Any) -> str:
@@ -215,21 +268,32 @@ def _cell(value: Any) -> str:
 
 @router.get("/api/v1/leads/export")
 async def export_leads(
-    actor: ActorDep, session: SessionDep, business_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    business_id: str,
     format: Literal["csv", "json"] = "csv",
-    start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
-    kind: LeadKind | None = None, status: LeadStatus | None = None,
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+    kind: LeadKind | None = None,
+    status: LeadStatus | None = None,
 ) -> Response:
     await actions.access_business(session, actor, business_id)
     config = await actions.lead_config(session, business_id)
     query = actions.filtered_leads(
-        actor, business_id=business_id, kind=kind, status=status,
-        start=actions.parse_period(start, "from"), end=actions.parse_period(end, "to"))
+        actor,
+        business_id=business_id,
+        kind=kind,
+        status=status,
+        start=actions.parse_period(start, "from"),
+        end=actions.parse_period(end, "to"),
+    )
     leads = list(await session.scalars(query.order_by(actions.Lead.created_at)))
     filename = f"leads-{business_id}"
     if format == "json":
-        return JsonResponse([actions.lead_payload(lead) for lead in leads], headers={
-            "Content-Disposition": f'attachment; filename="{filename}.json"'})
+        return JsonResponse(
+            [actions.lead_payload(lead) for lead in leads],
+            headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
+        )
     keys = [f["key"] for f in config.qualification_fields]
     known = set(keys)
     extra = sorted({k for lead in leads for k in lead.qualification if k not in known})
@@ -240,50 +304,73 @@ async def export_leads(
         row = [_cell(getattr(lead, c)) for c in EXPORT_COLUMNS]
         row += [_cell(lead.qualification.get(k)) for k in [*keys, *extra]]
         writer.writerow(row)
-    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )
 
 
 @router.get("/api/v1/leads/{lead_id}")
 async def get_lead(lead_id: str, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     lead = await actions.access_lead_by_id(session, actor, lead_id)
     history = await actions.lead_history(session, lead.id)
-    return {**actions.lead_payload(lead),
-            "history": [actions.status_change_payload(c) for c in history]}
+    return {
+        **actions.lead_payload(lead),
+        "history": [actions.status_change_payload(c) for c in history],
+    }
 
 
 @router.post("/api/v1/leads/{lead_id}/review")
-async def review_lead(lead_id: str, body: ReviewIn, actor: ActorDep,
-                      runtime: RuntimeDep) -> dict[str, Any]:
+async def review_lead(
+    lead_id: str, body: ReviewIn, actor: ActorDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     window = service_of(runtime).settings.default_review_window_days
     async with runtime.transaction() as session:
-        lead = await actions.do_review_lead(session, actor, lead_id, body.decision, body.reason,
-                                            default_window=window)
+        lead = await actions.do_review_lead(
+            session, actor, lead_id, body.decision, body.reason, default_window=window
+        )
         history = await actions.lead_history(session, lead.id)
-        return {**actions.lead_payload(lead),
-                "history": [actions.status_change_payload(c) for c in history]}
+        return {
+            **actions.lead_payload(lead),
+            "history": [actions.status_change_payload(c) for c in history],
+        }
 
 
 def delivery_payload(item: OutboxItem, attempts: list[Any] | None = None) -> dict[str, Any]:
     out = {
-        "id": item.id, "lead_id": item.lead_id, "conversation_id": item.conversation_id,
-        "route_id": item.route_id, "channel": item.channel, "event": item.event,
-        "state": item.state, "flagged": item.flagged, "attempt_count": item.attempts,
+        "id": item.id,
+        "lead_id": item.lead_id,
+        "conversation_id": item.conversation_id,
+        "route_id": item.route_id,
+        "channel": item.channel,
+        "event": item.event,
+        "state": item.state,
+        "flagged": item.flagged,
+        "attempt_count": item.attempts,
         "next_attempt_at": item.next_attempt_at if item.state == OutboxState.PENDING else None,
-        "last_error": item.last_error, "idempotency_key": item.idempotency_key,
-        "created_at": item.created_at, "delivered_at": item.delivered_at,
+        "last_error": item.last_error,
+        "idempotency_key": item.idempotency_key,
+        "created_at": item.created_at,
+        "delivered_at": item.delivered_at,
     }
     if attempts is not None:
-        out["attempts"] = [{"number": a.number, "outcome": a.outcome,
-                            "status_code": a.status_code, "error": a.error,
-                            "started_at": a.started_at, "finished_at": a.finished_at}
-                           for a in attempts]
+        out["attempts"] = [
+            {
+                "number": a.number,
+                "outcome": a.outcome,
+                "status_code": a.status_code,
+                "error": a.error,
+                "started_at": a.started_at,
+                "finished_at": a.finished_at,
+            }
+            for a in attempts
+        ]
     return out
 
 
 @router.get("/api/v1/leads/{lead_id}/deliveries")
-async def get_lead_deliveries(lead_id: str, actor: ActorDep,
-                              session: SessionDep) -> dict[str, Any]:
+async def get_lead_deliveries(lead_id: str, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     lead = await actions.access_lead_by_id(session, actor, lead_id)
     rows = await actions.deliveries_of_lead(session, lead.id)
     return {"items": [delivery_payload(item, attempts) for item, attempts in rows]}
@@ -293,11 +380,13 @@ async def get_lead_deliveries(lead_id: str, actor: ActorDep,
 
 
 @router.get("/api/v1/deliveries/flagged")
-async def get_flagged(actor: ActorDep, session: SessionDep,
-                      business_id: str | None = None) -> dict[str, Any]:
+async def get_flagged(
+    actor: ActorDep, session: SessionDep, business_id: str | None = None
+) -> dict[str, Any]:
     actions.require_manager(actor)
-    query = select(OutboxItem).where(OutboxItem.flagged.is_(True),
-                                     OutboxItem.state == OutboxState.FAILED)
+    query = select(OutboxItem).where(
+        OutboxItem.flagged.is_(True), OutboxItem.state == OutboxState.FAILED
+    )
     if actor.business_ids is not None:
         query = query.where(OutboxItem.business_id.in_(actor.business_ids))
     if business_id is not None:
@@ -315,8 +404,11 @@ async def retry_delivery(delivery_id: str, actor: ActorDep, runtime: RuntimeDep)
         if item is None or not actor.can_see_business(item.business_id):
             raise NotFound("delivery not found")
         if item.state != OutboxState.FAILED:
-            raise Conflict("only a failed delivery can be retried", code="not_failed",
-                                   data={"state": item.state})
+            raise Conflict(
+                "only a failed delivery can be retried",
+                code="not_failed",
+                data={"state": item.state},
+            )
         item.state, item.flagged = OutboxState.PENDING, False
         item.next_attempt_at = utcnow()
         item.created_at = utcnow()  # a fresh give-up horizon
@@ -329,25 +421,34 @@ async def retry_delivery(delivery_id: str, actor: ActorDep, runtime: RuntimeDep)
 
 
 @router.get("/api/v1/businesses/{business_id}/lead-settings")
-async def get_lead_settings(business_id: str, actor: ActorDep, session: SessionDep,
-                            runtime: RuntimeDep) -> dict[str, Any]:
+async def get_lead_settings(
+    business_id: str, actor: ActorDep, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     await actions.access_business(session, actor, business_id)
     window = service_of(runtime).settings.default_review_window_days
     return actions.config_payload(await actions.lead_config(session, business_id, window))
 
 
 @router.put("/api/v1/businesses/{business_id}/lead-settings")
-async def put_lead_settings(business_id: str, body: LeadSettingsIn, actor: ActorDep,
-                            runtime: RuntimeDep) -> dict[str, Any]:
+async def put_lead_settings(
+    business_id: str, body: LeadSettingsIn, actor: ActorDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     window = service_of(runtime).settings.default_review_window_days
     async with runtime.transaction() as session:
         await actions.access_business(session, actor, business_id)
         actions.require_manager(actor)
-        fields = (check_field_definitions(body.qualification_fields)
-                  if body.qualification_fields is not None else None)
+        fields = (
+            check_field_definitions(body.qualification_fields)
+            if body.qualification_fields is not None
+            else None
+        )
         config = await actions.do_update_config(
-            session, business_id, review_window_days=body.review_window_days, fields=fields,
-            default_window=window)
+            session,
+            business_id,
+            review_window_days=body.review_window_days,
+            fields=fields,
+            default_window=window,
+        )
         return actions.config_payload(config)
 
 
@@ -355,14 +456,18 @@ async def put_lead_settings(business_id: str, body: LeadSettingsIn, actor: Actor
 async def list_routes(business_id: str, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     await actions.access_business(session, actor, business_id)
     actions.require_manager(actor)
-    rows = await session.scalars(select(DeliveryRoute).where(
-        DeliveryRoute.business_id == business_id).order_by(DeliveryRoute.created_at))
+    rows = await session.scalars(
+        select(DeliveryRoute)
+        .where(DeliveryRoute.business_id == business_id)
+        .order_by(DeliveryRoute.created_at)
+    )
     return {"items": [actions.route_payload(r) for r in rows]}
 
 
 @router.post("/api/v1/businesses/{business_id}/delivery-routes", status_code=201)
-async def create_route(business_id: str, body: RouteIn, actor: ActorDep,
-                       runtime: RuntimeDep) -> dict[str, Any]:
+async def create_route(
+    business_id: str, body: RouteIn, actor: ActorDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     async with runtime.transaction() as session:
         await actions.access_business(session, actor, business_id)
         actions.require_manager(actor)
@@ -370,8 +475,9 @@ async def create_route(business_id: str, body: RouteIn, actor: ActorDep,
 
 
 @router.patch("/api/v1/businesses/{business_id}/delivery-routes/{route_id}")
-async def update_route(business_id: str, route_id: str, body: RoutePatch, actor: ActorDep,
-                       runtime: RuntimeDep) -> dict[str, Any]:
+async def update_route(
+    business_id: str, route_id: str, body: RoutePatch, actor: ActorDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     async with runtime.transaction() as session:
         await actions.access_business(session, actor, business_id)
         actions.require_manager(actor)
@@ -380,8 +486,9 @@ async def update_route(business_id: str, route_id: str, body: RoutePatch, actor:
 
 
 @router.delete("/api/v1/businesses/{business_id}/delivery-routes/{route_id}", status_code=204)
-async def delete_route(business_id: str, route_id: str, actor: ActorDep,
-                       runtime: RuntimeDep) -> Response:
+async def delete_route(
+    business_id: str, route_id: str, actor: ActorDep, runtime: RuntimeDep
+) -> Response:
     """Deactivates: deliveries already owed to this route are still made (and logged)."""
     async with runtime.transaction() as session:
         await actions.access_business(session, actor, business_id)
@@ -389,4 +496,3 @@ async def delete_route(business_id: str, route_id: str, actor: ActorDep,
         route = await actions.access_route(session, business_id, route_id)
         route.active = False
     return Response(status_code=204)
-

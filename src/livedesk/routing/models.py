@@ -17,7 +17,8 @@ class RoutingOperator(Base):
     __tablename__ = "routing_operators"
 
     user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -31,7 +32,8 @@ class RoutingConversation(Base):
     __tablename__ = "routing_conversations"
 
     conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     held_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     requeued: Mapped[bool] = mapped_column(Boolean, default=False)

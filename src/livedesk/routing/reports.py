@@ -45,8 +45,11 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None:
-        raise Invalid(f"`{name}` needs a timezone (e.g. 2026-01-01T00:00:00Z)",
-                      code="naive_datetime", data={"field": name})
+        raise Invalid(
+            f"`{name}` needs a timezone (e.g. 2026-01-01T00:00:00Z)",
+            code="naive_datetime",
+            data={"field": name},
+        )
     return value.astimezone(UTC)
 
 
@@ -58,8 +61,9 @@ def _overlap(a: datetime, b: datetime, start: datetime, end: datetime) -> float:
     return max(0.0, (min(b, end) - max(a, start)).total_seconds())
 
 
-def _spread(intervals: list[tuple[datetime, datetime]], hours: list[datetime],
-            weight: float = 1.0) -> dict[datetime, float]:
+def _spread(
+    intervals: list[tuple[datetime, datetime]], hours: list[datetime], weight: float = 1.0
+) -> dict[datetime, float]:
     out: dict[datetime, float] = defaultdict(float)
     for a, b in intervals:
         for h in hours:
@@ -68,9 +72,13 @@ def _spread(intervals: list[tuple[datetime, datetime]], hours: list[datetime],
 
 
 @router.get("/api/v1/reports/routing")
-async def routing_report(actor: ActorDep, session: SessionDep, business_id: str,
-                         start: datetime = Query(...), end: datetime = Query(...)
-                         ) -> dict[str, Any]:
+async def routing_report(
+    actor: ActorDep,
+    session: SessionDep,
+    business_id: str,
+    start: datetime = Query(...),
+    end: datetime = Query(...),
+) -> dict[str, Any]:
     business = await access_business_by_id(session, actor, business_id)  # 404 if not theirs
     start, end = _aware(start, "start"), _aware(end, "end")
     if not start < end or end - start > MAX_RANGE:
@@ -82,23 +90,49 @@ async def routing_report(actor: ActorDep, session: SessionDep, business_id: str,
         hours.append(h)
         h += timedelta(hours=1)
     # Chats queued in the range, and every event of theirs (their handle time may run past end).
-    queued = dict((await session.execute(
-        select(ConversationEvent.conversation_id, ConversationEvent.at)
-        .where(ConversationEvent.business_id == business_id, ConversationEvent.kind == "queued",
-               ConversationEvent.at >= start, ConversationEvent.at < end))).all())
-    events = (await session.execute(
-        select(ConversationEvent.conversation_id, ConversationEvent.kind,
-               ConversationEvent.operator_id, ConversationEvent.at)
-        .where(ConversationEvent.business_id == business_id,
-               ConversationEvent.at >= start - timedelta(days=1),
-               ConversationEvent.at < end + timedelta(days=1))
-        .order_by(ConversationEvent.at, ConversationEvent.id))).all()
+    queued = dict(
+        (
+            await session.execute(
+                select(ConversationEvent.conversation_id, ConversationEvent.at).where(
+                    ConversationEvent.business_id == business_id,
+                    ConversationEvent.kind == "queued",
+                    ConversationEvent.at >= start,
+                    ConversationEvent.at < end,
+                )
+            )
+        ).all()
+    )
+    events = (
+        await session.execute(
+            select(
+                ConversationEvent.conversation_id,
+                ConversationEvent.kind,
+                ConversationEvent.operator_id,
+                ConversationEvent.at,
+            )
+            .where(
+                ConversationEvent.business_id == business_id,
+                ConversationEvent.at >= start - timedelta(days=1),
+                ConversationEvent.at < end + timedelta(days=1),
+            )
+            .order_by(ConversationEvent.at, ConversationEvent.id)
+        )
+    ).all()
     by_conv: dict[str, list[tuple[str, str | None, datetime]]] = defaultdict(list)
     for cid, kind, op, at in events:
         by_conv[cid].append((kind, op, at))
     rows: dict[datetime, dict[str, Any]] = {
-        h: {"offered": 0, "answered": 0, "answered_within_target": 0, "abandoned": 0,
-            "missed": 0, "_frt": [], "_handle": []} for h in hours}
+        h: {
+            "offered": 0,
+            "answered": 0,
+            "answered_within_target": 0,
+            "abandoned": 0,
+            "missed": 0,
+            "_frt": [],
+            "_handle": [],
+        }
+        for h in hours
+    }
     holds: list[tuple[datetime, datetime]] = []
     for cid, evs in by_conv.items():
         # Slot-holding intervals (accept → release), for occupancy, for every chat of the window.
@@ -135,33 +169,53 @@ async def routing_report(actor: ActorDep, session: SessionDep, business_id: str,
     for h in hours:
         row = rows[h]
         frt, handle = row.pop("_frt"), row.pop("_handle")
-        out.append({
-            "hour": h, **row,
-            "first_response_p50": percentile(frt, 0.5),
-            "first_response_p90": percentile(frt, 0.9),
-            "handle_time_mean": sum(handle) / len(handle) if handle else None,
-            "handle_time_p50": percentile(handle, 0.5),
-            "occupancy": round(busy[h] / capacity[h], 4) if capacity.get(h) else None,
-        })
-    totals = {k: sum(r[k] for r in out) for k in
-              ("offered", "answered", "answered_within_target", "abandoned", "missed")}
-    return {"business_id": business_id, "start": start, "end": end,
-            "first_reply_target_seconds": target, "hours": out, "totals": totals}
+        out.append(
+            {
+                "hour": h,
+                **row,
+                "first_response_p50": percentile(frt, 0.5),
+                "first_response_p90": percentile(frt, 0.9),
+                "handle_time_mean": sum(handle) / len(handle) if handle else None,
+                "handle_time_p50": percentile(handle, 0.5),
+                "occupancy": round(busy[h] / capacity[h], 4) if capacity.get(h) else None,
+            }
+        )
+    totals = {
+        k: sum(r[k] for r in out)
+        for k in ("offered", "answered", "answered_within_target", "abandoned", "missed")
+    }
+    return {
+        "business_id": business_id,
+        "start": start,
+        "end": end,
+        "first_reply_target_seconds": target,
+        "hours": out,
+        "totals": totals,
+    }
 
 
-async def _capacity(session: Any, business_id: str, start: datetime, end: datetime,
-                    hours: list[datetime]) -> dict[datetime, float]:
+async def _capacity(
+    session: Any, business_id: str, start: datetime, end: datetime, hours: list[datetime]
+) -> dict[datetime, float]:
     """Online slot-seconds per hour of the operators serving the business."""
-    ops = dict((await session.execute(
-        select(OperatorProfile.user_id, OperatorProfile.max_concurrent)
-        .join(OperatorBusiness, OperatorBusiness.user_id == OperatorProfile.user_id)
-        .where(OperatorBusiness.business_id == business_id))).all())
+    ops = dict(
+        (
+            await session.execute(
+                select(OperatorProfile.user_id, OperatorProfile.max_concurrent)
+                .join(OperatorBusiness, OperatorBusiness.user_id == OperatorProfile.user_id)
+                .where(OperatorBusiness.business_id == business_id)
+            )
+        ).all()
+    )
     if not ops:
         return {}
-    log = (await session.execute(
-        select(PresenceLog.operator_id, PresenceLog.at, PresenceLog.new)
-        .where(PresenceLog.operator_id.in_(list(ops)), PresenceLog.at < end)
-        .order_by(PresenceLog.at, PresenceLog.id))).all()
+    log = (
+        await session.execute(
+            select(PresenceLog.operator_id, PresenceLog.at, PresenceLog.new)
+            .where(PresenceLog.operator_id.in_(list(ops)), PresenceLog.at < end)
+            .order_by(PresenceLog.at, PresenceLog.id)
+        )
+    ).all()
     online_since: dict[str, datetime] = {}
     intervals: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for op, at, new in log:

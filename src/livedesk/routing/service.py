@@ -144,8 +144,12 @@ class Snapshot:
     dispositions: dict[str, str] = field(default_factory=dict)  # set by `close`, persisted
 
     def engine(self, now: datetime, config: RoutingConfig) -> RoutingEngine:
-        engine = RoutingEngine(lambda: now, config, operators=self.operators.values(),
-                               conversations=self.conversations.values())
+        engine = RoutingEngine(
+            lambda: now,
+            config,
+            operators=self.operators.values(),
+            conversations=self.conversations.values(),
+        )
         for business_id in self.scope:
             stat = self.stats.get(_handle_stat(business_id))
             if stat is not None:
@@ -189,8 +193,9 @@ _RS = RoutingStat.__table__
 _CONV = Conversation.__table__
 
 
-async def load_snapshot(session: AsyncSession, scope: set[str],
-                        pairs: list[tuple[str, str]]) -> Snapshot:
+async def load_snapshot(
+    session: AsyncSession, scope: set[str], pairs: list[tuple[str, str]]
+) -> Snapshot:
     op_businesses: dict[str, set[str]] = defaultdict(set)
     for user_id, business_id in pairs:
         if business_id in scope:
@@ -199,29 +204,56 @@ async def load_snapshot(session: AsyncSession, scope: set[str],
         if user_id in op_businesses:
             op_businesses[user_id].add(business_id)
     op_ids = list(op_businesses)
-    profiles = (await session.execute(
-        select(User.id, User.display_name, OperatorProfile.languages,
-               OperatorProfile.max_concurrent, OperatorProfile.auto_accept,
-               _RO.c.user_id, _RO.c.presence, _RO.c.last_assigned_at,
-               _RO.c.last_heartbeat_at, _RO.c.consecutive_expired)
-        .join(OperatorProfile, OperatorProfile.user_id == User.id)
-        .outerjoin(_RO, _RO.c.user_id == User.id)
-        .where(User.id.in_(op_ids), User.is_active.is_(True), User.role == Role.OPERATOR)
-    )).all() if op_ids else []
+    profiles = (
+        (
+            await session.execute(
+                select(
+                    User.id,
+                    User.display_name,
+                    OperatorProfile.languages,
+                    OperatorProfile.max_concurrent,
+                    OperatorProfile.auto_accept,
+                    _RO.c.user_id,
+                    _RO.c.presence,
+                    _RO.c.last_assigned_at,
+                    _RO.c.last_heartbeat_at,
+                    _RO.c.consecutive_expired,
+                )
+                .join(OperatorProfile, OperatorProfile.user_id == User.id)
+                .outerjoin(_RO, _RO.c.user_id == User.id)
+                .where(User.id.in_(op_ids), User.is_active.is_(True), User.role == Role.OPERATOR)
+            )
+        ).all()
+        if op_ids
+        else []
+    )
     operators: dict[str, OperatorState] = {}
     names: dict[str, str] = {}
     op_existing: set[str] = set()
-    for (user_id, name, languages, max_concurrent, auto_accept, ro_id, presence,
-         last_assigned, last_heartbeat, expired) in profiles:
+    for (
+        user_id,
+        name,
+        languages,
+        max_concurrent,
+        auto_accept,
+        ro_id,
+        presence,
+        last_assigned,
+        last_heartbeat,
+        expired,
+    ) in profiles:
         names[user_id] = name
         if ro_id is not None:
             op_existing.add(user_id)
         operators[user_id] = OperatorState(
-            id=user_id, businesses=frozenset(op_businesses[user_id]),
-            languages=frozenset(languages or ()), max_concurrent=max_concurrent,
+            id=user_id,
+            businesses=frozenset(op_businesses[user_id]),
+            languages=frozenset(languages or ()),
+            max_concurrent=max_concurrent,
             presence=Presence(presence) if ro_id is not None else Presence.OFFLINE,
             auto_accept=auto_accept,
-            last_assigned_at=last_assigned, last_heartbeat_at=last_heartbeat,
+            last_assigned_at=last_assigned,
+            last_heartbeat_at=last_heartbeat,
             consecutive_expired=expired or 0,
         )
     # Open conversations of the pool, plus any held by its operators elsewhere (capacity spans
@@ -231,32 +263,74 @@ async def load_snapshot(session: AsyncSession, scope: set[str],
     where = c.business_id.in_(scope)
     if operators:
         where = or_(where, c.operator_id.in_(list(operators)))
-    found = (await session.execute(
-        select(c.id, c.business_id, c.language, c.queued_at, c.created_at, c.priority, c.state,
-               c.operator_id, c.accepted_at, c.offered_at, c.first_reply_at,
-               _RC.c.conversation_id, _RC.c.offer_expires_at, _RC.c.held_since,
-               _RC.c.requeued, _RC.c.declined_by, _RC.c.was_offered)
-        .select_from(_CONV.outerjoin(_RC, _RC.c.conversation_id == c.id))
-        .where(c.state.in_(OPEN_STATES), where)
-    )).all()
+    found = (
+        await session.execute(
+            select(
+                c.id,
+                c.business_id,
+                c.language,
+                c.queued_at,
+                c.created_at,
+                c.priority,
+                c.state,
+                c.operator_id,
+                c.accepted_at,
+                c.offered_at,
+                c.first_reply_at,
+                _RC.c.conversation_id,
+                _RC.c.offer_expires_at,
+                _RC.c.held_since,
+                _RC.c.requeued,
+                _RC.c.declined_by,
+                _RC.c.was_offered,
+            )
+            .select_from(_CONV.outerjoin(_RC, _RC.c.conversation_id == c.id))
+            .where(c.state.in_(OPEN_STATES), where)
+        )
+    ).all()
     conversations: dict[str, ConversationState] = {}
     conv_business: dict[str, str] = {}
     rc_existing: set[str] = set()
-    for (conv_id, business_id, language, queued_at, created_at, priority, state_, operator_id,
-         accepted_at, offered_at, first_reply_at, rc_id, offer_expires_at, held_since,
-         requeued, declined_by, was_offered) in found:
+    for (
+        conv_id,
+        business_id,
+        language,
+        queued_at,
+        created_at,
+        priority,
+        state_,
+        operator_id,
+        accepted_at,
+        offered_at,
+        first_reply_at,
+        rc_id,
+        offer_expires_at,
+        held_since,
+        requeued,
+        declined_by,
+        was_offered,
+    ) in found:
         conv_business[conv_id] = business_id
         has_rc = rc_id is not None
         if has_rc:
             rc_existing.add(conv_id)
         status = Status(state_)
         state = ConversationState(
-            id=conv_id, business_id=business_id, language=language,
-            queued_at=queued_at or created_at, priority=priority,
-            status=status, operator_id=operator_id,
+            id=conv_id,
+            business_id=business_id,
+            language=language,
+            queued_at=queued_at or created_at,
+            priority=priority,
+            status=status,
+            operator_id=operator_id,
             offer_expires_at=offer_expires_at if has_rc else None,
-            held_since=(held_since if has_rc and held_since else
-                        accepted_at if status is Status.ACTIVE else None),
+            held_since=(
+                held_since
+                if has_rc and held_since
+                else accepted_at
+                if status is Status.ACTIVE
+                else None
+            ),
             requeued=bool(requeued) if has_rc else False,
             declined_by=set(declined_by or ()) if has_rc else set(),
             was_offered=bool(was_offered) if has_rc else offered_at is not None,
@@ -271,11 +345,23 @@ async def load_snapshot(session: AsyncSession, scope: set[str],
         elif op is not None and state.status is Status.OFFERED:
             op.offered.add(conv_id)
     stat_names = [_handle_stat(b) for b in scope] + [ACCEPT_STAT]
-    stats = {name: (mean, count) for name, mean, count in await session.execute(
-        select(_RS.c.name, _RS.c.mean, _RS.c.count).where(_RS.c.name.in_(stat_names)))}
-    snap = Snapshot(frozenset(scope), operators,
-                    {k: frozenset(v) for k, v in op_businesses.items()}, names, op_existing,
-                    conversations, conv_business, rc_existing, stats)
+    stats = {
+        name: (mean, count)
+        for name, mean, count in await session.execute(
+            select(_RS.c.name, _RS.c.mean, _RS.c.count).where(_RS.c.name.in_(stat_names))
+        )
+    }
+    snap = Snapshot(
+        frozenset(scope),
+        operators,
+        {k: frozenset(v) for k, v in op_businesses.items()},
+        names,
+        op_existing,
+        conversations,
+        conv_business,
+        rc_existing,
+        stats,
+    )
     snap.loaded_ops = {k: _op_key(v) for k, v in operators.items()}
     snap.loaded_convs = {k: _conv_key(v) for k, v in conversations.items()}
     return snap
@@ -300,8 +386,7 @@ def queue_estimates(
     here it gets its place in the line of its business (the estimate stays None).
     """
     online = [op for op in operators if op.presence is Presence.ONLINE]
-    queued = sorted((c for c in conversations.values() if c.status is Status.QUEUED),
-                    key=queue_key)
+    queued = sorted((c for c in conversations.values() if c.status is Status.QUEUED), key=queue_key)
     classes: dict[tuple[str, str], ConversationState] = {}
     for conv in queued:
         classes.setdefault((conv.business_id, conv.language), conv)
@@ -410,8 +495,11 @@ class Router:
         rt.on("on_visitor_disconnected", self._on_visitor_disconnected)
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = asyncio.create_task(self._router_loop())
-        self._tasks = [self._loop_task, asyncio.create_task(self._timer_loop()),
-                       asyncio.create_task(self._queue_loop())]
+        self._tasks = [
+            self._loop_task,
+            asyncio.create_task(self._timer_loop()),
+            asyncio.create_task(self._queue_loop()),
+        ]
         self._wake.set()  # an initial sweep picks up offers left by a previous process
 
     async def stop(self) -> None:
@@ -425,17 +513,31 @@ class Router:
 
     # -- the unit of work: group routing ---------------------------------------------------
 
-    async def run(self, command: Command, *, businesses: Iterable[str] = (),
-                  operators: Iterable[str] = (), conversation_id: str | None = None,
-                  everything: bool = False, tick: bool = False) -> list[ev.Event]:
+    async def run(
+        self,
+        command: Command,
+        *,
+        businesses: Iterable[str] = (),
+        operators: Iterable[str] = (),
+        conversation_id: str | None = None,
+        everything: bool = False,
+        tick: bool = False,
+    ) -> list[ev.Event]:
         """Queue one command for the router task and wait for its own result.
 
         The router task routes every pending command of a pool in one transaction (group
         routing, like group commit for messages); the caller still gets its own events, or its
         own ``RoutingRejected`` / ``Conflict``.
         """
-        job = _Job(command, set(businesses), set(operators), conversation_id, everything, tick,
-                   asyncio.get_running_loop().create_future())
+        job = _Job(
+            command,
+            set(businesses),
+            set(operators),
+            conversation_id,
+            everything,
+            tick,
+            asyncio.get_running_loop().create_future(),
+        )
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = asyncio.create_task(self._router_loop())
         self._jobs.put_nowait(job)
@@ -464,9 +566,20 @@ class Router:
         async with read_only(self.runtime.sessions) as session:
             pairs = await _skill_pairs(session)
             conv_ids = {j.conversation_id for j in jobs if j.conversation_id}
-            holders = {cid: (b, o) for cid, b, o in (await session.execute(
-                select(Conversation.id, Conversation.business_id, Conversation.operator_id)
-                .where(Conversation.id.in_(conv_ids)))).all()} if conv_ids else {}
+            holders = (
+                {
+                    cid: (b, o)
+                    for cid, b, o in (
+                        await session.execute(
+                            select(
+                                Conversation.id, Conversation.business_id, Conversation.operator_id
+                            ).where(Conversation.id.in_(conv_ids))
+                        )
+                    ).all()
+                }
+                if conv_ids
+                else {}
+            )
         op_skills: dict[str, set[str]] = defaultdict(set)
         for user_id, business_id in pairs:
             op_skills[user_id].add(business_id)
@@ -519,13 +632,22 @@ class Router:
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
 
-    async def _lock_scope(self, session: AsyncSession, seeds_b: set[str], seeds_o: set[str],
-                          conversation_ids: set[str],
-                          everything: bool) -> tuple[set[str], list[tuple[str, str]]]:
+    async def _lock_scope(
+        self,
+        session: AsyncSession,
+        seeds_b: set[str],
+        seeds_o: set[str],
+        conversation_ids: set[str],
+        everything: bool,
+    ) -> tuple[set[str], list[tuple[str, str]]]:
         if conversation_ids:
-            for business_id, operator_id in (await session.execute(
-                    select(Conversation.business_id, Conversation.operator_id)
-                    .where(Conversation.id.in_(conversation_ids)))).all():
+            for business_id, operator_id in (
+                await session.execute(
+                    select(Conversation.business_id, Conversation.operator_id).where(
+                        Conversation.id.in_(conversation_ids)
+                    )
+                )
+            ).all():
                 seeds_b.add(business_id)
                 if operator_id:
                     seeds_o.add(operator_id)
@@ -542,8 +664,12 @@ class Router:
                 return scope, pairs  # SQLite: BEGIN IMMEDIATE already made us the only writer
             # Row locks in id order; a pool that grew while we waited is locked on the next
             # round (a deadlock with another router is detected by PostgreSQL and retried).
-            await session.execute(select(Business.id).where(Business.id.in_(todo))
-                                  .order_by(Business.id).with_for_update())
+            await session.execute(
+                select(Business.id)
+                .where(Business.id.in_(todo))
+                .order_by(Business.id)
+                .with_for_update()
+            )
             locked |= set(todo)
 
     async def _run_once(self, jobs: list[_Job]) -> None:
@@ -553,8 +679,9 @@ class Router:
             seeds_b = set().union(*(j.seeds_b for j in jobs))
             seeds_o = set().union(*(j.seeds_o for j in jobs))
             conv_ids = {j.conversation_id for j in jobs if j.conversation_id}
-            scope, pairs = await self._lock_scope(session, seeds_b, seeds_o, conv_ids,
-                                                  any(j.everything for j in jobs))
+            scope, pairs = await self._lock_scope(
+                session, seeds_b, seeds_o, conv_ids, any(j.everything for j in jobs)
+            )
             snap = await load_snapshot(session, scope, pairs)
             now = utcnow()  # after the lock: decisions are ordered like their transactions
             engine = snap.engine(now, self.options.engine)
@@ -571,11 +698,24 @@ class Router:
                     continue
                 rejected = next((e for e in events if isinstance(e, ev.Rejected)), None)
                 if rejected is not None:  # the engine changed nothing
-                    data = {k: v for k, v in (("conversation_id", rejected.conversation_id),
-                                              ("operator_id", rejected.operator_id)) if v}
-                    outcomes.append((job, RoutingRejected(
-                        f"{rejected.command}: {rejected.reason.replace('_', ' ')}",
-                        code=rejected.reason, data=data)))
+                    data = {
+                        k: v
+                        for k, v in (
+                            ("conversation_id", rejected.conversation_id),
+                            ("operator_id", rejected.operator_id),
+                        )
+                        if v
+                    }
+                    outcomes.append(
+                        (
+                            job,
+                            RoutingRejected(
+                                f"{rejected.command}: {rejected.reason.replace('_', ' ')}",
+                                code=rejected.reason,
+                                data=data,
+                            ),
+                        )
+                    )
                     continue
                 applied.extend(events)
                 outcomes.append((job, events))
@@ -593,31 +733,58 @@ class Router:
             else:
                 job.future.set_result(outcome)
 
-    async def _persist(self, session: AsyncSession, snap: Snapshot, engine: RoutingEngine,
-                       events: list[ev.Event], now: datetime) -> None:
+    async def _persist(
+        self,
+        session: AsyncSession,
+        snap: Snapshot,
+        engine: RoutingEngine,
+        events: list[ev.Event],
+        now: datetime,
+    ) -> None:
         missing = {getattr(e, "operator_id", None) for e in events} - set(snap.names) - {None}
         if missing:
-            snap.names.update(dict((await session.execute(
-                select(User.id, User.display_name).where(User.id.in_(missing)))).all()))
+            snap.names.update(
+                dict(
+                    (
+                        await session.execute(
+                            select(User.id, User.display_name).where(User.id.in_(missing))
+                        )
+                    ).all()
+                )
+            )
         # Only the conversations an event touches become ORM rows (their frames need them).
-        touched_ids = {cid for e in events
-                       if (cid := getattr(e, "conversation_id", None)) is not None}
+        touched_ids = {
+            cid for e in events if (cid := getattr(e, "conversation_id", None)) is not None
+        }
         touched_ids |= set(snap.dispositions)
         rows: dict[str, Conversation] = {}
         if touched_ids:
-            rows = {r.id: r for r in await session.scalars(
-                select(Conversation).where(Conversation.id.in_(touched_ids)))}
+            rows = {
+                r.id: r
+                for r in await session.scalars(
+                    select(Conversation).where(Conversation.id.in_(touched_ids))
+                )
+            }
         for conv_id, disposition in snap.dispositions.items():
             if conv_id in rows:
                 rows[conv_id].disposition = disposition
         touched: dict[str, Conversation] = {}
         event_rows: list[dict[str, Any]] = []
 
-        def record(conv_id: str, kind: str, operator_id: str | None, at: datetime,
-                   **data: Any) -> Conversation:
+        def record(
+            conv_id: str, kind: str, operator_id: str | None, at: datetime, **data: Any
+        ) -> Conversation:
             row = rows[conv_id]
-            event_rows.append(dict(business_id=row.business_id, conversation_id=conv_id,
-                                   kind=kind, operator_id=operator_id, at=at, data=data))
+            event_rows.append(
+                dict(
+                    business_id=row.business_id,
+                    conversation_id=conv_id,
+                    kind=kind,
+                    operator_id=operator_id,
+                    at=at,
+                    data=data,
+                )
+            )
             touched[conv_id] = row
             return row
 
@@ -626,19 +793,37 @@ class Router:
             row.operator_id = None
 
         def revoke(operator_id: str, conv_id: str, reason: str) -> None:
-            queue_after_commit(session, user_topic(operator_id), protocol.frame(
-                "offer_revoked", conversation_id=conv_id, reason=reason))
+            queue_after_commit(
+                session,
+                user_topic(operator_id),
+                protocol.frame("offer_revoked", conversation_id=conv_id, reason=reason),
+            )
 
         presence_rows: list[dict[str, Any]] = []
         for e in events:
             if isinstance(e, ev.Offered):
-                row = record(e.conversation_id, "offered", e.operator_id, e.at,
-                             via=e.via, expires_at=e.expires_at.isoformat())
+                row = record(
+                    e.conversation_id,
+                    "offered",
+                    e.operator_id,
+                    e.at,
+                    via=e.via,
+                    expires_at=e.expires_at.isoformat(),
+                )
                 row.state, row.operator_id, row.offered_at = Status.OFFERED, e.operator_id, e.at
-                queue_after_commit(session, user_topic(e.operator_id), protocol.frame(
-                    "offer", conversation_id=e.conversation_id, business_id=row.business_id,
-                    language=row.language, via=e.via, expires_at=e.expires_at,
-                    expires_in=(e.expires_at - e.at).total_seconds()))
+                queue_after_commit(
+                    session,
+                    user_topic(e.operator_id),
+                    protocol.frame(
+                        "offer",
+                        conversation_id=e.conversation_id,
+                        business_id=row.business_id,
+                        language=row.language,
+                        via=e.via,
+                        expires_at=e.expires_at,
+                        expires_in=(e.expires_at - e.at).total_seconds(),
+                    ),
+                )
             elif isinstance(e, ev.Assigned):
                 row = record(e.conversation_id, "accepted", e.operator_id, e.at, via=e.via)
                 row.state, row.operator_id = Status.ACTIVE, e.operator_id
@@ -647,24 +832,39 @@ class Router:
             elif isinstance(e, ev.OfferDeclined):
                 requeue(record(e.conversation_id, "offer_declined", e.operator_id, e.at))
             elif isinstance(e, ev.OfferExpired):
-                requeue(record(e.conversation_id, "offer_expired", e.operator_id, e.at,
-                               consecutive=e.consecutive))
+                requeue(
+                    record(
+                        e.conversation_id,
+                        "offer_expired",
+                        e.operator_id,
+                        e.at,
+                        consecutive=e.consecutive,
+                    )
+                )
                 revoke(e.operator_id, e.conversation_id, "expired")
             elif isinstance(e, ev.OfferWithdrawn):
-                requeue(record(e.conversation_id, "offer_withdrawn", e.operator_id, e.at,
-                               reason=e.reason))
+                requeue(
+                    record(
+                        e.conversation_id, "offer_withdrawn", e.operator_id, e.at, reason=e.reason
+                    )
+                )
                 revoke(e.operator_id, e.conversation_id, e.reason)
             elif isinstance(e, ev.Requeued):
-                requeue(record(e.conversation_id, "requeued", e.operator_id, e.at,
-                               reason=e.reason))
+                requeue(record(e.conversation_id, "requeued", e.operator_id, e.at, reason=e.reason))
             elif isinstance(e, ev.Transferred):
-                row = record(e.conversation_id, "transfer", e.from_operator_id, e.at,
-                             to_operator_id=e.to_operator_id)
+                row = record(
+                    e.conversation_id,
+                    "transfer",
+                    e.from_operator_id,
+                    e.at,
+                    to_operator_id=e.to_operator_id,
+                )
                 if e.to_operator_id is None:
                     requeue(row)
             elif isinstance(e, ev.Closed | ev.Abandoned | ev.Missed):
-                kind = {ev.Closed: "closed", ev.Abandoned: "abandoned",
-                        ev.Missed: "missed"}[type(e)]
+                kind = {ev.Closed: "closed", ev.Abandoned: "abandoned", ev.Missed: "missed"}[
+                    type(e)
+                ]
                 extra = {"by": e.by} if isinstance(e, ev.Closed) else {}
                 row = record(e.conversation_id, kind, e.operator_id, e.at, **extra)
                 row.state = kind
@@ -672,11 +872,18 @@ class Router:
                 if kind == "missed" and e.operator_id:
                     revoke(e.operator_id, e.conversation_id, "visitor_left")
             elif isinstance(e, ev.PresenceChanged):
-                presence_rows.append(dict(operator_id=e.operator_id, at=e.at, old=e.old,
-                                          new=e.new, reason=e.reason))
-                frame = protocol.frame("presence", operator_id=e.operator_id,
-                                       name=snap.names.get(e.operator_id), state=e.new,
-                                       previous=e.old, reason=e.reason, at=e.at)
+                presence_rows.append(
+                    dict(operator_id=e.operator_id, at=e.at, old=e.old, new=e.new, reason=e.reason)
+                )
+                frame = protocol.frame(
+                    "presence",
+                    operator_id=e.operator_id,
+                    name=snap.names.get(e.operator_id),
+                    state=e.new,
+                    previous=e.old,
+                    reason=e.reason,
+                    at=e.at,
+                )
                 queue_after_commit(session, ALL_STAFF, frame)
                 queue_after_commit(session, user_topic(e.operator_id), frame)
         await session.flush()  # the conversation rows first (events reference them)
@@ -696,9 +903,13 @@ class Router:
                 continue
             if _conv_key(state) == loaded:
                 continue  # a missing row reads back as these same defaults
-            values = dict(offer_expires_at=state.offer_expires_at, held_since=state.held_since,
-                          requeued=state.requeued, declined_by=sorted(state.declined_by),
-                          was_offered=state.was_offered)
+            values = dict(
+                offer_expires_at=state.offer_expires_at,
+                held_since=state.held_since,
+                requeued=state.requeued,
+                declined_by=sorted(state.declined_by),
+                was_offered=state.was_offered,
+            )
             if conv_id in snap.rc_existing:
                 rc_update.append({"k_id": conv_id, **values})
             else:
@@ -709,15 +920,20 @@ class Router:
             await session.execute(insert(_RC), rc_insert)
         if rc_update:
             await session.execute(
-                _RC.update().where(_RC.c.conversation_id == bindparam("k_id")), rc_update)
+                _RC.update().where(_RC.c.conversation_id == bindparam("k_id")), rc_update
+            )
         ro_insert: list[dict[str, Any]] = []
         ro_update: list[dict[str, Any]] = []
         for op_id, op in engine.operators.items():
             if _op_key(op) == snap.loaded_ops.get(op_id):
                 continue
-            values = dict(presence=str(op.presence), last_heartbeat_at=op.last_heartbeat_at,
-                          last_assigned_at=op.last_assigned_at,
-                          consecutive_expired=op.consecutive_expired, updated_at=now)
+            values = dict(
+                presence=str(op.presence),
+                last_heartbeat_at=op.last_heartbeat_at,
+                last_assigned_at=op.last_assigned_at,
+                consecutive_expired=op.consecutive_expired,
+                updated_at=now,
+            )
             if op_id in snap.op_existing:
                 ro_update.append({"k_id": op_id, **values})
             else:
@@ -725,18 +941,19 @@ class Router:
         if ro_insert:
             await session.execute(insert(_RO), ro_insert)
         if ro_update:
-            await session.execute(
-                _RO.update().where(_RO.c.user_id == bindparam("k_id")), ro_update)
+            await session.execute(_RO.update().where(_RO.c.user_id == bindparam("k_id")), ro_update)
         stats = {_handle_stat(b): e for b, e in engine.handle_times.items() if b in snap.scope}
         stats[ACCEPT_STAT] = engine.accept_latency
         for name, ewma in stats.items():
             stat = snap.stats.get(name)
             if stat is None and ewma.count:
-                await session.execute(insert(_RS).values(name=name, mean=ewma.mean,
-                                                         count=ewma.count))
+                await session.execute(
+                    insert(_RS).values(name=name, mean=ewma.mean, count=ewma.count)
+                )
             elif stat is not None and stat[1] != ewma.count:
-                await session.execute(_RS.update().where(_RS.c.name == name)
-                                      .values(mean=ewma.mean, count=ewma.count))
+                await session.execute(
+                    _RS.update().where(_RS.c.name == name).values(mean=ewma.mean, count=ewma.count)
+                )
         for row in touched.values():
             queue_conversation_update(session, row, snap.names.get(row.operator_id or ""))
 
@@ -753,34 +970,60 @@ class Router:
         now = utcnow()
         limit = now - self.options.engine.heartbeat_timeout
         async with read_only(self.runtime.sessions) as session:
-            businesses = set(await session.scalars(
-                select(Conversation.business_id).distinct()
-                .join(_RC, _RC.c.conversation_id == Conversation.id)
-                .where(Conversation.state == Status.OFFERED, _RC.c.offer_expires_at <= now)))
+            businesses = set(
+                await session.scalars(
+                    select(Conversation.business_id)
+                    .distinct()
+                    .join(_RC, _RC.c.conversation_id == Conversation.id)
+                    .where(Conversation.state == Status.OFFERED, _RC.c.offer_expires_at <= now)
+                )
+            )
             # Offered chats without routing row (written by an older version): expire them too.
-            businesses |= set(await session.scalars(
-                select(Conversation.business_id).distinct()
-                .outerjoin(_RC, _RC.c.conversation_id == Conversation.id)
-                .where(Conversation.state == Status.OFFERED, _RC.c.conversation_id.is_(None))))
+            businesses |= set(
+                await session.scalars(
+                    select(Conversation.business_id)
+                    .distinct()
+                    .outerjoin(_RC, _RC.c.conversation_id == Conversation.id)
+                    .where(Conversation.state == Status.OFFERED, _RC.c.conversation_id.is_(None))
+                )
+            )
             if sweep:
-                businesses |= set(await session.scalars(
-                    select(Conversation.business_id).distinct()
-                    .where(Conversation.state == Status.QUEUED)))
-            late = set(await session.scalars(
-                select(_RO.c.user_id).where(_RO.c.presence != Presence.OFFLINE,
-                                            _RO.c.last_heartbeat_at <= limit)))
+                businesses |= set(
+                    await session.scalars(
+                        select(Conversation.business_id)
+                        .distinct()
+                        .where(Conversation.state == Status.QUEUED)
+                    )
+                )
+            late = set(
+                await session.scalars(
+                    select(_RO.c.user_id).where(
+                        _RO.c.presence != Presence.OFFLINE, _RO.c.last_heartbeat_at <= limit
+                    )
+                )
+            )
             pairs = await _skill_pairs(session) if businesses or late else []
             # Deadlines of the pools not ticked now: keep the timer armed for them.
             next_offer = await session.scalar(
                 select(func.min(_RC.c.offer_expires_at))
                 .select_from(_RC.join(_CONV, _CONV.c.id == _RC.c.conversation_id))
-                .where(_CONV.c.state == Status.OFFERED, _RC.c.offer_expires_at > now))
+                .where(_CONV.c.state == Status.OFFERED, _RC.c.offer_expires_at > now)
+            )
             next_beat = await session.scalar(
-                select(func.min(_RO.c.last_heartbeat_at))
-                .where(_RO.c.presence != Presence.OFFLINE, _RO.c.last_heartbeat_at > limit))
-        upcoming = [t for t in (next_offer,
-                                next_beat + self.options.engine.heartbeat_timeout
-                                if next_beat is not None else None) if t is not None]
+                select(func.min(_RO.c.last_heartbeat_at)).where(
+                    _RO.c.presence != Presence.OFFLINE, _RO.c.last_heartbeat_at > limit
+                )
+            )
+        upcoming = [
+            t
+            for t in (
+                next_offer,
+                next_beat + self.options.engine.heartbeat_timeout
+                if next_beat is not None
+                else None,
+            )
+            if t is not None
+        ]
         if upcoming:
             self._arm(min(upcoming))
         seeds = businesses | {b for u, b in pairs if u in late}
@@ -789,8 +1032,8 @@ class Router:
             if not any(business_id in p for p in pools):
                 pools.append(pool_of(pairs, [business_id]))
         results = await asyncio.gather(
-            *(self.run(_tick, businesses=pool, tick=True) for pool in pools),
-            return_exceptions=True)
+            *(self.run(_tick, businesses=pool, tick=True) for pool in pools), return_exceptions=True
+        )
         events: list[ev.Event] = []
         for result in results:
             if isinstance(result, BaseException):
@@ -817,14 +1060,18 @@ class Router:
 
         await self.run(command, operators=[actor.user_id], conversation_id=conversation_id)
 
-    async def close(self, actor: StaffActor, conversation_id: str,
-                    disposition: str | None = None) -> None:
+    async def close(
+        self, actor: StaffActor, conversation_id: str, disposition: str | None = None
+    ) -> None:
         if disposition is not None:
             try:
                 disposition = Disposition(disposition)
             except ValueError:
-                raise Invalid(f"unknown disposition {disposition!r}", code="invalid_disposition",
-                              data={"allowed": [d.value for d in Disposition]}) from None
+                raise Invalid(
+                    f"unknown disposition {disposition!r}",
+                    code="invalid_disposition",
+                    data={"allowed": [d.value for d in Disposition]},
+                ) from None
 
         def command(engine: RoutingEngine, snap: Snapshot) -> list[ev.Event]:
             conv = engine.conversations.get(conversation_id)
@@ -852,8 +1099,9 @@ class Router:
         try:
             presence = Presence(state)
         except ValueError:
-            raise FrameError("invalid_field", "`state` is online, away or offline",
-                             field="state") from None
+            raise FrameError(
+                "invalid_field", "`state` is online, away or offline", field="state"
+            ) from None
 
         def command(engine: RoutingEngine, snap: Snapshot) -> list[ev.Event]:
             events = engine.set_presence(operator_id, presence)
@@ -869,19 +1117,26 @@ class Router:
         async with self.runtime.transaction() as session:
             result = await session.execute(
                 update(RoutingOperator)
-                .where(RoutingOperator.user_id == operator_id,
-                       RoutingOperator.presence != Presence.OFFLINE)
+                .where(
+                    RoutingOperator.user_id == operator_id,
+                    RoutingOperator.presence != Presence.OFFLINE,
+                )
                 .values(last_heartbeat_at=utcnow())
-                .returning(RoutingOperator.presence))
+                .returning(RoutingOperator.presence)
+            )
             row = result.first()
         return str(row[0]) if row else Presence.OFFLINE
 
     async def decline(self, operator_id: str, conversation_id: str) -> list[ev.Event]:
-        return await self.run(lambda engine, _: engine.decline(conversation_id, operator_id),
-                              operators=[operator_id], conversation_id=conversation_id)
+        return await self.run(
+            lambda engine, _: engine.decline(conversation_id, operator_id),
+            operators=[operator_id],
+            conversation_id=conversation_id,
+        )
 
-    async def transfer(self, actor: StaffActor, conversation_id: str,
-                       to_operator_id: str | None) -> list[ev.Event]:
+    async def transfer(
+        self, actor: StaffActor, conversation_id: str, to_operator_id: str | None
+    ) -> list[ev.Event]:
         def command(engine: RoutingEngine, snap: Snapshot) -> list[ev.Event]:
             conv = engine.conversations.get(conversation_id)
             holder = actor.user_id
@@ -906,15 +1161,28 @@ class Router:
         actor = self._operator(conn)
         state = protocol.require_str(data, "state", max_len=16)
         events = await self.set_presence(actor.user_id, state)
-        if not any(isinstance(e, ev.PresenceChanged) and e.operator_id == actor.user_id
-                   for e in events):  # no change: confirm the current state to the sender
-            conn.send(protocol.frame("presence", operator_id=actor.user_id, name=actor.name,
-                                     state=state, previous=state, reason="manual", at=utcnow()))
+        if not any(
+            isinstance(e, ev.PresenceChanged) and e.operator_id == actor.user_id for e in events
+        ):  # no change: confirm the current state to the sender
+            conn.send(
+                protocol.frame(
+                    "presence",
+                    operator_id=actor.user_id,
+                    name=actor.name,
+                    state=state,
+                    previous=state,
+                    reason="manual",
+                    at=utcnow(),
+                )
+            )
 
     async def _frame_heartbeat(self, conn: Any, data: dict[str, Any]) -> None:
         actor = self._operator(conn)
-        conn.send(protocol.frame("heartbeat", state=await self.heartbeat(actor.user_id),
-                                 server_time=utcnow()))
+        conn.send(
+            protocol.frame(
+                "heartbeat", state=await self.heartbeat(actor.user_id), server_time=utcnow()
+            )
+        )
 
     async def _frame_decline(self, conn: Any, data: dict[str, Any]) -> None:
         actor = self._operator(conn)
@@ -928,8 +1196,9 @@ class Router:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
         target = data.get("to_operator_id")
         if target is not None and not isinstance(target, str):
-            raise FrameError("invalid_field", "`to_operator_id` is a string or null",
-                             field="to_operator_id")
+            raise FrameError(
+                "invalid_field", "`to_operator_id` is a string or null", field="to_operator_id"
+            )
         await conn._visible(conversation_id)
         await self.transfer(actor, conversation_id, target)
 
@@ -946,26 +1215,40 @@ class Router:
         if stored.internal or stored.conversation_id in self._first_reply_logged:
             return
         async with self.runtime.transaction() as session:
-            conv = await session.scalar(select(Conversation)
-                                        .where(Conversation.id == stored.conversation_id)
-                                        .with_for_update())
+            conv = await session.scalar(
+                select(Conversation)
+                .where(Conversation.id == stored.conversation_id)
+                .with_for_update()
+            )
             if conv is None or conv.first_reply_at is None:
                 return
-            logged = await session.scalar(select(exists().where(
-                ConversationEvent.conversation_id == conv.id,
-                ConversationEvent.kind == "first_reply")))
+            logged = await session.scalar(
+                select(
+                    exists().where(
+                        ConversationEvent.conversation_id == conv.id,
+                        ConversationEvent.kind == "first_reply",
+                    )
+                )
+            )
             if not logged:
                 queued = conv.queued_at or conv.created_at
-                session.add(ConversationEvent(
-                    business_id=conv.business_id, conversation_id=conv.id, kind="first_reply",
-                    operator_id=stored.author_id, at=conv.first_reply_at,
-                    data={"seconds": (conv.first_reply_at - queued).total_seconds()}))
+                session.add(
+                    ConversationEvent(
+                        business_id=conv.business_id,
+                        conversation_id=conv.id,
+                        kind="first_reply",
+                        operator_id=stored.author_id,
+                        at=conv.first_reply_at,
+                        data={"seconds": (conv.first_reply_at - queued).total_seconds()},
+                    )
+                )
         if len(self._first_reply_logged) > 100_000:
             self._first_reply_logged.clear()
         self._first_reply_logged.add(stored.conversation_id)
 
-    async def _on_visitor_disconnected(self, visitor: VisitorActor,
-                                       conversation_ids: Iterable[str]) -> None:
+    async def _on_visitor_disconnected(
+        self, visitor: VisitorActor, conversation_ids: Iterable[str]
+    ) -> None:
         due = utcnow() + self.options.visitor_grace
         for conversation_id in conversation_ids:
             self._grace[conversation_id] = due
@@ -975,9 +1258,13 @@ class Router:
         if self.runtime.hub.subscriber_count(conversation_topic(conversation_id)):
             return  # came back (to this process) within the grace period
         async with read_only(self.runtime.sessions) as session:
-            row = (await session.execute(
-                select(Conversation.state, Conversation.first_reply_at)
-                .where(Conversation.id == conversation_id))).first()
+            row = (
+                await session.execute(
+                    select(Conversation.state, Conversation.first_reply_at).where(
+                        Conversation.id == conversation_id
+                    )
+                )
+            ).first()
         # After a first reply the chat stays open for the operator to close.
         if row is not None and row[0] in OPEN_STATES and row[1] is None:
             with contextlib.suppress(RoutingRejected):
@@ -1045,18 +1332,27 @@ class Router:
         """Send `queue` frames to visitors whose position or estimate changed."""
         snap = await self.snapshot(business_ids)
         engine = snap.engine(utcnow(), self.options.engine)
-        estimates = queue_estimates(engine.conversations, engine.operators.values(),
-                                    engine.handle_time, engine.accept_latency.mean)
+        estimates = queue_estimates(
+            engine.conversations,
+            engine.operators.values(),
+            engine.handle_time,
+            engine.accept_latency.mean,
+        )
         for conv_id, (position, seconds) in estimates.items():
             eta = None if seconds is None else math.ceil(seconds)
             if self._last_queue.get(conv_id) == (position, eta):
                 continue
             self._last_queue[conv_id] = (position, eta)
-            self.runtime.broker.publish(conversation_topic(conv_id), protocol.frame(
-                "queue", conversation_id=conv_id, position=position, eta_seconds=eta))
+            self.runtime.broker.publish(
+                conversation_topic(conv_id),
+                protocol.frame(
+                    "queue", conversation_id=conv_id, position=position, eta_seconds=eta
+                ),
+            )
         # Chats of this pool that left the queue: a later return must be announced again.
-        for conv_id in [c for c in snap.conversations
-                        if c in self._last_queue and c not in estimates]:
+        for conv_id in [
+            c for c in snap.conversations if c in self._last_queue and c not in estimates
+        ]:
             del self._last_queue[conv_id]
         if len(self._last_queue) > 100_000:
             self._last_queue.clear()
@@ -1074,9 +1370,14 @@ class Router:
         action = "bot" if contract.get("overflow") == "bot" else "offline_form"
         language = language or business.language
         now = utcnow()
-        out: dict[str, Any] = {"open": False, "reason": "closed", "operators_online": 0,
-                               "eta_seconds": None, "next_open": None,
-                               "overflow_action": action}
+        out: dict[str, Any] = {
+            "open": False,
+            "reason": "closed",
+            "operators_online": 0,
+            "eta_seconds": None,
+            "next_open": None,
+            "overflow_action": action,
+        }
         try:
             schedule = Schedule.from_dict(business.opening_hours or {})
         except ScheduleError:
@@ -1089,18 +1390,30 @@ class Router:
             return out
         snap = await self.snapshot([business_id])
         engine = snap.engine(now, self.options.engine)
-        probe = ConversationState(id="~availability", business_id=business_id,
-                                  language=language, queued_at=now,
-                                  priority=int(contract.get("priority", 0)))
-        serving = [op for op in engine.operators.values()
-                   if op.presence is Presence.ONLINE and can_serve(op, probe)]
+        probe = ConversationState(
+            id="~availability",
+            business_id=business_id,
+            language=language,
+            queued_at=now,
+            priority=int(contract.get("priority", 0)),
+        )
+        serving = [
+            op
+            for op in engine.operators.values()
+            if op.presence is Presence.ONLINE and can_serve(op, probe)
+        ]
         out["operators_online"] = len(serving)
         if not serving:
             out["reason"] = "no_operators"
             return out
         conversations = {**engine.conversations, probe.id: probe}
-        wait = estimate_wait(probe, conversations, engine.operators.values(),
-                             engine.handle_time, engine.accept_latency.mean)
+        wait = estimate_wait(
+            probe,
+            conversations,
+            engine.operators.values(),
+            engine.handle_time,
+            engine.accept_latency.mean,
+        )
         out["eta_seconds"] = None if wait.seconds is None else round(wait.seconds, 1)
         if wait.seconds is not None and wait.seconds > float(contract["max_queue_wait_seconds"]):
             out["reason"] = "overflow"
@@ -1109,23 +1422,30 @@ class Router:
         return out
 
 
-def _take_by_hand(engine: RoutingEngine, conv: ConversationState,
-                  actor: StaffActor) -> list[ev.Event]:
+def _take_by_hand(
+    engine: RoutingEngine, conv: ConversationState, actor: StaffActor
+) -> list[ev.Event]:
     """Staff pick a waiting chat themselves (the console's queue list, or a supervisor)."""
     now = engine.clock()
     op = engine.operators.get(actor.user_id)
     if op is None and actor.role == Role.OPERATOR:
         raise Conflict("you do not serve this business", code="not_eligible")
     if op is not None and op.load >= op.max_concurrent:
-        raise Conflict("you are at your maximum of concurrent chats", code="at_capacity",
-                       data={"max_concurrent": op.max_concurrent})
+        raise Conflict(
+            "you are at your maximum of concurrent chats",
+            code="at_capacity",
+            data={"max_concurrent": op.max_concurrent},
+        )
     events: list[ev.Event] = []
     if conv.status is Status.OFFERED and conv.operator_id:
         other = engine.operators.get(conv.operator_id)
         if other is not None:
             other.offered.discard(conv.id)
-        events.append(ev.OfferWithdrawn(at=now, conversation_id=conv.id,
-                                        operator_id=conv.operator_id, reason="taken"))
+        events.append(
+            ev.OfferWithdrawn(
+                at=now, conversation_id=conv.id, operator_id=conv.operator_id, reason="taken"
+            )
+        )
     assert Status.ACTIVE in LEGAL_TRANSITIONS[conv.status]
     conv.status, conv.operator_id = Status.ACTIVE, actor.user_id
     conv.offer_expires_at, conv.held_since = None, now
@@ -1133,20 +1453,25 @@ def _take_by_hand(engine: RoutingEngine, conv: ConversationState,
         op.active.add(conv.id)
         op.last_assigned_at = now
         op.consecutive_expired = 0
-    events.append(ev.Assigned(at=now, conversation_id=conv.id, operator_id=actor.user_id,
-                              via="manual"))
+    events.append(
+        ev.Assigned(at=now, conversation_id=conv.id, operator_id=actor.user_id, via="manual")
+    )
     return events
 
 
-def _end_by_hand(engine: RoutingEngine, conv: ConversationState, to: Status,
-                 by: str) -> list[ev.Event]:
+def _end_by_hand(
+    engine: RoutingEngine, conv: ConversationState, to: Status, by: str
+) -> list[ev.Event]:
     """Staff close a chat that is not theirs (or still waiting): release whatever it holds."""
     now = engine.clock()
     events: list[ev.Event] = []
     op = engine.operators.get(conv.operator_id or "")
     if conv.status is Status.OFFERED and conv.operator_id:
-        events.append(ev.OfferWithdrawn(at=now, conversation_id=conv.id,
-                                        operator_id=conv.operator_id, reason="closed"))
+        events.append(
+            ev.OfferWithdrawn(
+                at=now, conversation_id=conv.id, operator_id=conv.operator_id, reason="closed"
+            )
+        )
     if op is not None:
         op.active.discard(conv.id)
         op.offered.discard(conv.id)

@@ -26,10 +26,14 @@ def _router(runtime: Any) -> Router:
 
 
 @router.get("/api/v1/widget/{key}/availability", tags=["widget"])
-async def widget_availability(key: str, request: Request, response: Response,
-                              session: SessionDep, runtime: RuntimeDep,
-                              language: str | None = Query(None, max_length=8)
-                              ) -> dict[str, Any]:
+async def widget_availability(
+    key: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    language: str | None = Query(None, max_length=8),
+) -> dict[str, Any]:
     """Open for chat now? If not, `reason` says why and the widget shows the offline form (or
     the FAQ bot when `overflow_action` is "bot")."""
     widget = await widget_by_public_key(session, key)
@@ -58,59 +62,82 @@ async def floor(actor: StaffDep, runtime: RuntimeDep) -> dict[str, Any]:
         ids = [b.id for b in businesses]
         snap = await _router(runtime).snapshot(ids)
         since = min((_local_midnight(b, now) for b in businesses), default=now)
-        op_query = (select(User.id, User.display_name, OperatorProfile.max_concurrent)
-                    .join(OperatorProfile, OperatorProfile.user_id == User.id)
-                    .where(User.role == Role.OPERATOR, User.is_active.is_(True)))
+        op_query = (
+            select(User.id, User.display_name, OperatorProfile.max_concurrent)
+            .join(OperatorProfile, OperatorProfile.user_id == User.id)
+            .where(User.role == Role.OPERATOR, User.is_active.is_(True))
+        )
         if actor.business_ids is not None:
-            op_query = op_query.where(User.id.in_(
-                select(OperatorBusiness.user_id)
-                .where(OperatorBusiness.business_id.in_(ids))))
+            op_query = op_query.where(
+                User.id.in_(
+                    select(OperatorBusiness.user_id).where(OperatorBusiness.business_id.in_(ids))
+                )
+            )
         operators = (await session.execute(op_query.order_by(User.display_name))).all()
-        missed = dict((await session.execute(
-            select(ConversationEvent.operator_id, func.count())
-            .where(ConversationEvent.kind == "offer_expired",
-                   ConversationEvent.at >= since)
-            .group_by(ConversationEvent.operator_id))).all())
+        missed = dict(
+            (
+                await session.execute(
+                    select(ConversationEvent.operator_id, func.count())
+                    .where(ConversationEvent.kind == "offer_expired", ConversationEvent.at >= since)
+                    .group_by(ConversationEvent.operator_id)
+                )
+            ).all()
+        )
     out_businesses = []
     for business in businesses:
         contract = {**default_contract(), **(business.contract or {})}
         target = float(contract["first_reply_seconds"])
         midnight = _local_midnight(business, now)
-        waiting = [c for c in snap.conversations.values()
-                   if c.business_id == business.id and c.status in (Status.QUEUED, Status.OFFERED)]
-        out_businesses.append({
-            "business_id": business.id, "name": business.name,
-            "queue_length": len(waiting),
-            "longest_wait_seconds": max(((now - c.queued_at).total_seconds() for c in waiting),
-                                        default=0.0),
-            "active": sum(1 for c in snap.conversations.values()
-                          if c.business_id == business.id and c.status is Status.ACTIVE),
-            "first_reply_target_seconds": target,
-            **await _today(runtime, business.id, midnight, target),
-        })
+        waiting = [
+            c
+            for c in snap.conversations.values()
+            if c.business_id == business.id and c.status in (Status.QUEUED, Status.OFFERED)
+        ]
+        out_businesses.append(
+            {
+                "business_id": business.id,
+                "name": business.name,
+                "queue_length": len(waiting),
+                "longest_wait_seconds": max(
+                    ((now - c.queued_at).total_seconds() for c in waiting), default=0.0
+                ),
+                "active": sum(
+                    1
+                    for c in snap.conversations.values()
+                    if c.business_id == business.id and c.status is Status.ACTIVE
+                ),
+                "first_reply_target_seconds": target,
+                **await _today(runtime, business.id, midnight, target),
+            }
+        )
     out_operators = []
     for user_id, name, max_concurrent in operators:
         op = snap.operators.get(user_id)
-        out_operators.append({
-            "operator_id": user_id, "name": name,
-            "presence": op.presence if op else Presence.OFFLINE,
-            "active_chats": len(op.active) if op else 0,
-            "pending_offers": len(op.offered) if op else 0,
-            "max_concurrent": max_concurrent,
-            "offers_missed_today": int(missed.get(user_id, 0)),
-            "consecutive_missed": op.consecutive_expired if op else 0,
-            "businesses": sorted(op.businesses) if op else [],
-        })
+        out_operators.append(
+            {
+                "operator_id": user_id,
+                "name": name,
+                "presence": op.presence if op else Presence.OFFLINE,
+                "active_chats": len(op.active) if op else 0,
+                "pending_offers": len(op.offered) if op else 0,
+                "max_concurrent": max_concurrent,
+                "offers_missed_today": int(missed.get(user_id, 0)),
+                "consecutive_missed": op.consecutive_expired if op else 0,
+                "businesses": sorted(op.businesses) if op else [],
+            }
+        )
     return {"at": now, "businesses": out_businesses, "operators": out_operators}
 
 
-async def _today(runtime: Any, business_id: str, since: datetime,
-                 target: float) -> dict[str, Any]:
+async def _today(runtime: Any, business_id: str, since: datetime, target: float) -> dict[str, Any]:
     async with read_only(runtime.sessions) as session:
-        rows = (await session.execute(
-            select(Conversation.queued_at, Conversation.first_reply_at, Conversation.state)
-            .where(Conversation.business_id == business_id, Conversation.queued_at >= since)
-        )).all()
+        rows = (
+            await session.execute(
+                select(
+                    Conversation.queued_at, Conversation.first_reply_at, Conversation.state
+                ).where(Conversation.business_id == business_id, Conversation.queued_at >= since)
+            )
+        ).all()
     answered = [(r - q).total_seconds() for q, r, _ in rows if q is not None and r is not None]
     return {
         "chats_today": len(rows),

@@ -63,6 +63,7 @@ def _routes(app: FastAPI) -> set[tuple[str, str]]:
 
 def capabilities(app: FastAPI) -> dict[str, bool]:
     have = _routes(app)
+
     # A route is there only if its path is registered with a parameter name we do not know:
     # compare on the path with every {param} collapsed.
     def shape(path: str) -> str:
@@ -98,14 +99,22 @@ async def widget_asset(name: str) -> Response:
 async def ui_capabilities(request: Request) -> Response:
     """Which optional endpoints this server has, so the front ends hide what is not there."""
     body = json.dumps(capabilities(request.app))
-    return Response(body, media_type="application/json",
-                    headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"})
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"},
+    )
 
 
 def _page(name: str) -> HTMLResponse:
-    return HTMLResponse((TEMPLATES / name).read_text("utf-8"),
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                 "Referrer-Policy": "same-origin"})
+    return HTMLResponse(
+        (TEMPLATES / name).read_text("utf-8"),
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin",
+        },
+    )
 
 
 @router.get("/console")
@@ -123,8 +132,11 @@ async def floor_page() -> HTMLResponse:
 @router.get("/console/canned.json")
 async def canned_responses() -> Response:
     """Canned responses: client-side configuration (global and per business slug)."""
-    return FileResponse(STATIC / "console" / "canned.json", media_type="application/json",
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        STATIC / "console" / "canned.json",
+        media_type="application/json",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 @router.get("/demo/{key}")
@@ -140,25 +152,39 @@ async def demo_page(key: str, request: Request, session: SessionDep) -> HTMLResp
     template = (TEMPLATES / "demo.html").read_text("utf-8")
     nav = "".join(
         f'<a href="?page={p}"{" aria-current=page" if p == page else ""}>{html.escape(t)}</a>'
-        for p, (t, _) in DEMO_PAGES.items())
+        for p, (t, _) in DEMO_PAGES.items()
+    )
     title, text = DEMO_PAGES[page]
-    filled = (template.replace("{{name}}", html.escape(name))
-              .replace("{{title}}", html.escape(title))
-              .replace("{{nav}}", nav)
-              .replace("{{text}}", html.escape(text))
-              .replace("{{script}}", f'<script src="{html.escape(base)}/widget.js" '
-                                     f'data-widget="{html.escape(key)}" async></script>'))
+    filled = (
+        template.replace("{{name}}", html.escape(name))
+        .replace("{{title}}", html.escape(title))
+        .replace("{{nav}}", nav)
+        .replace("{{text}}", html.escape(text))
+        .replace(
+            "{{script}}",
+            f'<script src="{html.escape(base)}/widget.js" '
+            f'data-widget="{html.escape(key)}" async></script>',
+        )
+    )
     return HTMLResponse(filled, headers={"Cache-Control": "no-store"})
 
 
 DEMO_PAGES: dict[str, tuple[str, str]] = {
-    "home": ("Welkom", "Fijn dat u er bent. Op deze website vindt u alles over onze diensten, "
-                       "tarieven en openingstijden. Heeft u een vraag? Klik rechtsonder op de "
-                       "chatknop: een medewerker helpt u graag."),
-    "diensten": ("Onze diensten", "Wij helpen particulieren en bedrijven met persoonlijk "
-                                  "advies. Bekijk ons aanbod of stel uw vraag in de chat."),
-    "contact": ("Contact", "Bel ons op werkdagen tussen 9:00 en 17:00, mail ons, of chat "
-                           "met ons tot 23:00 's avonds."),
+    "home": (
+        "Welkom",
+        "Fijn dat u er bent. Op deze website vindt u alles over onze diensten, "
+        "tarieven en openingstijden. Heeft u een vraag? Klik rechtsonder op de "
+        "chatknop: een medewerker helpt u graag.",
+    ),
+    "diensten": (
+        "Onze diensten",
+        "Wij helpen particulieren en bedrijven met persoonlijk "
+        "advies. Bekijk ons aanbod of stel uw vraag in de chat.",
+    ),
+    "contact": (
+        "Contact",
+        "Bel ons op werkdagen tussen 9:00 en 17:00, mail ons, of chat met ons tot 23:00 's avonds.",
+    ),
 }
 
 

@@ -219,7 +219,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("faq_suggestion_logs", schema=None) as batch_op:
         batch_op.drop_index("ix_faq_suggestion_logs_business_at")

@@ -24,8 +24,12 @@ def upgrade() -> None:
         sa.Column("last_assigned_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("consecutive_expired", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name=op.f("fk_routing_operators_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_routing_operators_user_id_users"),
+        ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_routing_operators")),
     )
     op.create_table(
@@ -36,8 +40,12 @@ def upgrade() -> None:
         sa.Column("requeued", sa.Boolean(), nullable=False),
         sa.Column("declined_by", sa.JSON(), nullable=False),
         sa.Column("was_offered", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE",
-                                name=op.f("fk_routing_conversations_conversation_id_conversations")),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_routing_conversations_conversation_id_conversations"),
+        ),
         sa.PrimaryKeyConstraint("conversation_id", name=op.f("pk_routing_conversations")),
     )
     op.create_table(
@@ -55,12 +63,17 @@ def upgrade() -> None:
         sa.Column("old", sa.String(length=16), nullable=False),
         sa.Column("new", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
-        sa.ForeignKeyConstraint(["operator_id"], ["users.id"], ondelete="CASCADE",
-                                name=op.f("fk_routing_presence_log_operator_id_users")),
+        sa.ForeignKeyConstraint(
+            ["operator_id"],
+            ["users.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_routing_presence_log_operator_id_users"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_presence_log")),
     )
-    op.create_index("ix_routing_presence_log_operator_at", "routing_presence_log",
-                    ["operator_id", "at"])
+    op.create_index(
+        "ix_routing_presence_log_operator_at", "routing_presence_log", ["operator_id", "at"]
+    )
 
 
 def downgrade() -> None:
