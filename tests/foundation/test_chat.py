@@ -233,6 +233,8 @@ async def test_health_and_openapi(server: LiveServer) -> None:
         assert (await http.get("/readyz")).json() == {"status": "ok", "database": "ok"}
         spec = (await http.get("/openapi.json")).json()
         assert "/api/v1/widget/{key}/session" in spec["paths"]
+        root = await http.get("/")  # someone who types only host:port lands on the console
+        assert root.status_code == 307 and root.headers["location"] == "/console"
 
 
 async def test_rating_after_the_chat(server: LiveServer, world: World) -> None:

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from livedesk.businesses.access import widget_by_public_key
@@ -115,6 +115,12 @@ def _page(name: str) -> HTMLResponse:
             "Referrer-Policy": "same-origin",
         },
     )
+
+
+@router.get("/", include_in_schema=False)
+async def root() -> RedirectResponse:
+    """Someone who types only host:port lands on the console (its login when signed out)."""
+    return RedirectResponse("/console", status_code=307)
 
 
 @router.get("/console")
