@@ -296,3 +296,57 @@ def test_human_request_detection_is_small_and_general() -> None:
         "Werken jullie medewerkers ook in het weekend en op feestdagen tot laat in de avond?",
     ):
         assert not asks_for_human(text), text
+
+
+async def test_a_business_whose_record_contradicts_the_bot_keeps_it_silent(
+    server: LiveServer, world: World, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    """Confident suggestions that this business's operators kept replacing with another entry:
+    its own record allows no threshold, so the bot hands over instead of answering."""
+    from livedesk.knowledge.calibration import MIN_RECORDED_CHOICES
+    from livedesk.knowledge.models import FaqSuggestionLog
+
+    owner = await as_user(world.a.business_user)
+    shipping = (await owner.post(faq(world), json=SHIPPING)).json()["faq_id"]
+    returns = (await owner.post(faq(world), json=RETURNS)).json()["faq_id"]
+    await owner.put(f"{faq(world)}/settings", json={"bot_enabled": True})
+    server.runtime.extensions["availability"] = availability("closed", "offline_form")
+    visitor, cid = await start_chat(server, world)
+    service = server.runtime.extensions["knowledge"]
+    settings = (await owner.get(f"{faq(world)}/settings")).json()["bot_threshold"]
+    assert settings["own_record"] is False and settings["confidence"] == service.threshold
+
+    choices = MIN_RECORDED_CHOICES + 50
+    async with server.runtime.transaction() as session:
+        for i in range(choices):
+            session.add(
+                FaqSuggestionLog(
+                    business_id=world.a.business_id,
+                    conversation_id=cid,
+                    seq=10_000 + i,
+                    query="wat kost verzenden",
+                    method=service.method,
+                    items=[{"faq_id": shipping, "score": 0.99}],
+                    used_recorded=True,
+                    used_faq_id=returns,
+                )
+            )
+    service._own_thresholds.clear()  # as after OWN_THRESHOLD_SECONDS
+
+    settings = (await owner.get(f"{faq(world)}/settings")).json()["bot_threshold"]
+    assert settings == {
+        "confidence": None,
+        "shared_default": service.threshold,
+        "recorded_choices": choices,
+        "own_record": True,
+    }
+    await say(visitor, cid, "wat zijn de verzendkosten", "v1")
+    reply = await visitor.wait_for(
+        lambda f: f.get("type") == "message" and f["author"]["kind"] == "bot"
+    )
+    assert "geen zeker antwoord" in reply["body"]  # the shared default alone would answer
+    # Business b's record is its own: its threshold is still the shared default.
+    other = await as_user(world.b.business_user)
+    settings_b = (await other.get(f"{faq(world, 'b')}/settings")).json()["bot_threshold"]
+    assert settings_b["confidence"] == service.threshold and settings_b["recorded_choices"] == 0
+    await visitor.close()

@@ -122,8 +122,10 @@ async def decide(
         return BotAction("handoff", f"{TEXTS[lang]['handoff']} {_no_human_text(lang, info)}", lang)
     if not engaged:
         return None
-    best = result.bot_answer
-    if best is not None:
+    # The business's own record may demand more confidence than the shared default.
+    threshold, _ = await service.bot_threshold(stored.business_id)
+    best = result.suggestions[0] if result.suggestions else None
+    if best is not None and threshold is not None and best.confidence >= threshold:
         doc = service.registry.index(stored.business_id).get(best.entry_id)
         if doc is not None:
             return BotAction(

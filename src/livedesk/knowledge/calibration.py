@@ -21,6 +21,9 @@ import numpy as np
 TARGET_PRECISION = 0.9  # what the bot promises: at least 90 % of its answers are right
 FIT_TARGET = 0.93  # what a fitted threshold aims at on its own data: a margin for new businesses
 THRESHOLD_STEP = 0.05  # fitted thresholds are rounded up to a multiple of this
+# A business's own record counts once its operators have made this many choices: fewer say
+# too little about its precision (at 200 choices one wrong answer moves it by half a point).
+MIN_RECORDED_CHOICES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,23 @@ def conservative_threshold(
     if thr is None or step <= 0:
         return thr
     return min(1.0, math.ceil(thr / step - 1e-9) * step)
+
+
+def business_threshold(
+    confidences: np.ndarray, correct: np.ndarray, default: float
+) -> float | None:
+    """The bot threshold for one business, from its operators' recorded choices (the top
+    suggestion's confidence; right when the operator used that entry).
+
+    The shared default was fitted on other businesses, and held out it varies per business
+    (docs/knowledge.md). With enough choices the business's own record sets the threshold by
+    the same rule as `fit_model`, but only ever stricter than the default: it may make the bot
+    more careful, never bolder. None: no threshold reaches the target, the bot stays silent."""
+    conf = np.asarray(confidences, float)
+    if conf.size < MIN_RECORDED_CHOICES:
+        return default
+    own = conservative_threshold(conf, np.asarray(correct, bool))
+    return None if own is None else max(default, own)
 
 
 def fit_model(

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,7 +18,7 @@ from livedesk.accounts.models import Role
 from livedesk.db import read_only, utcnow
 from livedesk.errors import Conflict, Forbidden, Invalid
 from livedesk.knowledge import io as kio
-from livedesk.knowledge.calibration import default_model
+from livedesk.knowledge.calibration import business_threshold, default_model
 from livedesk.knowledge.embedding import embeddings_enabled_by_setting
 from livedesk.knowledge.evaluate import LabelledQuery
 from livedesk.knowledge.index import FaqDoc, FaqRegistry, SuggestResult
@@ -35,6 +36,8 @@ from livedesk.security.actors import StaffActor
 
 log = logging.getLogger(__name__)
 
+OWN_THRESHOLD_SECONDS = 600.0  # how long a business's bot threshold is reused before recomputing
+OWN_THRESHOLD_CHOICES = 2000  # the most recent recorded choices it is computed from
 EDITOR_ROLES = frozenset({Role.BUSINESS_USER, Role.SUPERVISOR, Role.PROVIDER_ADMIN})
 TEXT_FIELDS = ("question", "alternatives", "answer")
 CONTENT_FIELDS = (*TEXT_FIELDS, "tags", "status")
@@ -124,6 +127,8 @@ class KnowledgeService:
         self.registry = FaqRegistry(use_embeddings=wanted)
         self.settings: dict[str, BusinessFaqSettings] = {}
         self.threshold = default_model(self.registry.method).threshold
+        # business -> (computed at, its bot threshold or None for "never", choices it rests on)
+        self._own_thresholds: dict[str, tuple[float, float | None, int]] = {}
         self._availability: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._availability_pending: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
 
@@ -242,6 +247,36 @@ class KnowledgeService:
 
     def business_settings(self, business_id: str) -> BusinessFaqSettings:
         return self.settings.get(business_id, BusinessFaqSettings())
+
+    async def bot_threshold(self, business_id: str) -> tuple[float | None, int]:
+        """The confidence the bot needs for this business (None: never answers), and how many
+        recorded operator choices were weighed (below MIN_RECORDED_CHOICES the shared default
+        stands). Recomputed from the
+        suggestion log at most every OWN_THRESHOLD_SECONDS."""
+        cached = self._own_thresholds.get(business_id)
+        if cached is not None and time.monotonic() - cached[0] < OWN_THRESHOLD_SECONDS:
+            return cached[1], cached[2]
+        async with read_only(self.runtime.sessions) as session:
+            rows = (
+                await session.execute(
+                    select(FaqSuggestionLog.items, FaqSuggestionLog.used_faq_id)
+                    .where(
+                        FaqSuggestionLog.business_id == business_id,
+                        FaqSuggestionLog.used_recorded.is_(True),
+                        FaqSuggestionLog.method == self.method,
+                    )
+                    .order_by(FaqSuggestionLog.id.desc())
+                    .limit(OWN_THRESHOLD_CHOICES)  # the recent record: the FAQ changes
+                )
+            ).all()
+        confidences, correct = [], []
+        for items, used in rows:
+            top = items[0] if items else None
+            confidences.append(float(top["score"]) if top else 0.0)
+            correct.append(top is not None and used is not None and top["faq_id"] == used)
+        threshold = business_threshold(np.array(confidences), np.array(correct), self.threshold)
+        self._own_thresholds[business_id] = (time.monotonic(), threshold, len(rows))
+        return threshold, len(rows)
 
     # ---- writes ------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from livedesk.deps import ActorDep, RuntimeDep, get_runtime
 from livedesk.errors import Conflict, Forbidden, Invalid, NotFound
 from livedesk.knowledge import io as kio
 from livedesk.knowledge import proposals as P
-from livedesk.knowledge.calibration import default_model
+from livedesk.knowledge.calibration import MIN_RECORDED_CHOICES, default_model
 from livedesk.knowledge.models import (
     FaqBusinessSettings,
     FaqEntry,
@@ -210,7 +210,16 @@ async def get_settings(
     business_id: str, actor: ActorDep, session: ReadDep, runtime: RuntimeDep
 ) -> dict[str, Any]:
     await access_business_by_id(session, actor, business_id)
-    return _settings_payload(business_id, _service(runtime).business_settings(business_id))
+    service = _service(runtime)
+    payload = _settings_payload(business_id, service.business_settings(business_id))
+    threshold, choices = await service.bot_threshold(business_id)
+    payload["bot_threshold"] = {
+        "confidence": threshold,  # null: no threshold is precise enough, the bot stays silent
+        "shared_default": service.threshold,
+        "recorded_choices": choices,
+        "own_record": choices >= MIN_RECORDED_CHOICES,
+    }
+    return payload
 
 
 @router.put("/settings")
