@@ -168,7 +168,8 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def test_cli_evaluate_json_and_text(tmp_path: Path) -> None:
+def write_eval_files(tmp_path: Path) -> tuple[Path, Path]:
+    """The two businesses' FAQ and their labelled queries, as `faq evaluate` reads them."""
     faq = write_jsonl(
         tmp_path / "faq.jsonl",
         [{"tenant": "bakker", "id": i, "question": q, "answer": a} for i, q, a in BAKKER]
@@ -178,6 +179,11 @@ def test_cli_evaluate_json_and_text(tmp_path: Path) -> None:
         tmp_path / "q.jsonl",
         [{"tenant": q.tenant, "query": q.query, "answer_id": q.entry_id} for q in QUERIES],
     )
+    return faq, queries
+
+
+def test_cli_evaluate_json_and_text(tmp_path: Path) -> None:
+    faq, queries = write_eval_files(tmp_path)
     runner = CliRunner()
     args = ["evaluate", "--faq", str(faq), "--queries", str(queries), "--no-embeddings"]
     res = runner.invoke(app, [*args, "--json"])
@@ -209,15 +215,7 @@ def test_fit_defaults_fits_the_shipped_ranking_too() -> None:
 
 
 def test_cli_fit_prints_the_shipped_model(tmp_path: Path) -> None:
-    faq = write_jsonl(
-        tmp_path / "faq.jsonl",
-        [{"tenant": "bakker", "id": i, "question": q, "answer": a} for i, q, a in BAKKER]
-        + [{"tenant": "garage", "id": i, "question": q, "answer": a} for i, q, a in GARAGE],
-    )
-    queries = write_jsonl(
-        tmp_path / "q.jsonl",
-        [{"tenant": q.tenant, "query": q.query, "answer_id": q.entry_id} for q in QUERIES],
-    )
+    faq, queries = write_eval_files(tmp_path)
     args = ["evaluate", "--faq", str(faq), "--queries", str(queries), "--no-embeddings", "--fit"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output

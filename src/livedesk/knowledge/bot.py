@@ -124,8 +124,8 @@ async def decide(
         return None
     # The business's own record may demand more confidence than the shared default.
     threshold, _ = await service.bot_threshold(stored.business_id)
-    best = result.suggestions[0] if result.suggestions else None
-    if best is not None and threshold is not None and best.confidence >= threshold:
+    best = result.answer_at(threshold)
+    if best is not None:
         doc = service.registry.index(stored.business_id).get(best.entry_id)
         if doc is not None:
             return BotAction(

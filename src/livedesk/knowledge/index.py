@@ -86,9 +86,15 @@ class SuggestResult:
 
     @property
     def bot_answer(self) -> Suggestion | None:
-        """The entry a bot may send on its own, or None (hand over to an operator)."""
-        if self.suggestions and self.suggestions[0].confidence >= self.bot_threshold:
-            return self.suggestions[0]
+        """The entry a bot may send on its own at the shared threshold, or None."""
+        return self.answer_at(self.bot_threshold)
+
+    def answer_at(self, threshold: float | None) -> Suggestion | None:
+        """The top entry if its confidence reaches `threshold` (None: never), else None (hand
+        over to an operator)."""
+        if self.suggestions and threshold is not None:
+            if self.suggestions[0].confidence >= threshold:
+                return self.suggestions[0]
         return None
 
 
