@@ -208,3 +208,34 @@ async def test_sqlite_wal_is_rewound_under_steady_traffic(
         frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
     assert frames < 20  # the write started the WAL from the beginning
     assert [r.seq for r in await stored_rows(runtime, cid)] == list(range(1, 63))
+
+
+async def test_sqlite_wal_is_synced_soon_after_commits_and_never_while_idle(
+    settings: Settings, runtime: Runtime, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit leaves the WAL unsynced (synchronous=NORMAL); the flusher syncs it within a
+    fraction of a second, a little at a time, and does nothing while nothing is committed."""
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's WAL")
+    path = make_url(settings.database_url).database
+    real_flush, synced = sqlite_writer._flush_wal, []
+
+    def recording_flush(db_path: str) -> None:
+        synced.append(db_path)
+        real_flush(db_path)
+
+    monkeypatch.setattr(sqlite_writer, "_flush_wal", recording_flush)
+    cid = await new_conversation(runtime, world)
+    await runtime.writer.write(message(cid, world, "first", "c1"))
+    await asyncio.sleep(2 * sqlite_writer.FLUSH_EVERY_SECONDS)
+    synced.clear()
+
+    await asyncio.sleep(3 * sqlite_writer.FLUSH_EVERY_SECONDS)
+    assert synced == []  # idle: no syncs
+
+    await runtime.writer.write(message(cid, world, "second", "c2"))
+    for _ in range(100):
+        if synced:
+            break
+        await asyncio.sleep(0.01)
+    assert synced == [path]
