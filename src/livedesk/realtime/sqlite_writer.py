@@ -22,12 +22,12 @@ their own, never inside a commit on the loop:
   messages pause (not the loop) and the next write starts the WAL from the beginning.
 
 With `synchronous=NORMAL` a commit does not sync the WAL, so its pages stay dirty in the page
-cache until a checkpoint syncs them: tens of megabytes at once under load, and while the file
-system writes them out, this loop's own WAL appends stalled for milliseconds (the p99 at 80 % of
-saturation in bench/chat_roundtrip.py fell on those passes). A flusher thread syncs the WAL every
-100 ms instead, so each sync is small (as PostgreSQL's `wal_writer_delay` and `*_flush_after`
-do). It also bounds what an operating-system crash or power loss can take: about the last 0.1 s
-of acknowledged messages rather than everything since the last checkpoint.
+cache until a checkpoint syncs them: tens of megabytes at once under load, and the slowest
+messages at 80 % of saturation in bench/chat_roundtrip.py fell on those passes. A flusher thread
+syncs the WAL every 100 ms instead, so each sync is small (as PostgreSQL's `wal_writer_delay`
+and `*_flush_after` do; measured in docs/benchmarks.md). It also bounds what an operating-system
+crash or power loss can take: about the last 0.1 s of acknowledged messages rather than
+everything since the last checkpoint.
 """
 
 from __future__ import annotations
