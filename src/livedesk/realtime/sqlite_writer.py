@@ -55,8 +55,8 @@ CHECKPOINT_EVERY_SECONDS = 2.0
 # for about 10 ms (mostly the two fsyncs), which stays out of the p99.
 REWIND_AFTER_FRAMES = 50_000
 CATCH_UP_PASSES = 3
-FLUSH_EVERY_SECONDS = 0.1
 LEFT_FOR_GATED_PASS = 256  # frames that landed during the last catch-up pass
+FLUSH_EVERY_SECONDS = 0.1  # the WAL sync: small syncs, and at most this much unsynced (module doc)
 
 _COLUMNS = (
     "conversation_id, business_id, seq, author_kind, author_id, author_name, body, internal,"
