@@ -31,6 +31,9 @@ from livedesk.settings import Settings, normalise_database_url
 
 PASSWORD = "test-password-1"
 PG_ENV = "LIVEDESK_TEST_DATABASE_URL"
+# The page origins the two fixture businesses' widgets allow (World: https://<slug>.example).
+ORIGIN_A = "https://alpha.example"
+ORIGIN_B = "https://beta.example"
 
 
 def postgres_url() -> str | None:

@@ -8,6 +8,7 @@ import pytest
 import websockets
 
 from livedesk_testing import (
+    ORIGIN_A,
     LiveServer,
     World,
     connect_agent,
@@ -15,8 +16,6 @@ from livedesk_testing import (
     login,
     visitor_token,
 )
-
-ORIGIN_A = "https://alpha.example"
 
 
 async def start_chat(server: LiveServer, world: World):  # type: ignore[no-untyped-def]

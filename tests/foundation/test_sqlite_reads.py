@@ -19,6 +19,7 @@ from sqlalchemy import make_url
 from livedesk.settings import Settings
 
 from livedesk_testing import (
+    ORIGIN_A,
     LiveServer,
     World,
     connect_agent,
@@ -26,8 +27,6 @@ from livedesk_testing import (
     login,
     visitor_token,
 )
-
-ORIGIN_A = "https://alpha.example"
 
 
 @pytest.fixture

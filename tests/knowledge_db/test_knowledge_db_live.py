@@ -11,9 +11,16 @@ import pytest
 from livedesk.knowledge.evaluate import LabelledQuery
 from livedesk.knowledge.service import labelled_queries
 
-from livedesk_testing import LiveServer, World, connect_agent, connect_visitor, login, visitor_token
+from livedesk_testing import (
+    ORIGIN_A,
+    LiveServer,
+    World,
+    connect_agent,
+    connect_visitor,
+    login,
+    visitor_token,
+)
 
-ORIGIN_A = "https://alpha.example"
 SHIPPING = {"question": "Wat zijn de verzendkosten?", "answer": "€ 4,95; vanaf € 50 gratis."}
 RETURNS = {"question": "Kan ik mijn bestelling retourneren?", "answer": "Binnen 30 dagen."}
 

@@ -13,9 +13,7 @@ from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.leads.models import Lead
 from livedesk.settings import Settings
 
-from livedesk_testing import LiveServer, World, visitor_token
-
-ORIGIN_A = "https://alpha.example"
+from livedesk_testing import ORIGIN_A, LiveServer, World, visitor_token
 
 
 async def test_draft_prefills_and_operator_files_lead(

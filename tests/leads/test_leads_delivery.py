@@ -17,9 +17,7 @@ from livedesk.leads.delivery import backoff_seconds, sign, signature_header, ver
 from livedesk.leads.models import OutboxItem
 from livedesk.settings import Settings
 
-from livedesk_testing import LiveServer, World, connect_agent, login, visitor_token
-
-ORIGIN_A = "https://alpha.example"
+from livedesk_testing import ORIGIN_A, LiveServer, World, connect_agent, login, visitor_token
 
 
 def test_signature_scheme() -> None:

@@ -9,6 +9,7 @@ from livedesk.routing.engine import RoutingConfig
 from livedesk.routing.service import RouterOptions
 
 from livedesk_testing import (
+    ORIGIN_A,
     LiveServer,
     WsClient,
     connect_agent,
@@ -16,12 +17,6 @@ from livedesk_testing import (
     login,
     visitor_token,
 )
-
-ORIGIN_A = "https://alpha.example"
-
-
-ORIGIN_B = "https://beta.example"
-
 
 OPTIONS: dict[str, Any] = {}  # per-test overrides, see `routing_options`
 
