@@ -44,6 +44,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def new_client_msg_id() -> str:
+    # Random, as the widget and the console make them: sequential ids would flatter the
+    # (conversation_id, client_msg_id) index, where real ids land at random.
+    return os.urandom(12).hex()
+
+
 def storage_bytes(pid: int) -> int:
     """Bytes the process (all its threads) caused to be written to storage, per /proc."""
     for line in Path(f"/proc/{pid}/io").read_text().splitlines():
@@ -131,13 +137,10 @@ class AckWaiter:
 async def saturate(pairs: list[Pair], receiver: Receiver, seconds: float) -> float:
     """Closed loop: every conversation sends its next message as soon as the last is acked."""
     stop = time.perf_counter() + seconds
-    counter = 0
 
     async def loop(pair: Pair) -> None:
-        nonlocal counter
         while time.perf_counter() < stop:
-            counter += 1
-            await pair.send_and_wait(f"{time.perf_counter()} saturate", f"s{counter}")
+            await pair.send_and_wait(f"{time.perf_counter()} saturate", new_client_msg_id())
 
     start_count = receiver.count
     started = time.perf_counter()
@@ -162,7 +165,7 @@ async def fixed_rate(
         if delay > 0:
             await asyncio.sleep(delay)
         pair = pairs[i % len(pairs)]
-        asyncio.ensure_future(pair.send(f"{time.perf_counter()} fixed", f"f{rate}-{i}"))
+        asyncio.ensure_future(pair.send(f"{time.perf_counter()} fixed", new_client_msg_id()))
     await asyncio.sleep(1.0)
     busy = (time.process_time() - cpu_started) / (time.perf_counter() - started)
     gc.enable()
