@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -168,19 +169,22 @@ def main() -> None:
         parser.error("--batch cannot exceed --conversations (one message per chat per batch)")
     os.sched_setaffinity(0, {0})
     workdir = Path(tempfile.mkdtemp(prefix="livedesk-store-bench-"))
-    path = str(workdir / "store.db")
-    url = f"sqlite:///{path}"
-    env = {**os.environ, "LIVEDESK_DATABASE_URL": url}
-    subprocess.run(
-        [str(VENV_BIN / "livedesk"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    import uvloop
+    try:
+        path = str(workdir / "store.db")
+        url = f"sqlite:///{path}"
+        env = {**os.environ, "LIVEDESK_DATABASE_URL": url}
+        subprocess.run(
+            [str(VENV_BIN / "livedesk"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        import uvloop
 
-    business_id, chats = uvloop.run(seed(url, args.conversations))
-    work = batches(business_id, chats, args)
+        business_id, chats = uvloop.run(seed(url, args.conversations))
+        work = batches(business_id, chats, args)
+        total = uvloop.run(measure_store(path, work))
+        floor = measure_floor(path, work)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     stored = len(work) * args.batch
-    total = uvloop.run(measure_store(path, work))
-    floor = measure_floor(path, work)
     per = 1e6 / stored
     print(
         f"\n{stored} messages in batches of {args.batch} over {args.conversations} chats,"
