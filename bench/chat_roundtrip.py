@@ -45,8 +45,9 @@ def free_port() -> int:
 
 
 def new_client_msg_id() -> str:
-    # Random, as the widget and the console make them: sequential ids would flatter the
-    # (conversation_id, client_msg_id) index, where real ids land at random.
+    # Never repeated: the server treats a repeated id as a retry (acknowledged, not delivered,
+    # so not counted). Random, as the widget and the console make them, so the
+    # (conversation_id, client_msg_id) index is exercised as in production.
     return os.urandom(12).hex()
 
 
