@@ -30,7 +30,8 @@ from typing import Any
 
 import httpx
 import orjson
-import websockets
+from lean_client import LeanClient
+from lean_client import connect as ws_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -103,16 +104,14 @@ class Receiver:
         self.latencies: list[float] | None = None
         self.sent_at: list[float] = []
 
-    async def run(self, ws) -> None:  # type: ignore[no-untyped-def]
-        with contextlib.suppress(websockets.ConnectionClosed):
-            async for raw in ws:
-                if not raw.startswith('{"type":"message"'):
-                    continue
-                self.count += 1
-                if self.latencies is not None:
-                    sent = float(orjson.loads(raw)["body"].split(" ", 1)[0])
-                    self.latencies.append(time.perf_counter() - sent)
-                    self.sent_at.append(sent)
+    def on_text(self, raw: str) -> None:
+        if not raw.startswith('{"type":"message"'):
+            return
+        self.count += 1
+        if self.latencies is not None:
+            sent = float(orjson.loads(raw)["body"].split(" ", 1)[0])
+            self.latencies.append(time.perf_counter() - sent)
+            self.sent_at.append(sent)
 
 
 class AckWaiter:
@@ -121,13 +120,11 @@ class AckWaiter:
     def __init__(self) -> None:
         self.waiting: dict[str, asyncio.Future[None]] = {}
 
-    async def run(self, ws) -> None:  # type: ignore[no-untyped-def]
-        with contextlib.suppress(websockets.ConnectionClosed):
-            async for raw in ws:
-                if raw.startswith('{"type":"ack"'):
-                    future = self.waiting.pop(orjson.loads(raw)["client_msg_id"], None)
-                    if future is not None and not future.done():
-                        future.set_result(None)
+    def on_text(self, raw: str) -> None:
+        if raw.startswith('{"type":"ack"'):
+            future = self.waiting.pop(orjson.loads(raw)["client_msg_id"], None)
+            if future is not None and not future.done():
+                future.set_result(None)
 
     def expect(self, client_msg_id: str) -> asyncio.Future[None]:
         future = asyncio.get_running_loop().create_future()
@@ -309,28 +306,24 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                     "/api/v1/auth/login",
                     json={"username": f"bench-op-{b}", "password": "bench-password"},
                 )
-                agent = await websockets.connect(
+                agent = await ws_connect(
                     f"ws://127.0.0.1:{port}/ws/agent",
-                    compression=None,
-                    additional_headers={
-                        "Cookie": f"livedesk_session={r.cookies['livedesk_session']}"
-                    },
+                    headers={"Cookie": f"livedesk_session={r.cookies['livedesk_session']}"},
                 )
-                await agent.send('{"type":"hello"}')
+                agent.send('{"type":"hello"}')
                 await agent.recv()
                 sockets.append(agent)
                 agents.append(agent)
-                asyncio.ensure_future(receiver.run(agent))
+                agent.on_text = receiver.on_text
             pairs = []
             for c in range(args.conversations):
                 key = f"bench-{c % businesses}"
                 token = (await http.post(f"/api/v1/widget/{key}/session")).json()["token"]
-                ws = await websockets.connect(
+                ws = await ws_connect(
                     f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
-                    compression=None,
                     origin="https://bench.example",
                 )
-                await ws.send('{"type":"start"}')
+                ws.send('{"type":"start"}')
                 conversation = ""
                 while not conversation:
                     frame = orjson.loads(await ws.recv())
@@ -338,22 +331,21 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                         conversation = frame["conversation_id"]
                 sockets.append(ws)
                 # The business's operator takes the chat, as in real life: visitor ↔ operator.
-                await agents[c % businesses].send(
+                agents[c % businesses].send(
                     orjson.dumps({"type": "accept", "conversation_id": conversation}).decode()
                 )
                 acks = AckWaiter()
-                asyncio.ensure_future(acks.run(ws))
+                ws.on_text = acks.on_text
                 pairs.append(Pair(_livedesk_sender(ws, conversation), conversation, acks))
 
             token = (await http.post("/api/v1/widget/bench-0/session")).json()["token"]
 
             async def open_idle() -> Any:
-                ws = await websockets.connect(
+                ws = await ws_connect(
                     f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
-                    compression=None,
                     origin="https://bench.example",
                 )
-                await ws.send('{"type":"hello"}')
+                ws.send('{"type":"hello"}')
                 await ws.recv()
                 return ws
 
@@ -372,9 +364,9 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
             await admin_sql(args.database_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
-def _livedesk_sender(ws, conversation: str):  # type: ignore[no-untyped-def]
+def _livedesk_sender(ws: LeanClient, conversation: str):  # type: ignore[no-untyped-def]
     async def send(body: str, client_msg_id: str) -> None:
-        await ws.send(
+        ws.send(
             orjson.dumps(
                 {
                     "type": "send",
@@ -414,16 +406,16 @@ async def relay_run(args: argparse.Namespace) -> Figures:
         receiver = Receiver()
         pairs = []
         for c in range(args.conversations):
-            visitor = await websockets.connect(f"ws://127.0.0.1:{port}/room/{c}", compression=None)
-            operator = await websockets.connect(f"ws://127.0.0.1:{port}/room/{c}", compression=None)
+            visitor = await ws_connect(f"ws://127.0.0.1:{port}/room/{c}")
+            operator = await ws_connect(f"ws://127.0.0.1:{port}/room/{c}")
             sockets += [visitor, operator]
             acks = AckWaiter()
-            asyncio.ensure_future(acks.run(visitor))
-            asyncio.ensure_future(receiver.run(operator))
+            visitor.on_text = acks.on_text
+            operator.on_text = receiver.on_text
             pairs.append(Pair(_relay_sender(visitor), str(c), acks))
 
         async def open_idle() -> Any:
-            return await websockets.connect(f"ws://127.0.0.1:{port}/room/idle", compression=None)
+            return await ws_connect(f"ws://127.0.0.1:{port}/room/idle")
 
         async def idle() -> float:
             return await idle_memory(server.pid, open_idle, args.idle)
@@ -437,9 +429,9 @@ async def relay_run(args: argparse.Namespace) -> Figures:
         server.wait(10)
 
 
-def _relay_sender(ws):  # type: ignore[no-untyped-def]
+def _relay_sender(ws: LeanClient):  # type: ignore[no-untyped-def]
     async def send(body: str, client_msg_id: str) -> None:
-        await ws.send(
+        ws.send(
             orjson.dumps({"type": "send", "client_msg_id": client_msg_id, "body": body}).decode()
         )
 
