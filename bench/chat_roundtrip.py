@@ -6,7 +6,8 @@ The server under test is pinned to CPU 0 and this load generator to CPU 1 (when 
 two). Livedesk runs with persistence (SQLite by default, or --database-url postgresql://…). For
 each server it prints: messages/s at saturation (visitor → operator, every message committed
 before it is acknowledged), p50/p99 send→deliver latency at a fixed rate and at 80 % of
-saturation, and memory per idle visitor connection; then the ratios.
+saturation, memory per idle visitor connection and the server's CPU per message (at saturation
+and at the fixed rate: the steadiest figure, to compare code changes by); then the ratios.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ def storage_bytes(pid: int) -> int:
     raise RuntimeError("no write_bytes")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process (all its threads) has used, per /proc (10 ms resolution)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -94,6 +101,10 @@ class Figures:
     p99_80: float
     idle_kib: float
     disk_kib: float  # written to storage per message at the fixed rate
+    # The server's CPU per message (all threads): far steadier from run to run than the
+    # saturation figure, so the figure to compare changes by.
+    cpu_us_saturated: float = 0.0
+    cpu_us_fixed: float = 0.0
 
 
 class Receiver:
@@ -215,12 +226,25 @@ async def measure(
     gc.collect()
     gc.freeze()
     await saturate(pairs, receiver, 1.0)  # warm up
+    cpu, delivered = cpu_seconds(pid), receiver.count
     saturated = await saturate(pairs, receiver, seconds)
-    written = storage_bytes(pid)
+    cpu_us_saturated = (cpu_seconds(pid) - cpu) / (receiver.count - delivered) * 1e6
+    written, cpu, delivered = storage_bytes(pid), cpu_seconds(pid), receiver.count
     p50, p99 = await fixed_rate(pairs, receiver, rate, seconds)
     disk_kib = (storage_bytes(pid) - written) / 1024 / (rate * seconds)
+    cpu_us_fixed = (cpu_seconds(pid) - cpu) / (receiver.count - delivered) * 1e6
     p50_80, p99_80 = await fixed_rate(pairs, receiver, saturated * 0.8, seconds)
-    return Figures(saturated, p50, p99, p50_80, p99_80, await idle(), disk_kib)
+    return Figures(
+        saturated,
+        p50,
+        p99,
+        p50_80,
+        p99_80,
+        await idle(),
+        disk_kib,
+        cpu_us_saturated,
+        cpu_us_fixed,
+    )
 
 
 # -- Livedesk ---------------------------------------------------------------------------------
@@ -468,6 +492,18 @@ def main() -> None:
     print(f"{'':34}{'bare relay':>12}{'Livedesk':>12}{'ratio':>8}")
     rows = [
         ("messages/s at saturation", relay.saturated, live.saturated, "{:.0f}"),
+        (
+            "server CPU µs/message, saturated",
+            relay.cpu_us_saturated,
+            live.cpu_us_saturated,
+            "{:.0f}",
+        ),
+        (
+            f"server CPU µs/message at {args.rate:.0f}/s",
+            relay.cpu_us_fixed,
+            live.cpu_us_fixed,
+            "{:.0f}",
+        ),
         (f"p50 ms at {args.rate:.0f}/s", relay.p50_fixed, live.p50_fixed, "{:.2f}"),
         (f"p99 ms at {args.rate:.0f}/s", relay.p99_fixed, live.p99_fixed, "{:.2f}"),
         ("p50 ms at 80 % of own saturation", relay.p50_80, live.p50_80, "{:.2f}"),
