@@ -118,6 +118,29 @@ async def test_retries_return_the_original_within_and_across_batches(
     assert [r.body for r in await stored_rows(runtime, cid)] == ["hoi", "next"]
 
 
+async def test_a_late_retry_batched_with_new_messages_costs_no_seq(
+    runtime: Runtime, world: World
+) -> None:
+    # The SQLite store first tries a batch without the retry lookup and rolls it back when the
+    # unique index finds a retry: the new messages around it must still get gap-free seqs.
+    a, b = await new_conversation(runtime, world), await new_conversation(runtime, world)
+    original = await runtime.writer.write(message(a, world, "hoi", "same"))
+    batches_before = runtime.writer.batches
+    retry, new_a, new_b = await asyncio.gather(
+        runtime.writer.write(message(a, world, "hoi (retry)", "same")),
+        runtime.writer.write(message(a, world, "daarna", "x")),
+        runtime.writer.write(message(b, world, "elders", "y")),
+    )
+    assert runtime.writer.batches == batches_before + 1  # all three in one transaction
+    assert retry.duplicate and retry.seq == original.seq == 1 and retry.body == "hoi"
+    assert (new_a.seq, new_a.duplicate, new_b.seq, new_b.duplicate) == (2, False, 1, False)
+    assert [(r.seq, r.body) for r in await stored_rows(runtime, a)] == [(1, "hoi"), (2, "daarna")]
+    assert [(r.seq, r.body) for r in await stored_rows(runtime, b)] == [(1, "elders")]
+    async with runtime.sessions() as session:
+        last = dict((await session.execute(select(Conversation.id, Conversation.last_seq))).all())
+    assert (last[a], last[b]) == (2, 1)
+
+
 async def test_an_unknown_conversation_fails_alone(runtime: Runtime, world: World) -> None:
     cid = await new_conversation(runtime, world)
     good, bad = await asyncio.gather(
