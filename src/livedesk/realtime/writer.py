@@ -30,6 +30,13 @@ from livedesk.db import utcnow
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
+# Event-loop rounds the writer lets pass between waking for a message and taking its batch.
+# Sends that have already reached the socket then join this commit instead of the next: the
+# first round runs the socket reads, the second the reader tasks they woke. A commit costs
+# about the same for one message as for several, with the CPU cache cold in between
+# (docs/benchmarks.md), so at 2,000 messages/s this cut p99 in five pairs of runs and raised
+# saturation by about a tenth, for ~0.1 ms more p50 at 200/s.
+GATHER_ROUNDS = 2
 
 conversations = Conversation.__table__
 messages = Message.__table__
@@ -211,6 +218,8 @@ class MessageWriter:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            for _ in range(GATHER_ROUNDS):
+                await asyncio.sleep(0)
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             await self._commit_batch(batch)
