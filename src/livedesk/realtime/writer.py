@@ -32,10 +32,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 512
 # Event-loop rounds the writer lets pass between waking for a message and taking its batch.
 # Sends that have already reached the socket then join this commit instead of the next: the
-# first round runs the socket reads, the second the reader tasks they woke. A commit costs
-# about the same for one message as for several, with the CPU cache cold in between
-# (docs/benchmarks.md), so at 2,000 messages/s this cut p99 in five pairs of runs and raised
-# saturation by about a tenth, for ~0.1 ms more p50 at 200/s.
+# first round runs the socket reads, the second the reader tasks they woke. A commit has a
+# large fixed cost (a message stored alone costs three or more times its share of a big batch,
+# more with the CPU cache cold: docs/benchmarks.md), so at 2,000 messages/s this cut p99 in
+# five pairs of runs and raised saturation by about a tenth, for ~0.1 ms more p50 at 200/s.
 GATHER_ROUNDS = 2
 
 conversations = Conversation.__table__
