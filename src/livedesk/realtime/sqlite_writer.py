@@ -44,8 +44,9 @@ from typing import Any
 
 import orjson
 
+from livedesk.conversations.models import retry_key
 from livedesk.db import sqlite_pragmas
-from livedesk.realtime.writer import NewMessage, StoredMessage, store_batch
+from livedesk.realtime.writer import NewMessage, StoredMessage, retry_keys, same_sends, store_batch
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +63,13 @@ _COLUMNS = (
     "conversation_id, business_id, seq, author_kind, author_id, author_name, body, internal,"
     " client_msg_id, created_at"
 )
-_ORIGINALS = (
-    f"SELECT {_COLUMNS} FROM messages WHERE (conversation_id, client_msg_id) IN"
-    " (SELECT value ->> 0, value ->> 1 FROM json_each(?))"
-)
+_ORIGINALS = f"SELECT {_COLUMNS} FROM messages WHERE retry_key IN (SELECT value FROM json_each(?))"
 _RESERVE = (
     "UPDATE conversations SET last_seq = last_seq + ?"
     " WHERE id IN (SELECT value FROM json_each(?)) RETURNING id, last_seq"
 )
 _SET_LAST_SEQ = "UPDATE conversations SET last_seq = ? WHERE id = ?"
-_INSERT = f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = f"INSERT INTO messages ({_COLUMNS}, retry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _FIRST_REPLY = (
     "UPDATE conversations SET first_reply_at = ?"
     " WHERE id IN (SELECT value FROM json_each(?)) AND first_reply_at IS NULL"
@@ -106,8 +104,8 @@ class _SqliteOps:
         self._conn = conn
 
     async def originals(self, keys: set[tuple[str, str]]) -> Iterable[StoredMessage]:
-        rows = self._conn.execute(_ORIGINALS, (orjson.dumps(list(keys)).decode(),))
-        return [_from_row(row) for row in rows]
+        rows = self._conn.execute(_ORIGINALS, (orjson.dumps(retry_keys(keys)).decode(),))
+        return same_sends(map(_from_row, rows), keys)
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
         rows = self._conn.execute(_RESERVE, (count, orjson.dumps(conversation_ids).decode()))
@@ -134,6 +132,7 @@ class _SqliteOps:
                     r.internal,
                     r.client_msg_id,
                     created,
+                    retry_key(r.conversation_id, r.client_msg_id),
                 )
                 for r in rows
             ],

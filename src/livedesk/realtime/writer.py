@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from livedesk.conversations.models import AuthorKind, Conversation, Message
+from livedesk.conversations.models import AuthorKind, Conversation, Message, retry_key
 from livedesk.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,8 @@ class BatchOps(Protocol):
     """The statements `store_batch` needs, inside one open write transaction."""
 
     async def originals(self, keys: set[tuple[str, str]]) -> Iterable[StoredMessage]:
-        """Stored messages with these (conversation_id, client_msg_id), marked duplicate."""
+        """Stored messages with these (conversation_id, client_msg_id), marked duplicate (looked
+        up by `retry_key`, then matched on the pair itself: see `same_sends`)."""
         ...
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
@@ -183,6 +184,16 @@ async def store_batch(ops: BatchOps, batch: list[NewMessage], now: datetime) -> 
     if first_replies:
         await ops.mark_first_reply(first_replies, now)
     return [r for r in results if r is not None]
+
+
+def retry_keys(keys: set[tuple[str, str]]) -> list[int]:
+    return [k for k in (retry_key(cid, client_id) for cid, client_id in keys) if k is not None]
+
+
+def same_sends(found: Iterable[StoredMessage], keys: set[tuple[str, str]]) -> list[StoredMessage]:
+    """Of the rows found by retry key, those that really are one of these sends: a hash
+    collision must refuse the new message (the unique index does), never return another's."""
+    return [m for m in found if (m.conversation_id, m.client_msg_id) in keys]
 
 
 OnCommitted = Callable[[Sequence[StoredMessage]], None]
@@ -283,14 +294,11 @@ class _EngineOps:
         self._conn = conn
 
     async def originals(self, keys: set[tuple[str, str]]) -> list[StoredMessage]:
-        # Row-value IN walks the unique (conversation_id, client_msg_id) index directly; two
-        # separate IN lists made SQLite scan (14 ms instead of 2 for 200 messages).
         rows = await self._conn.execute(
-            select(messages).where(
-                tuple_(messages.c.conversation_id, messages.c.client_msg_id).in_(keys)
-            )
+            select(messages).where(messages.c.retry_key.in_(retry_keys(keys)))
         )
-        return [replace(StoredMessage.from_row(row), duplicate=True) for row in rows]
+        found = [replace(StoredMessage.from_row(row), duplicate=True) for row in rows]
+        return same_sends(found, keys)
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
         returned = await self._conn.execute(
@@ -320,6 +328,7 @@ class _EngineOps:
                     "body": r.body,
                     "internal": r.internal,
                     "client_msg_id": r.client_msg_id,
+                    "retry_key": retry_key(r.conversation_id, r.client_msg_id),
                     "created_at": r.created_at,
                 }
                 for r in rows
