@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 import livedesk.models  # noqa: F401  (every table on Base.metadata)
 from livedesk import migrate
+from livedesk.conversations.models import retry_key
 from livedesk.db import SQLITE_PAGE_SIZE, Base, make_engine
 from livedesk.settings import Settings
 
@@ -39,3 +41,20 @@ async def test_a_new_sqlite_database_gets_small_pages_and_wal(
     with sqlite3.connect(tmp_path / "fresh.db") as conn:
         assert conn.execute("PRAGMA page_size").fetchone()[0] == SQLITE_PAGE_SIZE
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_retry_key_backfill_computes_what_the_writer_does() -> None:
+    """Migration 0007 keeps a frozen copy of the hash: rows it backfilled must be found by the
+    writer's retry lookup."""
+    import livedesk.migrations.versions as versions
+
+    path = Path(versions.__file__).parent / "0007_messages_retry_key.py"
+    spec = importlib.util.spec_from_file_location("migration_0007", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for conversation_id, client_msg_id in [("a" * 32, "c1"), ("0" * 32, "ü" * 64), ("x", "")]:
+        expected = retry_key(conversation_id, client_msg_id)
+        assert migration._retry_key(conversation_id, client_msg_id) == expected
+    assert retry_key("a" * 32, "one") != retry_key("a" * 32, "two")
+    assert retry_key("a" * 32, None) is None

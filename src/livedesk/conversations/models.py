@@ -105,8 +105,8 @@ def retry_key(conversation_id: str, client_msg_id: str | None) -> int | None:
 
     A unique index on this short number costs about a WAL frame less per stored message than
     one on the two strings (migration 0007, docs/benchmarks.md). Lookups compare the real pair,
-    so a hash collision (with 10^8 messages stored, about 1 in 10^11 per new one) can only refuse a
-    message, never hand back someone else's as its original.
+    so a hash collision (with 10^8 messages stored, about 1 in 10^11 per new one) can only
+    refuse a message, never hand back someone else's as its original.
     """
     if client_msg_id is None:
         return None
