@@ -187,6 +187,15 @@ async def test_handshake_refuses_bad_token_and_wrong_origin(
         assert r.status_code == 403 and r.json()["code"] == "origin_not_allowed"
 
 
+async def test_sockets_on_other_paths_are_refused(server: LiveServer, world: World) -> None:
+    # Only the two chat paths skip the router (LivedeskApp); anything else still meets it.
+    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
+    for path in ("/ws/visitor/", "/ws/visitors", "/ws", "/healthz"):
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await websockets.connect(f"{server.ws_url}{path}?token={token}", origin=ORIGIN_A)
+        assert refused.value.response.status_code == 403
+
+
 async def test_expired_token_is_refused(server: LiveServer, world: World) -> None:
     from livedesk.security.tokens import issue_visitor_token
 
