@@ -48,8 +48,7 @@ def free_port() -> int:
 
 def new_client_msg_id() -> str:
     # Never repeated: the server treats a repeated id as a retry (acknowledged, not delivered,
-    # so not counted). Random, as the widget and the console make them, so the
-    # (conversation_id, client_msg_id) index is exercised as in production.
+    # so not counted). Random, as the widget and the console make them.
     return os.urandom(12).hex()
 
 
@@ -130,10 +129,13 @@ class AckWaiter:
 
     def __init__(self) -> None:
         self.waiting: dict[str, asyncio.Future[None]] = {}
+        self.last_seq = 0  # sent as after_seq, as the widget does
 
     def on_text(self, raw: str) -> None:
         if raw.startswith('{"type":"ack"'):
-            future = self.waiting.pop(orjson.loads(raw)["client_msg_id"], None)
+            ack = orjson.loads(raw)
+            self.last_seq = max(self.last_seq, ack["seq"])
+            future = self.waiting.pop(ack["client_msg_id"], None)
             if future is not None and not future.done():
                 future.set_result(None)
 
@@ -360,7 +362,7 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                 )
                 acks = AckWaiter()
                 ws.on_text = acks.on_text
-                pairs.append(Pair(_livedesk_sender(ws, conversation), conversation, acks))
+                pairs.append(Pair(_livedesk_sender(ws, conversation, acks), conversation, acks))
 
             token = (await http.post("/api/v1/widget/bench-0/session")).json()["token"]
 
@@ -388,7 +390,7 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
             await admin_sql(args.database_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
-def _livedesk_sender(ws: LeanClient, conversation: str):  # type: ignore[no-untyped-def]
+def _livedesk_sender(ws: LeanClient, conversation: str, acks: AckWaiter):  # type: ignore[no-untyped-def]
     async def send(body: str, client_msg_id: str) -> None:
         ws.send(
             orjson.dumps(
@@ -397,6 +399,7 @@ def _livedesk_sender(ws: LeanClient, conversation: str):  # type: ignore[no-unty
                     "conversation_id": conversation,
                     "client_msg_id": client_msg_id,
                     "body": body,
+                    "after_seq": acks.last_seq,
                 }
             ).decode()
         )

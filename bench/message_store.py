@@ -36,19 +36,19 @@ from livedesk.realtime.writer import NewMessage, StoredMessage
 
 VENV_BIN = Path(sys.executable).parent
 
-PHASES = ("originals", "reserve_seqs", "insert")
+PHASES = ("stored_after", "reserve_seqs", "insert")
 spent: dict[str, float] = defaultdict(float)
 
 
 class TimedOps(sqlite_writer._SqliteOps):
     """The store's statements with a stopwatch around each (swapped in below)."""
 
-    async def originals(self, keys: set[tuple[str, str]]) -> Iterable[StoredMessage]:
+    async def stored_after(self, bounds: dict[str, int]) -> Iterable[StoredMessage]:
         started = time.perf_counter()
         try:
-            return await super().originals(keys)
+            return list(await super().stored_after(bounds))
         finally:
-            spent["originals"] += time.perf_counter() - started
+            spent["stored_after"] += time.perf_counter() - started
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
         started = time.perf_counter()
@@ -95,19 +95,22 @@ async def seed(database_url: str, conversations: int) -> tuple[str, list[str]]:
 def batches(business_id: str, chats: list[str], args: argparse.Namespace) -> list[list[NewMessage]]:
     """Made up front, so that building them is not timed."""
     out = []
+    held: dict[str, int] = defaultdict(int)  # the seq each chat's client holds, as after_seq
     for _ in range(args.messages // args.batch):
-        out.append(
-            [
+        batch = []
+        for chat in random.sample(chats, args.batch):
+            batch.append(
                 NewMessage(
                     chat,
                     business_id,
                     "visitor",
                     "Kan ik zonder verwijzing bij jullie terecht?",
                     client_msg_id=os.urandom(12).hex(),
+                    after_seq=held[chat],
                 )
-                for chat in random.sample(chats, args.batch)
-            ]
-        )
+            )
+            held[chat] += 1
+        out.append(batch)
     return out
 
 

@@ -8,13 +8,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import livedesk.models  # noqa: F401  (every table on Base.metadata)
 from livedesk import migrate
-from livedesk.conversations.models import retry_key
-from livedesk.db import SQLITE_PAGE_SIZE, Base, make_engine
+from livedesk.businesses.models import Business, Widget
+from livedesk.conversations.models import Conversation, Visitor
+from livedesk.db import SQLITE_PAGE_SIZE, Base, make_engine, make_sessionmaker, unit_of_work
 from livedesk.settings import Settings
 
 
@@ -43,18 +45,57 @@ async def test_a_new_sqlite_database_gets_small_pages_and_wal(
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_the_retry_key_backfill_computes_what_the_writer_does() -> None:
-    """Migration 0007 keeps a frozen copy of the hash: rows it backfilled must be found by the
-    writer's retry lookup."""
+async def test_the_retry_key_goes_and_comes_back_with_its_values(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """0008 drops messages.retry_key; its downgrade recomputes every key as 0007 did."""
+    if not settings.is_sqlite:
+        pytest.skip("a scratch SQLite file")
     import livedesk.migrations.versions as versions
 
     path = Path(versions.__file__).parent / "0007_messages_retry_key.py"
     spec = importlib.util.spec_from_file_location("migration_0007", path)
     assert spec is not None and spec.loader is not None
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    for conversation_id, client_msg_id in [("a" * 32, "c1"), ("0" * 32, "ü" * 64), ("x", "")]:
-        expected = retry_key(conversation_id, client_msg_id)
-        assert migration._retry_key(conversation_id, client_msg_id) == expected
-    assert retry_key("a" * 32, "one") != retry_key("a" * 32, "two")
-    assert retry_key("a" * 32, None) is None
+    migration_0007 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration_0007)
+
+    fresh = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/round.db"})
+    config = migrate.alembic_config(fresh)
+    step = asyncio.to_thread  # Alembic runs its own event loop
+    await step(command.upgrade, config, "heads")
+    engine = make_engine(fresh)
+    async with unit_of_work(make_sessionmaker(engine)) as session:
+        business = Business(slug="round-trip", name="Round trip")
+        session.add(business)
+        await session.flush()
+        widget = Widget(business_id=business.id, public_key="round-trip", name="w")
+        session.add(widget)
+        await session.flush()
+        visitor = Visitor(business_id=business.id, widget_id=widget.id)
+        session.add(visitor)
+        await session.flush()
+        chat = Conversation(business_id=business.id, widget_id=widget.id, visitor_id=visitor.id)
+        session.add(chat)
+        await session.flush()
+        cid, business_id = chat.id, business.id
+    await engine.dispose()
+    client_ids = ["c1", "ü" * 64, None]
+    with sqlite3.connect(tmp_path / "round.db") as conn:
+        conn.executemany(
+            "INSERT INTO messages (conversation_id, business_id, seq, author_kind, body,"
+            " internal, client_msg_id, created_at) VALUES (?, ?, ?, 'visitor', 'x', 0, ?, '')",
+            [(cid, business_id, seq, client_id) for seq, client_id in enumerate(client_ids, 1)],
+        )
+
+    await step(command.downgrade, config, "0008_messages_no_retry_index-1")
+    with sqlite3.connect(tmp_path / "round.db") as conn:
+        keys = [k for (k,) in conn.execute("SELECT retry_key FROM messages ORDER BY seq")]
+        indexes = {row[1] for row in conn.execute("PRAGMA index_list(messages)")}
+    assert keys == [migration_0007._retry_key(cid, c) if c else None for c in client_ids]
+    assert "uq_messages_retry_key" in indexes
+
+    await step(command.upgrade, config, "heads")
+    with sqlite3.connect(tmp_path / "round.db") as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 3
+    assert "retry_key" not in columns

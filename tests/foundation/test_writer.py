@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import make_url, select, update
 
-from livedesk.conversations.models import Conversation, Message, Visitor, retry_key
+from livedesk.conversations.models import Conversation, Message, Visitor
 from livedesk.realtime import sqlite_writer
 from livedesk.realtime.sqlite_writer import SqliteStore
 from livedesk.realtime.writer import NewMessage, StoredMessage
@@ -156,24 +156,56 @@ async def test_a_row_written_through_the_orm_is_found_by_a_retry(
         )
         session.add(row)
         await session.execute(update(Conversation).where(Conversation.id == cid).values(last_seq=1))
-    assert row.retry_key == retry_key(cid, "imported-1") is not None
     retried = await runtime.writer.write(message(cid, world, "nog eens", "imported-1"))
     assert retried.duplicate and retried.seq == 1 and retried.body == "geïmporteerd"
 
 
-async def test_a_retry_key_collision_refuses_the_message_and_returns_no_other(
+async def test_a_retry_is_found_after_the_seq_its_client_held(
     runtime: Runtime, world: World
 ) -> None:
-    # Two different sends whose 64-bit retry keys collide (forged here; by chance about 1 in
-    # 10^11 per message with 10^8 stored) must never be mistaken for each other.
+    # The client sent "vraag" holding seq 1; its ack was lost while others wrote on. Its retry
+    # names the same after_seq and gets the original back, however far the chat has moved.
     cid = await new_conversation(runtime, world)
-    await runtime.writer.write(message(cid, world, "eerste", "one"))
-    async with runtime.transaction() as session:
-        forged = update(Message).where(Message.conversation_id == cid)
-        await session.execute(forged.values(retry_key=retry_key(cid, "two")))
-    with pytest.raises(RuntimeError):
-        await runtime.writer.write(message(cid, world, "tweede", "two"))
-    assert [(r.seq, r.body) for r in await stored_rows(runtime, cid)] == [(1, "eerste")]
+    await runtime.writer.write(message(cid, world, "hallo", "v1"))
+    original = await runtime.writer.write(message(cid, world, "vraag", "v2", after_seq=1))
+    for i in range(3):
+        await runtime.writer.write(message(cid, world, f"verder {i}", f"o{i}", after_seq=2 + i))
+    retried = await runtime.writer.write(message(cid, world, "vraag", "v2", after_seq=1))
+    assert retried.duplicate and retried.seq == original.seq == 2 and retried.body == "vraag"
+    without_bound = await runtime.writer.write(message(cid, world, "vraag", "v2"))
+    assert without_bound.duplicate and without_bound.seq == 2
+    assert [r.seq for r in await stored_rows(runtime, cid)] == [1, 2, 3, 4, 5]
+
+
+async def test_after_seq_is_the_clients_word(runtime: Runtime, world: World) -> None:
+    # A bound past the original is a client's mistake (it had seen its own message, so it knew
+    # the send was stored): the check trusts it and stores the text again, never another's.
+    cid = await new_conversation(runtime, world)
+    await runtime.writer.write(message(cid, world, "eerste", "same"))
+    again = await runtime.writer.write(message(cid, world, "eerste", "same", after_seq=1))
+    assert not again.duplicate and again.seq == 2
+
+
+async def test_concurrent_retries_from_two_processes_store_one_message(
+    settings: Settings, runtime: Runtime, world: World
+) -> None:
+    # Without a unique index, the conversation's lock must keep a retry that reaches another
+    # process at the same moment from being stored twice.
+    other = Runtime.create(settings)
+    await other.start()
+    try:
+        cid = await new_conversation(runtime, world)
+        for round_ in range(5):
+            sends = [
+                writer.write(message(cid, world, f"ronde {round_}", f"r{round_}"))
+                for writer in (runtime.writer, other.writer, runtime.writer, other.writer)
+            ]
+            results = await asyncio.gather(*sends)
+            assert len({r.seq for r in results}) == 1
+            assert sum(not r.duplicate for r in results) == 1
+    finally:
+        await other.stop()
+    assert [r.seq for r in await stored_rows(runtime, cid)] == [1, 2, 3, 4, 5]
 
 
 async def test_an_unknown_conversation_fails_alone(runtime: Runtime, world: World) -> None:

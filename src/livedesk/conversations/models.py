@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livedesk.db import Base, UTCDateTime, new_id, utcnow
@@ -100,30 +98,11 @@ class Conversation(Base):
     missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
-def retry_key(conversation_id: str, client_msg_id: str | None) -> int | None:
-    """The key a retried send is recognised by: 64 bits of a hash of (conversation, client id).
-
-    A unique index on this short number costs about a WAL frame less per stored message than
-    one on the two strings (migration 0007, docs/benchmarks.md). Lookups compare the real pair,
-    so a hash collision (with 10^8 messages stored, about 1 in 10^11 per new one) can only
-    refuse a message, never hand back someone else's as its original.
-    """
-    if client_msg_id is None:
-        return None
-    digest = hashlib.blake2b(f"{conversation_id}\0{client_msg_id}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big", signed=True)
-
-
-def _retry_key_default(context: ExecutionContext) -> int | None:
-    row = context.get_current_parameters()
-    return retry_key(row["conversation_id"], row.get("client_msg_id"))
-
-
 class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
+        # Also what a retried send is looked up by (realtime/writer.py): no index of its own.
         UniqueConstraint("conversation_id", "seq"),
-        Index("uq_messages_retry_key", "retry_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(
@@ -139,8 +118,6 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)  # stored exactly as typed; never rendered as HTML
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # staff-only note
     client_msg_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    # retry_key(conversation_id, client_msg_id): the retry check's index (see retry_key).
-    retry_key: Mapped[int | None] = mapped_column(BigInteger, default=_retry_key_default)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

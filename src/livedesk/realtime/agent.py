@@ -150,6 +150,7 @@ class AgentConnection(Connection):
                 author_name=self.actor.name,
                 internal=send.internal,
                 client_msg_id=send.client_msg_id,
+                after_seq=send.after_seq,
             )
         )
         if not stored.duplicate:

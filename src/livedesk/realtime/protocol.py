@@ -100,6 +100,7 @@ class SendFrame:
     client_msg_id: str
     body: str
     internal: bool
+    after_seq: int | None  # the last seq the client held when it first sent this
 
 
 def parse_send(data: dict[str, Any], max_body_chars: int) -> SendFrame:
@@ -119,7 +120,15 @@ def parse_send(data: dict[str, Any], max_body_chars: int) -> SendFrame:
             limit=max_body_chars,
             length=len(trimmed),
         )
-    return SendFrame(conversation_id, client_msg_id, body, bool(data.get("internal", False)))
+    after_seq = data.get("after_seq")
+    if after_seq is not None and (
+        not isinstance(after_seq, int) or isinstance(after_seq, bool) or after_seq < 0
+    ):
+        raise FrameError(
+            "invalid_field", "`after_seq` is a non-negative integer", field="after_seq"
+        )
+    internal = bool(data.get("internal", False))
+    return SendFrame(conversation_id, client_msg_id, body, internal, after_seq)
 
 
 def parse_resume(data: dict[str, Any]) -> dict[str, int]:

@@ -44,9 +44,8 @@ from typing import Any
 
 import orjson
 
-from livedesk.conversations.models import retry_key
 from livedesk.db import sqlite_pragmas
-from livedesk.realtime.writer import NewMessage, StoredMessage, retry_keys, same_sends, store_batch
+from livedesk.realtime.writer import NewMessage, StoredMessage, store_batch
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +62,19 @@ _COLUMNS = (
     "conversation_id, business_id, seq, author_kind, author_id, author_name, body, internal,"
     " client_msg_id, created_at"
 )
-_ORIGINALS = f"SELECT {_COLUMNS} FROM messages WHERE retry_key IN (SELECT value FROM json_each(?))"
+# Pairs [conversation_id, seq] in: each conversation's messages after that seq, by the unique
+# (conversation_id, seq) index.
+_STORED_AFTER = (
+    f"SELECT {_COLUMNS} FROM json_each(?) AS bound JOIN messages"
+    " ON messages.conversation_id = json_extract(bound.value, '$[0]')"
+    " AND messages.seq > json_extract(bound.value, '$[1]')"
+)
 _RESERVE = (
     "UPDATE conversations SET last_seq = last_seq + ?"
     " WHERE id IN (SELECT value FROM json_each(?)) RETURNING id, last_seq"
 )
 _SET_LAST_SEQ = "UPDATE conversations SET last_seq = ? WHERE id = ?"
-_INSERT = f"INSERT INTO messages ({_COLUMNS}, retry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _FIRST_REPLY = (
     "UPDATE conversations SET first_reply_at = ?"
     " WHERE id IN (SELECT value FROM json_each(?)) AND first_reply_at IS NULL"
@@ -103,9 +108,9 @@ class _SqliteOps:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    async def originals(self, keys: set[tuple[str, str]]) -> Iterable[StoredMessage]:
-        rows = self._conn.execute(_ORIGINALS, (orjson.dumps(retry_keys(keys)).decode(),))
-        return same_sends(map(_from_row, rows), keys)
+    async def stored_after(self, bounds: dict[str, int]) -> Iterable[StoredMessage]:
+        pairs = orjson.dumps(list(bounds.items())).decode()
+        return map(_from_row, self._conn.execute(_STORED_AFTER, (pairs,)))
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
         rows = self._conn.execute(_RESERVE, (count, orjson.dumps(conversation_ids).decode()))
@@ -115,8 +120,6 @@ class _SqliteOps:
         self._conn.execute(_SET_LAST_SEQ, (seq, conversation_id))
 
     async def insert(self, rows: list[StoredMessage]) -> None:
-        if not rows:
-            return
         created = sqlite_timestamp(rows[0].created_at)  # one batch, one timestamp
         self._conn.executemany(
             _INSERT,
@@ -132,7 +135,6 @@ class _SqliteOps:
                     r.internal,
                     r.client_msg_id,
                     created,
-                    retry_key(r.conversation_id, r.client_msg_id),
                 )
                 for r in rows
             ],

@@ -162,6 +162,7 @@ class VisitorConnection(Connection):
                 author_kind=AuthorKind.VISITOR,
                 body=send.body,
                 client_msg_id=send.client_msg_id,
+                after_seq=send.after_seq,
             )
         )
         if not stored.duplicate:

@@ -5,6 +5,14 @@ concurrent senders share one transaction instead of paying for a hundred. `seq` 
 bumping `conversations.last_seq` inside that transaction, which serialises correctly across
 processes too (the row update takes the row lock on PostgreSQL, the write lock on SQLite).
 
+Retried sends are recognised under that same lock, not by a unique index: an index on client
+message ids puts one more random page into every commit (about a fifth of the store's cost,
+docs/benchmarks.md). A send names the last seq its client held when it first went out
+(`after_seq`); its original, if stored, has a higher seq, so the check reads only the
+conversation's messages after that, nearly always none. Without `after_seq` it reads the whole
+conversation. Reading after the lock is what makes it exact: a concurrent writer of the same
+conversation has either committed (and is seen) or waits for us.
+
 The batch logic (`store_batch`) is written once against `BatchOps`; a backend supplies the few
 statements. `EngineStore` runs them through SQLAlchemy (PostgreSQL, in-memory SQLite);
 `livedesk.realtime.sqlite_writer.SqliteStore` runs them on a dedicated sqlite3 connection.
@@ -21,10 +29,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from livedesk.conversations.models import AuthorKind, Conversation, Message, retry_key
+from livedesk.conversations.models import AuthorKind, Conversation, Message
 from livedesk.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -52,6 +60,9 @@ class NewMessage:
     author_name: str | None = None
     internal: bool = False
     client_msg_id: str | None = None
+    # The last seq of this conversation the client held when it first sent this message: its
+    # original, if this is a retry, can only have a higher one (module doc). None: unknown.
+    after_seq: int | None = None
 
 
 @dataclass(slots=True)
@@ -87,9 +98,8 @@ class StoredMessage:
 class BatchOps(Protocol):
     """The statements `store_batch` needs, inside one open write transaction."""
 
-    async def originals(self, keys: set[tuple[str, str]]) -> Iterable[StoredMessage]:
-        """Stored messages with these (conversation_id, client_msg_id), marked duplicate (looked
-        up by `retry_key`, then matched on the pair itself: see `same_sends`)."""
+    async def stored_after(self, bounds: dict[str, int]) -> Iterable[StoredMessage]:
+        """The messages of each conversation with a seq above its bound, marked duplicate."""
         ...
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
@@ -117,83 +127,70 @@ class BatchStore(Protocol):
 async def store_batch(ops: BatchOps, batch: list[NewMessage], now: datetime) -> list[StoredMessage]:
     """Stores a batch and returns one result per message, in order: the stored message, or for a
     retried send the original (marked duplicate)."""
-    results: list[StoredMessage | None] = [None] * len(batch)
-    # 1. Retried sends: return the original instead of storing a second copy.
-    keys = {(m.conversation_id, m.client_msg_id) for m in batch if m.client_msg_id}
-    originals = (
-        {(o.conversation_id, o.client_msg_id or ""): o for o in await ops.originals(keys)}
-        if keys
-        else {}
-    )
-    fresh_by_conversation: dict[str, list[int]] = defaultdict(list)
-    for index, message in enumerate(batch):
-        original = originals.get((message.conversation_id, message.client_msg_id or ""))
-        if message.client_msg_id and original is not None:
-            results[index] = original
-            continue
-        fresh_by_conversation[message.conversation_id].append(index)
-    if not fresh_by_conversation:
-        return [r for r in results if r is not None]
-    # 2. Hand out seqs: one bump per distinct number of new messages (nearly always just "+1").
-    counts = {cid: len(ix) for cid, ix in fresh_by_conversation.items()}
+    # 1. Reserve a seq for every message, which also locks the conversations (module doc).
+    counts: dict[str, int] = defaultdict(int)
+    for message in batch:
+        counts[message.conversation_id] += 1
     by_count: dict[int, list[str]] = defaultdict(list)
     for cid, count in counts.items():
         by_count[count].append(cid)
     last_seq: dict[str, int] = {}
-    for count, cids in sorted(by_count.items()):
+    for count, cids in sorted(by_count.items()):  # nearly always one statement: "+1"
         last_seq.update(await ops.reserve_seqs(sorted(cids), count))
     missing = set(counts) - set(last_seq)
     if missing:
         raise LookupError(f"unknown conversations {sorted(missing)}")
-    # 3. The rows, with their seqs.
+    # 2. Retried sends: find their originals among the messages stored after each bound.
+    bounds: dict[str, int] = {}
+    for message in batch:
+        if message.client_msg_id:
+            after = message.after_seq or 0
+            cid = message.conversation_id
+            bounds[cid] = min(after, bounds.get(cid, after))
+    known: dict[tuple[str, str], StoredMessage] = {}
+    if bounds:
+        for found in await ops.stored_after(bounds):
+            if found.client_msg_id:
+                known[(found.conversation_id, found.client_msg_id)] = found
+    # 3. The new rows, with gap-free seqs; a second copy inside this batch maps to the first.
+    results: list[StoredMessage] = []
     rows: list[StoredMessage] = []
+    next_seq = {cid: seq - counts[cid] for cid, seq in last_seq.items()}
     first_replies = set()
-    seen: dict[tuple[str, str], StoredMessage] = {}
-    for cid, indexes in fresh_by_conversation.items():
-        seq = last_seq[cid] - counts[cid]
-        for index in indexes:
-            message = batch[index]
-            # A second copy inside this same batch maps to the first one.
-            key = (cid, message.client_msg_id or "")
-            if message.client_msg_id and key in seen:
-                results[index] = replace(seen[key], duplicate=True)
-                continue
-            seq += 1
-            stored = StoredMessage(
-                cid,
-                message.business_id,
-                seq,
-                message.author_kind,
-                message.author_id,
-                message.author_name,
-                message.body,
-                message.internal,
-                message.client_msg_id,
-                now,
-            )
-            results[index] = stored
-            rows.append(stored)
-            if message.client_msg_id:
-                seen[key] = stored
-            if message.author_kind == AuthorKind.OPERATOR and not message.internal:
-                first_replies.add(cid)
+    for message in batch:
+        cid = message.conversation_id
+        key = (cid, message.client_msg_id or "")
+        original = known.get(key) if message.client_msg_id else None
+        if original is not None:  # stored before (marked duplicate) or earlier in this batch
+            results.append(original if original.duplicate else replace(original, duplicate=True))
+            continue
+        next_seq[cid] += 1
+        stored = StoredMessage(
+            cid,
+            message.business_id,
+            next_seq[cid],
+            message.author_kind,
+            message.author_id,
+            message.author_name,
+            message.body,
+            message.internal,
+            message.client_msg_id,
+            now,
+        )
+        results.append(stored)
+        rows.append(stored)
+        if message.client_msg_id:
+            known[key] = stored
+        if message.author_kind == AuthorKind.OPERATOR and not message.internal:
+            first_replies.add(cid)
+    for cid, seq in next_seq.items():
         if seq != last_seq[cid]:
-            # Duplicates inside the batch used fewer seqs than reserved: give them back.
-            await ops.set_last_seq(cid, seq)
-    await ops.insert(rows)
+            await ops.set_last_seq(cid, seq)  # retries used fewer seqs than reserved: give back
+    if rows:
+        await ops.insert(rows)
     if first_replies:
         await ops.mark_first_reply(first_replies, now)
-    return [r for r in results if r is not None]
-
-
-def retry_keys(keys: set[tuple[str, str]]) -> list[int]:
-    return [k for k in (retry_key(cid, client_id) for cid, client_id in keys) if k is not None]
-
-
-def same_sends(found: Iterable[StoredMessage], keys: set[tuple[str, str]]) -> list[StoredMessage]:
-    """Of the rows found by retry key, those that really are one of these sends: a hash
-    collision must refuse the new message (the unique index does), never return another's."""
-    return [m for m in found if (m.conversation_id, m.client_msg_id) in keys]
+    return results
 
 
 OnCommitted = Callable[[Sequence[StoredMessage]], None]
@@ -293,12 +290,13 @@ class _EngineOps:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def originals(self, keys: set[tuple[str, str]]) -> list[StoredMessage]:
-        rows = await self._conn.execute(
-            select(messages).where(messages.c.retry_key.in_(retry_keys(keys)))
-        )
-        found = [replace(StoredMessage.from_row(row), duplicate=True) for row in rows]
-        return same_sends(found, keys)
+    async def stored_after(self, bounds: dict[str, int]) -> list[StoredMessage]:
+        after = [
+            and_(messages.c.conversation_id == cid, messages.c.seq > seq)
+            for cid, seq in bounds.items()
+        ]
+        rows = await self._conn.execute(select(messages).where(or_(*after)))
+        return [replace(StoredMessage.from_row(row), duplicate=True) for row in rows]
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
         returned = await self._conn.execute(
@@ -328,7 +326,6 @@ class _EngineOps:
                     "body": r.body,
                     "internal": r.internal,
                     "client_msg_id": r.client_msg_id,
-                    "retry_key": retry_key(r.conversation_id, r.client_msg_id),
                     "created_at": r.created_at,
                 }
                 for r in rows

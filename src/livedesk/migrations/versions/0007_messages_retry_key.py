@@ -25,12 +25,19 @@ BACKFILL_CHUNK = 5_000
 
 def _retry_key(conversation_id: str, client_msg_id: str) -> int:
     # Frozen here on purpose: a migration must keep computing what it computed when written.
-    # livedesk.conversations.models.retry_key must give the same value.
     digest = hashlib.blake2b(f"{conversation_id}\0{client_msg_id}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def upgrade() -> None:
+    add_retry_keys()
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_messages_conversation_id_client_msg_id", type_="unique")
+        batch_op.create_index("uq_messages_retry_key", ["retry_key"], unique=True)
+
+
+def add_retry_keys() -> None:
+    """The column, filled in for every existing row (0008's downgrade uses it too)."""
     op.add_column("messages", sa.Column("retry_key", sa.BigInteger(), nullable=True))
     bind = op.get_bind()
     rows = bind.execute(
@@ -45,9 +52,6 @@ def upgrade() -> None:
             sa.text("UPDATE messages SET retry_key = :key WHERE id = :id"),
             [{"key": _retry_key(c, m), "id": i} for i, c, m in chunk],
         )
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_messages_conversation_id_client_msg_id", type_="unique")
-        batch_op.create_index("uq_messages_retry_key", ["retry_key"], unique=True)
 
 
 def downgrade() -> None:

@@ -406,7 +406,9 @@ function onSend(e) {
   ui.composerMsg.textContent = "";
   const cmid = uid();
   const internal = ui.note.checked;
-  outbox.set(cmid, { cid: current, body, internal, sentAt: 0 });
+  // after: what we held when it first went out; retries repeat it (the server's retry check).
+  const held = convs.get(current);
+  outbox.set(cmid, { cid: current, body, internal, sentAt: 0, after: held ? lastSeq(held) : 0 });
   ui.log.append(bubble({ author: { kind: "operator", name: me.name }, body, internal, conversation_id: current }, cmid));
   ui.log.scrollTop = ui.log.scrollHeight;
   ui.input.value = "";
@@ -420,7 +422,7 @@ function flush(all) {
   const now = Date.now();
   for (const [cmid, item] of outbox) {
     if (!all && item.sentAt && now - item.sentAt < 5000) continue;
-    if (sock.send({ type: "send", conversation_id: item.cid, client_msg_id: cmid, body: item.body, internal: item.internal || undefined })) item.sentAt = now;
+    if (sock.send({ type: "send", conversation_id: item.cid, client_msg_id: cmid, body: item.body, internal: item.internal || undefined, after_seq: item.after })) item.sentAt = now;
   }
 }
 

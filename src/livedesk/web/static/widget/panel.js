@@ -547,7 +547,10 @@ export function mount(ctx) {
       if (!m.cid) m.cid = S.cid;
       if (m.cid !== S.cid) continue;
       if (!all && m.sentAt && now - m.sentAt < RESEND_AFTER) continue;
-      if (send({ type: "send", conversation_id: m.cid, client_msg_id: m.id, body: m.body })) m.sentAt = now;
+      // What we held when it first went out; every retry repeats it (the server looks for the
+      // original only after that seq).
+      if (m.after === undefined) m.after = maxSeq;
+      if (send({ type: "send", conversation_id: m.cid, client_msg_id: m.id, body: m.body, after_seq: m.after })) m.sentAt = now;
     }
     save();
   }
