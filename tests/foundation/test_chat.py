@@ -139,6 +139,16 @@ async def test_resume_gets_exactly_the_missing_messages(server: LiveServer, worl
             "message_too_long",
         ),
         ('{"type": "send", "conversation_id": "CID", "body": "hoi"}', "invalid_field"),
+        (
+            '{"type": "send", "conversation_id": "CID", "client_msg_id": "y", "body": "hoi",'
+            ' "after_seq": -1}',
+            "invalid_field",
+        ),
+        (
+            '{"type": "send", "conversation_id": "CID", "client_msg_id": "y", "body": "hoi",'
+            ' "after_seq": "1"}',
+            "invalid_field",
+        ),
     ],
 )
 async def test_bad_input_gets_a_stable_code_and_loses_nothing(
