@@ -29,7 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from livedesk.conversations.models import AuthorKind, Conversation, Message
@@ -286,16 +287,34 @@ class EngineStore:
             return await store_batch(_EngineOps(conn), batch, utcnow())
 
 
+# On PostgreSQL the bounds travel as two arrays: one statement, compiled and planned once,
+# however many conversations a batch holds. OFFSET 0 keeps the planner from flattening the
+# lateral subquery into a hash join over the whole table (it guesses a third of the rows match
+# `seq >`); this way each conversation is one range scan of the (conversation_id, seq) index.
+_PG_STORED_AFTER = text(
+    "SELECT stored.* FROM unnest(:conversation_ids, :seqs) AS bound(conversation_id, seq)"
+    " CROSS JOIN LATERAL (SELECT * FROM messages"
+    " WHERE messages.conversation_id = bound.conversation_id AND messages.seq > bound.seq"
+    " OFFSET 0) AS stored"
+).bindparams(
+    bindparam("conversation_ids", type_=ARRAY(String)), bindparam("seqs", type_=ARRAY(Integer))
+)
+
+
 class _EngineOps:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def stored_after(self, bounds: dict[str, int]) -> list[StoredMessage]:
-        after = [
-            and_(messages.c.conversation_id == cid, messages.c.seq > seq)
-            for cid, seq in bounds.items()
-        ]
-        rows = await self._conn.execute(select(messages).where(or_(*after)))
+        if self._conn.dialect.name == "postgresql":
+            parameters = {"conversation_ids": list(bounds), "seqs": list(bounds.values())}
+            rows = await self._conn.execute(_PG_STORED_AFTER, parameters)
+        else:  # SQLite without a file (tests): few conversations per batch
+            after = [
+                and_(messages.c.conversation_id == cid, messages.c.seq > seq)
+                for cid, seq in bounds.items()
+            ]
+            rows = await self._conn.execute(select(messages).where(or_(*after)))
         return [replace(StoredMessage.from_row(row), duplicate=True) for row in rows]
 
     async def reserve_seqs(self, conversation_ids: list[str], count: int) -> dict[str, int]:
