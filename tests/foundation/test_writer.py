@@ -13,7 +13,7 @@ from sqlalchemy import make_url, select, update
 from livedesk.conversations.models import Conversation, Message, Visitor
 from livedesk.realtime import sqlite_writer
 from livedesk.realtime.sqlite_writer import SqliteStore
-from livedesk.realtime.writer import NewMessage, StoredMessage
+from livedesk.realtime.writer import EngineStore, NewMessage, StoredMessage
 from livedesk.runtime import Runtime
 from livedesk.settings import Settings
 
@@ -175,6 +175,22 @@ async def test_a_retry_is_found_after_the_seq_its_client_held(
     without_bound = await runtime.writer.write(message(cid, world, "vraag", "v2"))
     assert without_bound.duplicate and without_bound.seq == 2
     assert [r.seq for r in await stored_rows(runtime, cid)] == [1, 2, 3, 4, 5]
+
+
+async def test_the_sqlalchemy_store_finds_retries_the_same_way(
+    runtime: Runtime, world: World
+) -> None:
+    # PostgreSQL's statement on PostgreSQL; on SQLite the portable one (a database without a
+    # file, e.g. ":memory:", is stored through SQLAlchemy too).
+    store = EngineStore(runtime.engine)
+    cid = await new_conversation(runtime, world)
+    first = await store.store([message(cid, world, "een", "e1"), message(cid, world, "twee", "e2")])
+    again = await store.store(
+        [message(cid, world, "twee", "e2", after_seq=1), message(cid, world, "drie", "e3")]
+    )
+    assert [(m.seq, m.duplicate) for m in first] == [(1, False), (2, False)]
+    assert [(m.seq, m.duplicate, m.body) for m in again] == [(2, True, "twee"), (3, False, "drie")]
+    assert [r.body for r in await stored_rows(runtime, cid)] == ["een", "twee", "drie"]
 
 
 async def test_after_seq_is_the_clients_word(runtime: Runtime, world: World) -> None:
