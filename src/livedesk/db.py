@@ -82,9 +82,10 @@ def sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int = 10_000) -> None
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # Takes effect only while the file is still empty (WAL mode fixes the page size). A chat
-    # message touches about five random pages (its row, three index entries, the conversation);
-    # with 1 KiB pages each commit and checkpoint moves a quarter of the bytes: 10 instead of
-    # 25 KiB to storage per message, and a lower p99 (docs/benchmarks.md, chat round trip).
+    # message touches a few random pages (its row, its (conversation_id, seq) index entry, the
+    # conversation); when it touched five, 1 KiB pages made each commit and checkpoint move a
+    # quarter of the bytes: 10 instead of 25 KiB to storage per message, and a lower p99
+    # (docs/benchmarks.md, chat round trip).
     cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
