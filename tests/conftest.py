@@ -3,14 +3,61 @@ LIVEDESK_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres (see RE
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from livedesk.settings import Settings
 
-from livedesk_testing import DatabaseTemplate, LiveServer, World, free_port, running, seed_world
+from livedesk_testing import (
+    DatabaseTemplate,
+    LiveServer,
+    World,
+    free_port,
+    missing_component,
+    running,
+    seed_world,
+)
+
+# Where the Redis tests find Redis (.ci/run starts one on its own port when none answers here).
+REDIS_URL_ENV = "LIVEDESK_TEST_REDIS_URL"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis that answers; without one the test skips, or fails under LIVEDESK_REQUIRE_REDIS."""
+    url = os.environ.get(REDIS_URL_ENV) or DEFAULT_REDIS_URL
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        answers = bool(client.ping())
+    except redis.RedisError:
+        answers = False
+    finally:
+        client.close()
+    if not answers:
+        missing_component("LIVEDESK_REQUIRE_REDIS", f"no Redis answers at {url}")
+    return url
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """How many tests were skipped and why, grouped by reason, after pytest's own summary
+    (what did not run is the last thing CI shows)."""
+    yield
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    total = sum(reasons.values())
+    terminalreporter.section(f"{total} skipped, by reason", sep="-")
+    for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+        terminalreporter.write_line(f"{count:5d}  {reason}")
 
 
 @pytest.fixture(scope="session", autouse=True)

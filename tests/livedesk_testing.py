@@ -12,10 +12,11 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import orjson
+import pytest
 import uvicorn
 import websockets
 from sqlalchemy import text
@@ -34,6 +35,14 @@ PG_ENV = "LIVEDESK_TEST_DATABASE_URL"
 # The page origins the two fixture businesses' widgets allow (World: https://<slug>.example).
 ORIGIN_A = "https://alpha.example"
 ORIGIN_B = "https://beta.example"
+
+
+def missing_component(require_env: str, reason: str) -> NoReturn:
+    """A component a test needs is absent: a failure where `require_env` is set (CI sets it
+    for Chromium, PostgreSQL and Redis), a skip on a developer's machine without it."""
+    if os.environ.get(require_env, "").strip() not in ("", "0"):
+        pytest.fail(f"{reason}; {require_env} is set, so it is required", pytrace=False)
+    pytest.skip(reason)
 
 
 def postgres_url() -> str | None:

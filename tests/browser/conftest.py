@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from livedesk_testing import missing_component
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
@@ -28,8 +30,13 @@ def _have_chromium() -> bool:
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     if not _have_chromium():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
-    playwright_api = pytest.importorskip("playwright.async_api")
+        missing_component(
+            "LIVEDESK_REQUIRE_BROWSER", f"Debian's Chromium is not installed at {CHROMIUM}"
+        )
+    try:
+        import playwright.async_api as playwright_api
+    except ImportError:
+        missing_component("LIVEDESK_REQUIRE_BROWSER", "Playwright is not installed")
     async with playwright_api.async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:

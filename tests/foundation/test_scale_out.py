@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-import redis
-
 from livedesk.settings import Settings
 
 from livedesk_testing import (
@@ -17,20 +14,12 @@ from livedesk_testing import (
     visitor_token,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
-
-def redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.mark.skipif(not redis_available(), reason="no Redis at 127.0.0.1:6379")
-async def test_messages_cross_nodes_through_redis(settings: Settings, world: World) -> None:
+async def test_messages_cross_nodes_through_redis(
+    settings: Settings, world: World, redis_url: str
+) -> None:
     node_settings = [
-        settings.model_copy(update={"redis_url": REDIS_URL, "port": free_port()}) for _ in range(2)
+        settings.model_copy(update={"redis_url": redis_url, "port": free_port()}) for _ in range(2)
     ]
     async with running(node_settings[0]) as node1, running(node_settings[1]) as node2:
         origin = "https://alpha.example"
