@@ -48,13 +48,13 @@ def _js(path: Path, *, cors: bool) -> Response:
 
 def _routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every API route, from the OpenAPI document (it sees included routers
-    however FastAPI stores them), plus plain routes as a fallback."""
+    however FastAPI stores them), plus plain routes as a fallback.
+
+    A schema that cannot be built raises: reporting features as missing would hide the fault
+    (the front ends would quietly drop them) instead of surfacing it."""
     have: set[tuple[str, str]] = set()
-    try:
-        for path, ops in app.openapi().get("paths", {}).items():
-            have.update((method.upper(), path) for method in ops)
-    except Exception:  # a broken schema elsewhere must not take the front ends down
-        pass
+    for path, ops in app.openapi().get("paths", {}).items():
+        have.update((method.upper(), path) for method in ops)
     for route in app.routes:
         if isinstance(route, Route) and route.methods:
             have.update((method, route.path) for method in route.methods)
