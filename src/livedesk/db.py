@@ -83,9 +83,9 @@ def sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int = 10_000) -> None
     cursor = dbapi_connection.cursor()
     # Takes effect only while the file is still empty (WAL mode fixes the page size). A chat
     # message touches a few random pages (its row, its (conversation_id, seq) index entry, the
-    # conversation); when it touched five, 1 KiB pages made each commit and checkpoint move a
-    # quarter of the bytes: 10 instead of 25 KiB to storage per message, and a lower p99
-    # (docs/benchmarks.md, chat round trip).
+    # conversation), and commits and checkpoints write whole pages: 1 KiB pages move about a
+    # quarter of the bytes 4 KiB pages do (at five pages a message, 10 instead of 25 KiB to
+    # storage per message) and give a lower p99 (docs/benchmarks.md, chat round trip).
     cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

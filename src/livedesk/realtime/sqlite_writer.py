@@ -12,18 +12,19 @@ another process holds the lock we get SQLITE_BUSY at once and retry after an asy
 WAL checkpoints copy megabytes and fsync twice, so they run in worker threads on connections of
 their own, never inside a commit on the loop:
 - The regular pass runs every two seconds in a thread of the lowest CPU class (SCHED_IDLE on
-  Linux): on a busy core it used to take the loop's CPU in slices of several milliseconds, the
-  largest part of the chat's p99 at a fixed rate (bench/chat_roundtrip.py --tail).
+  Linux): at normal priority on a busy core it takes the loop's CPU in slices of several
+  milliseconds, the largest part of the chat's p99 at a fixed rate (bench/chat_roundtrip.py
+  --tail).
 - Under steady traffic SQLite never rewinds the WAL on its own: it does so only when a write
   transaction starts with every frame checkpointed, and new frames always land while a pass runs.
-  The file then grows without end and page lookups slow down (a 1-row commit took 48 µs at a
+  The file then grows without end and page lookups slow down (a 1-row commit takes 48 µs at a
   small WAL, 121 µs at 100k frames). So once the WAL is long, passes at normal priority catch up,
   and a last one copies the remainder while this process's writers wait in the write gate: the
   messages pause (not the loop) and the next write starts the WAL from the beginning.
 
 With `synchronous=NORMAL` a commit does not sync the WAL, so its pages stay dirty in the page
 cache until a checkpoint syncs them: tens of megabytes at once under load, and the slowest
-messages at 80 % of saturation in bench/chat_roundtrip.py fell on those passes. A flusher thread
+messages at 80 % of saturation in bench/chat_roundtrip.py fall on those passes. A flusher thread
 syncs the WAL every 100 ms instead, so each sync is small (as PostgreSQL's `wal_writer_delay`
 and `*_flush_after` do; measured in docs/benchmarks.md). It also bounds what an operating-system
 crash or power loss can take: about the last 0.1 s of acknowledged messages rather than

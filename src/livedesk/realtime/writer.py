@@ -43,8 +43,9 @@ MAX_BATCH = 512
 # Sends that have already reached the socket then join this commit instead of the next: the
 # first round runs the socket reads, the second the reader tasks they woke. A commit has a
 # large fixed cost (a message stored alone costs three or more times its share of a big batch,
-# more with the CPU cache cold: docs/benchmarks.md), so at 2,000 messages/s this cut p99 in
-# five pairs of runs and raised saturation by about a tenth, for ~0.1 ms more p50 at 200/s.
+# more with the CPU cache cold: docs/benchmarks.md). Two rounds lower the p99 at 2,000
+# messages/s and raise saturation by about a tenth, for ~0.1 ms more p50 at 200/s; one round
+# does no better than none.
 GATHER_ROUNDS = 2
 
 conversations = Conversation.__table__
