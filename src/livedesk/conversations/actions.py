@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.accounts.models import User
 from livedesk.businesses.models import Widget
 from livedesk.conversations.access import access_conversation_by_id
+from livedesk.conversations.lifecycle import enter_state, is_legal
 from livedesk.conversations.models import (
     OPEN_STATES,
     Conversation,
@@ -23,25 +24,6 @@ from livedesk.errors import Conflict, Invalid
 from livedesk.realtime import protocol
 from livedesk.runtime import ALL_STAFF, business_topic, conversation_topic, queue_after_commit
 from livedesk.security.actors import Actor, StaffActor, VisitorActor
-
-# Legal transitions of the conversation state machine.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    ConversationState.QUEUED: frozenset({"offered", "active", "abandoned", "closed"}),
-    ConversationState.OFFERED: frozenset({"queued", "active", "missed", "abandoned", "closed"}),
-    ConversationState.ACTIVE: frozenset({"queued", "closed"}),
-    ConversationState.CLOSED: frozenset(),
-    ConversationState.ABANDONED: frozenset(),
-    ConversationState.MISSED: frozenset(),
-}
-TIMESTAMP_OF = {
-    "queued": "queued_at",
-    "offered": "offered_at",
-    "active": "accepted_at",
-    "closed": "closed_at",
-    "abandoned": "abandoned_at",
-    "missed": "missed_at",
-}
-
 
 # Display names of operators by user id. Names change rarely, and a frame with a stale name is
 # harmless, so a process-wide cache spares every state change a users lookup.
@@ -99,15 +81,14 @@ def transition(
     operator_name: str | None = None,
 ) -> None:
     """Move along the state machine, record the event and queue the realtime update."""
-    if to not in TRANSITIONS[conversation.state]:
+    if not is_legal(conversation.state, to):
         raise Conflict(
             f"a {conversation.state} conversation cannot become {to}",
             code="invalid_transition",
             data={"state": conversation.state, "to": to},
         )
     now = utcnow()
-    conversation.state = to
-    setattr(conversation, TIMESTAMP_OF[to], now)
+    enter_state(conversation, to, now)
     session.add(
         ConversationEvent(
             business_id=conversation.business_id,
@@ -239,3 +220,36 @@ async def do_close_conversation(
         data={"by": "visitor" if by_visitor else "staff"},
     )
     return conversation
+
+
+async def do_record_first_reply(
+    session: AsyncSession, conversation_id: str, operator_id: str | None
+) -> bool:
+    """Log the `first_reply` event once per conversation (the writer sets first_reply_at).
+    Returns whether the conversation has its first reply logged now."""
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    )
+    if conversation is None or conversation.first_reply_at is None:
+        return False
+    logged = await session.scalar(
+        select(
+            exists().where(
+                ConversationEvent.conversation_id == conversation.id,
+                ConversationEvent.kind == "first_reply",
+            )
+        )
+    )
+    if not logged:
+        queued = conversation.queued_at or conversation.created_at
+        session.add(
+            ConversationEvent(
+                business_id=conversation.business_id,
+                conversation_id=conversation.id,
+                kind="first_reply",
+                operator_id=operator_id,
+                at=conversation.first_reply_at,
+                data={"seconds": (conversation.first_reply_at - queued).total_seconds()},
+            )
+        )
+    return True

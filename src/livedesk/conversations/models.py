@@ -15,24 +15,28 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from livedesk.conversations.lifecycle import (  # re-exported: the lifecycle is part of the model
+    OPEN_STATES,
+    ConversationState,
+    check_transition,
+)
 from livedesk.db import Base, UTCDateTime, new_id, utcnow
 
-
-class ConversationState(enum.StrEnum):
-    QUEUED = "queued"
-    OFFERED = "offered"
-    ACTIVE = "active"
-    CLOSED = "closed"
-    ABANDONED = "abandoned"  # the visitor left before the first reply
-    MISSED = "missed"  # an offer nobody accepted before the visitor left
-
-
-OPEN_STATES = frozenset(
-    {ConversationState.QUEUED, ConversationState.OFFERED, ConversationState.ACTIVE}
-)
+__all__ = [
+    "OPEN_STATES",
+    "AuthorKind",
+    "Conversation",
+    "ConversationEvent",
+    "ConversationState",
+    "Disposition",
+    "Message",
+    "Rating",
+    "Visitor",
+]
 
 
 class AuthorKind(enum.StrEnum):
@@ -96,6 +100,14 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @validates("state")
+    def _check_state(self, _key: str, to: str) -> str:
+        """Every ORM write of a state goes through the lifecycle table, whoever writes it."""
+        current = inspect(self).attrs.state.loaded_value
+        if isinstance(current, str) and current != to:
+            check_transition(current, to, what=f"conversation {self.id}")
+        return str(ConversationState(to))
 
 
 class Message(Base):

@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from livedesk.conversations.lifecycle import IllegalTransition, check_transition
+
 from .eta import Ewma, WaitEstimate, estimate_wait
 from .policy import (
-    LEGAL_TRANSITIONS,
     TERMINAL,
     ConversationState,
     OperatorState,
@@ -60,10 +61,6 @@ class RoutingConfig:
     heartbeat_timeout: timedelta = timedelta(seconds=60)
     handle_time_prior: float = 300.0  # seconds a chat holds a slot before any data
     accept_latency_prior: float = 5.0
-
-
-class IllegalTransition(RuntimeError):
-    """A bug: the engine tried a transition outside the state machine."""
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -202,9 +199,7 @@ class RoutingEngine:
         return now
 
     def _move(self, conv: ConversationState, new: Status) -> None:
-        if new not in LEGAL_TRANSITIONS[conv.status]:
-            raise IllegalTransition(f"{conv.id}: {conv.status} -> {new}")
-        conv.status = new
+        conv.status = check_transition(conv.status, new, what=f"conversation {conv.id}")
         if new in TERMINAL:
             del self.conversations[conv.id]
 

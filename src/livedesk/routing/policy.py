@@ -21,6 +21,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from livedesk.conversations.lifecycle import TERMINAL_STATES, TRANSITIONS
+from livedesk.conversations.lifecycle import ConversationState as ConversationStatus
+
 __all__ = [
     "LEGAL_TRANSITIONS",
     "TERMINAL",
@@ -49,30 +52,11 @@ class Presence(StrEnum):
     OFFLINE = "offline"
 
 
-class Status(StrEnum):
-    QUEUED = "queued"
-    OFFERED = "offered"
-    ACTIVE = "active"
-    CLOSED = "closed"
-    ABANDONED = "abandoned"
-    MISSED = "missed"
-
-
-TERMINAL = frozenset({Status.CLOSED, Status.ABANDONED, Status.MISSED})
-
-LEGAL_TRANSITIONS: dict[Status, frozenset[Status]] = {
-    # queued -> active is the auto-accept path; -> closed when a visitor who was already
-    # served (e.g. re-queued after their operator dropped) leaves while waiting again.
-    Status.QUEUED: frozenset(
-        {Status.OFFERED, Status.ACTIVE, Status.ABANDONED, Status.MISSED, Status.CLOSED}
-    ),
-    Status.OFFERED: frozenset({Status.ACTIVE, Status.QUEUED, Status.MISSED, Status.CLOSED}),
-    # active -> offered is a transfer to a named operator who is not on auto-accept.
-    Status.ACTIVE: frozenset({Status.CLOSED, Status.QUEUED, Status.OFFERED, Status.ABANDONED}),
-    Status.CLOSED: frozenset(),
-    Status.ABANDONED: frozenset(),
-    Status.MISSED: frozenset(),
-}
+# The conversation lifecycle's own enum and table (conversations/lifecycle.py): routing moves
+# conversations only along it.
+Status = ConversationStatus
+TERMINAL = TERMINAL_STATES
+LEGAL_TRANSITIONS = TRANSITIONS
 
 
 @dataclass
