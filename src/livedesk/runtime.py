@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +28,26 @@ from livedesk.settings import Settings
 log = logging.getLogger(__name__)
 
 ALL_STAFF = "staff:all"  # supervisors and provider admins see every business
+
+
+class Hook(enum.StrEnum):
+    """What the chat core announces after a commit, with the arguments listeners receive."""
+
+    CONVERSATION_STARTED = "on_conversation_started"  # (conversation: Conversation)
+    VISITOR_MESSAGE = "on_visitor_message"  # (stored: StoredMessage)
+    OPERATOR_MESSAGE = "on_operator_message"  # (stored: StoredMessage)
+    CONVERSATION_CLOSED = "on_conversation_closed"  # (conversation_id: str)
+    VISITOR_DISCONNECTED = "on_visitor_disconnected"  # (visitor, conversation_ids: set[str])
+    HUMAN_REQUESTED = "on_human_requested"  # (conversation_id: str): the bot handed over
+
+
+def _hook(name: str) -> Hook:
+    """A hook by name; an unknown name is a bug that must fail at start-up, not stay silent."""
+    try:
+        return Hook(name)
+    except ValueError:
+        known = ", ".join(h.value for h in Hook)
+        raise ValueError(f"unknown hook {name!r}; the hooks are {known}") from None
 
 
 def business_topic(business_id: str) -> str:
@@ -102,7 +123,7 @@ class Runtime:
     # Domains plug in here. `hooks` are notifications (several listeners, awaited in order, each
     # failure logged and contained); `extensions` are single services another domain may provide
     # (e.g. "accept" when routing takes over assignment, "availability" for the widget and bot).
-    hooks: dict[str, list[Callable[..., Awaitable[None]]]] = field(default_factory=dict)
+    hooks: dict[Hook, list[Callable[..., Awaitable[None]]]] = field(default_factory=dict)
     extensions: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -128,11 +149,12 @@ class Runtime:
             facts.state = data["state"]
             facts.operator_id = (data.get("operator") or {}).get("id")
 
-    def on(self, name: str, listener: Callable[..., Awaitable[None]]) -> None:
-        self.hooks.setdefault(name, []).append(listener)
+    def on(self, hook: Hook | str, listener: Callable[..., Awaitable[None]]) -> None:
+        self.hooks.setdefault(_hook(hook), []).append(listener)
 
-    async def emit(self, name: str, *args: Any) -> None:
+    async def emit(self, hook: Hook, *args: Any) -> None:
         """Runs after the commit that caused it; a failing listener never breaks the chat."""
+        name = _hook(hook)
         for listener in self.hooks.get(name, ()):
             try:
                 await listener(*args)

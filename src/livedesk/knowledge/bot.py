@@ -22,6 +22,7 @@ from livedesk.knowledge import text as T
 from livedesk.knowledge.index import SuggestResult
 from livedesk.knowledge.models import FaqBotState
 from livedesk.realtime.writer import NewMessage, StoredMessage
+from livedesk.runtime import Hook
 
 if TYPE_CHECKING:
     from livedesk.knowledge.service import KnowledgeService
@@ -164,4 +165,4 @@ async def act(service: KnowledgeService, stored: StoredMessage, action: BotActio
             )
         )
     if action.kind in ("handoff", "stop"):
-        await runtime.emit("on_human_requested", stored.conversation_id)
+        await runtime.emit(Hook.HUMAN_REQUESTED, stored.conversation_id)

@@ -23,7 +23,14 @@ from livedesk.realtime import protocol
 from livedesk.realtime.connection import Connection
 from livedesk.realtime.protocol import FrameError
 from livedesk.realtime.writer import NewMessage
-from livedesk.runtime import ALL_STAFF, Runtime, business_topic, conversation_topic, user_topic
+from livedesk.runtime import (
+    ALL_STAFF,
+    Hook,
+    Runtime,
+    business_topic,
+    conversation_topic,
+    user_topic,
+)
 from livedesk.security.actors import StaffActor
 
 
@@ -154,7 +161,7 @@ class AgentConnection(Connection):
             )
         )
         if not stored.duplicate:
-            await self.runtime.emit("on_operator_message", stored)
+            await self.runtime.emit(Hook.OPERATOR_MESSAGE, stored)
 
     async def on_typing(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
@@ -201,7 +208,7 @@ class AgentConnection(Connection):
         else:
             async with self.runtime.transaction() as session:
                 await do_close_conversation(session, self.actor, conversation_id, disposition)
-        await self.runtime.emit("on_conversation_closed", conversation_id)
+        await self.runtime.emit(Hook.CONVERSATION_CLOSED, conversation_id)
 
 
 async def agent_endpoint(websocket: WebSocket) -> None:

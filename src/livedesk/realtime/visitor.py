@@ -21,7 +21,7 @@ from livedesk.realtime import protocol
 from livedesk.realtime.connection import Connection
 from livedesk.realtime.protocol import FrameError
 from livedesk.realtime.writer import NewMessage
-from livedesk.runtime import Runtime, conversation_topic
+from livedesk.runtime import Hook, Runtime, conversation_topic
 from livedesk.security.actors import VisitorActor
 from livedesk.security.origins import is_same_origin, origin_allowed
 from livedesk.security.tokens import InvalidToken, read_visitor_token
@@ -138,7 +138,7 @@ class VisitorConnection(Connection):
         self.subscribe([conversation.id])
         self.send(protocol.encode(conversation_payload(conversation)))
         if created:
-            await self.runtime.emit("on_conversation_started", conversation)
+            await self.runtime.emit(Hook.CONVERSATION_STARTED, conversation)
 
     async def _mine(self, conversation_id: str) -> str:
         facts = await self.runtime.conversation_facts(conversation_id)
@@ -166,7 +166,7 @@ class VisitorConnection(Connection):
             )
         )
         if not stored.duplicate:
-            await self.runtime.emit("on_visitor_message", stored)
+            await self.runtime.emit(Hook.VISITOR_MESSAGE, stored)
 
     async def on_typing(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
@@ -199,7 +199,7 @@ class VisitorConnection(Connection):
         else:
             async with self.runtime.transaction() as session:
                 await do_close_conversation(session, self.actor, conversation_id)
-        await self.runtime.emit("on_conversation_closed", conversation_id)
+        await self.runtime.emit(Hook.CONVERSATION_CLOSED, conversation_id)
 
     async def on_rating(self, data: dict[str, Any]) -> None:
         """The visitor's verdict (1–5, optional comment) once the chat has ended; may be changed."""
@@ -246,4 +246,4 @@ async def visitor_endpoint(websocket: WebSocket) -> None:
     connection = VisitorConnection(websocket, runtime, actor)
     await connection.run()
     # Routing starts the grace period after which a visitor who has not come back has left.
-    await runtime.emit("on_visitor_disconnected", actor, set(connection.conversations))
+    await runtime.emit(Hook.VISITOR_DISCONNECTED, actor, set(connection.conversations))
