@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,13 +16,8 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from livedesk import __version__, migrate
-from livedesk.accounts.views import router as auth_router
-from livedesk.businesses.views import router as business_router
-from livedesk.conversations.views import router as conversation_router
 from livedesk.errors import install_error_handlers
 from livedesk.jsonutil import JsonResponse
-from livedesk.realtime.agent import agent_endpoint
-from livedesk.realtime.visitor import visitor_endpoint
 from livedesk.runtime import Runtime
 from livedesk.settings import Settings, get_settings
 
@@ -31,25 +25,26 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
-# Domains that plug themselves in: each module's install(app) adds its routers and appends its
-# start/stop hooks (which receive the Runtime) to app.state.on_start / on_stop.
+# Every domain plugs itself in the same way: its `install` module's install(app) includes its
+# routers and appends its start/stop callables (which receive the Runtime) to
+# app.state.on_start / on_stop. Order matters only for start-up: routing registers the
+# `accept`/`close` extensions the sockets use, so it starts before the front ends are served.
 DOMAIN_MODULES = (
+    "livedesk.accounts.install",
+    "livedesk.businesses.install",
+    "livedesk.conversations.install",
+    "livedesk.realtime.install",
     "livedesk.planning.install",
-    "livedesk.routing.service",
-    "livedesk.knowledge.service",
-    "livedesk.leads.service",
-    "livedesk.web.views",
+    "livedesk.routing.install",
+    "livedesk.knowledge.install",
+    "livedesk.leads.install",
+    "livedesk.web.install",
 )
 
 
 def install_domains(app: FastAPI) -> None:
     for name in DOMAIN_MODULES:
-        try:
-            present = importlib.util.find_spec(name) is not None
-        except ModuleNotFoundError:  # the domain's package is not there at all
-            present = False
-        if present:
-            importlib.import_module(name).install(app)
+        importlib.import_module(name).install(app)
 
 
 SocketEndpoint = Callable[[WebSocket], Awaitable[None]]
@@ -127,10 +122,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JsonResponse({"status": "unavailable", "database": "migrations pending"}, 503)
         return JsonResponse({"status": "ok", "database": "ok"})
 
-    app.include_router(auth_router)
-    app.include_router(business_router)
-    app.include_router(conversation_router)
-    app.chat_sockets.update({"/ws/visitor": visitor_endpoint, "/ws/agent": agent_endpoint})
     install_domains(app)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

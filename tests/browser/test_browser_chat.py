@@ -301,7 +301,7 @@ async def test_browser_offer_times_out_and_moves_on(
     settings: Settings, world: World, browser: Any, artifacts_dir: Path
 ) -> None:
     from livedesk.routing.engine import RoutingConfig
-    from livedesk.routing.service import RouterOptions
+    from livedesk.routing.options import RouterOptions
 
     await set_hours(settings, world.a.business_id, ALL_DAY)
 

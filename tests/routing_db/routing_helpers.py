@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from livedesk.routing.engine import RoutingConfig
-from livedesk.routing.service import RouterOptions
+from livedesk.routing.options import RouterOptions
 
 from livedesk_testing import (
     ORIGIN_A,

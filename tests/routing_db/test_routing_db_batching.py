@@ -16,7 +16,7 @@ from livedesk.conversations.actions import do_start_conversation
 from livedesk.conversations.models import Conversation, ConversationEvent, Visitor
 from livedesk.db import new_id, read_only, unit_of_work
 from livedesk.routing import engine as ev
-from livedesk.routing.service import RoutingRejected
+from livedesk.routing.batching import RoutingRejected
 from livedesk.security.actors import VisitorActor
 
 from livedesk_testing import LiveServer, World

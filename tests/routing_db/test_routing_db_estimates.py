@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from livedesk.routing.estimates import queue_estimates
 from livedesk.routing.eta import estimate_wait
+from livedesk.routing.options import RouterOptions
 from livedesk.routing.policy import ConversationState, OperatorState, Presence, Status, queue_key
-from livedesk.routing.service import RouterOptions, pool_of, queue_estimates
+from livedesk.routing.snapshot import pool_of
 
 T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
 

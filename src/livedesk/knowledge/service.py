@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -533,28 +532,3 @@ def get_service(runtime: Runtime) -> KnowledgeService:
     if service is None:
         raise RuntimeError("the knowledge service is not started")
     return service  # type: ignore[no-any-return]
-
-
-def install(app: FastAPI) -> None:
-    from livedesk.knowledge.views import conversation_router, router, settings_router
-
-    app.include_router(router)
-    app.include_router(conversation_router)
-    app.include_router(settings_router)
-
-    async def start(runtime: Runtime) -> None:
-        service = KnowledgeService(
-            runtime, use_embeddings=getattr(app.state, "faq_embeddings", None)
-        )
-        runtime.extensions["knowledge"] = service
-        await service.start()
-        service.start_workers()
-        runtime.on("on_visitor_message", service.on_visitor_message)
-
-    async def stop(runtime: Runtime) -> None:
-        service = runtime.extensions.pop("knowledge", None)
-        if service is not None:
-            await service.stop_workers()
-
-    app.state.on_start.append(start)
-    app.state.on_stop.append(stop)

@@ -1,12 +1,10 @@
-"""Plugs the leads domain into the app: routers, the dispatcher task and the close hook."""
+"""The leads service a process keeps: the delivery dispatcher, rate limits, the close hook."""
 
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass, field
-
-from fastapi import FastAPI
 
 from livedesk.leads.actions import enqueue_closed_transcript
 from livedesk.leads.delivery import Dispatcher
@@ -47,35 +45,3 @@ class LeadsService:
             queued = await enqueue_closed_transcript(session, conversation_id)
         if queued:
             self.wake()
-
-
-def install(app: FastAPI) -> None:
-    from livedesk.leads.views import router, widget_router
-
-    app.include_router(widget_router)
-    app.include_router(router)
-
-    async def start(runtime: Runtime) -> None:
-        # Tests and embedders may put their own settings on app.state before start-up.
-        settings = getattr(app.state, "leads_settings", None) or LeadsSettings()
-        smtp = getattr(app.state, "smtp_settings", None) or SmtpSettings()
-        dispatcher = Dispatcher(
-            runtime.sessions,
-            runtime.engine.dialect.name,
-            settings,
-            smtp,
-            write_gate=runtime.write_gate,
-        )
-        service = LeadsService(runtime, settings, smtp, dispatcher)
-        runtime.extensions[EXTENSION] = service
-        runtime.on("on_conversation_closed", service.on_conversation_closed)
-        if settings.dispatcher_enabled:
-            dispatcher.start()
-
-    async def stop(runtime: Runtime) -> None:
-        service: LeadsService | None = runtime.extensions.pop(EXTENSION, None)
-        if service is not None:
-            await service.dispatcher.stop()
-
-    app.state.on_start.append(start)
-    app.state.on_stop.append(stop)

@@ -192,7 +192,3 @@ DEMO_PAGES: dict[str, tuple[str, str]] = {
         "Bel ons op werkdagen tussen 9:00 en 17:00, mail ons, of chat met ons tot 23:00 's avonds.",
     ),
 }
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

@@ -1,0 +1,32 @@
+"""Plugs the FAQ domain into the app: its routers and the KnowledgeService (index, bot)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from livedesk.knowledge.service import KnowledgeService
+from livedesk.knowledge.views import conversation_router, router, settings_router
+from livedesk.runtime import Hook, Runtime
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.include_router(conversation_router)
+    app.include_router(settings_router)
+
+    async def start(runtime: Runtime) -> None:
+        service = KnowledgeService(
+            runtime, use_embeddings=getattr(app.state, "faq_embeddings", None)
+        )
+        runtime.extensions["knowledge"] = service
+        await service.start()
+        service.start_workers()
+        runtime.on(Hook.VISITOR_MESSAGE, service.on_visitor_message)
+
+    async def stop(runtime: Runtime) -> None:
+        service = runtime.extensions.pop("knowledge", None)
+        if service is not None:
+            await service.stop_workers()
+
+    app.state.on_start.append(start)
+    app.state.on_stop.append(stop)

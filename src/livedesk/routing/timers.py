@@ -1,0 +1,181 @@
+"""Routing's clocks: offer expiries, heartbeat timeouts, the safety sweep, visitor grace.
+
+One task per process sleeps until the earliest of: the deadline the last unit of work reported
+(``arm``), a visitor's grace period running out, or the next safety sweep, which also ticks
+pools with queued chats (work conservation after a lost wake-up or another process's timer).
+The database is the truth; these deadlines are hints a later sweep repairs.
+
+Every process runs these timers today, and the pool lock makes a doubled tick harmless. This
+class is the seam where exactly-once timers across processes (a lease or advisory lock around
+``tick_all``) belong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from livedesk.conversations.models import OPEN_STATES, Conversation
+from livedesk.db import read_only, utcnow
+from livedesk.routing import commands
+from livedesk.routing import engine as ev
+from livedesk.routing.batching import CommandBatcher, RoutingRejected, tick
+from livedesk.routing.policy import Presence, Status
+from livedesk.routing.snapshot import CONV, RC, RO, pool_of, skill_pairs
+from livedesk.runtime import conversation_topic
+
+log = logging.getLogger(__name__)
+
+
+class Timers:
+    def __init__(self, batcher: CommandBatcher) -> None:
+        self.batcher = batcher
+        self.deadline: datetime | None = None
+        self._wake = asyncio.Event()
+        self._grace: dict[str, datetime] = {}  # conversation id → when its visitor is gone
+        batcher.listeners.append(lambda scope, deadline: self.arm(deadline))
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def visitor_disconnected(self, conversation_ids: Iterable[str]) -> None:
+        """A page reload must not abandon a chat: wait out the grace period first."""
+        due = utcnow() + self.batcher.options.visitor_grace
+        for conversation_id in conversation_ids:
+            self._grace[conversation_id] = due
+        self._wake.set()
+
+    async def tick_all(self, *, sweep: bool = False) -> list[ev.Event]:
+        """Tick the pools that have something due (an offer expiry, a heartbeat timeout);
+        the safety sweep also ticks pools with queued chats (work conservation after a lost
+        wake-up). Pools with nothing due are not locked."""
+        now = utcnow()
+        limit = now - self.batcher.options.engine.heartbeat_timeout
+        async with read_only(self.batcher.runtime.sessions) as session:
+            businesses = set(
+                await session.scalars(
+                    select(Conversation.business_id)
+                    .distinct()
+                    .join(RC, RC.c.conversation_id == Conversation.id)
+                    .where(Conversation.state == Status.OFFERED, RC.c.offer_expires_at <= now)
+                )
+            )
+            # Offered chats without routing row (written by an older version): expire them too.
+            businesses |= set(
+                await session.scalars(
+                    select(Conversation.business_id)
+                    .distinct()
+                    .outerjoin(RC, RC.c.conversation_id == Conversation.id)
+                    .where(Conversation.state == Status.OFFERED, RC.c.conversation_id.is_(None))
+                )
+            )
+            if sweep:
+                businesses |= set(
+                    await session.scalars(
+                        select(Conversation.business_id)
+                        .distinct()
+                        .where(Conversation.state == Status.QUEUED)
+                    )
+                )
+            late = set(
+                await session.scalars(
+                    select(RO.c.user_id).where(
+                        RO.c.presence != Presence.OFFLINE, RO.c.last_heartbeat_at <= limit
+                    )
+                )
+            )
+            pairs = await skill_pairs(session) if businesses or late else []
+            # Deadlines of the pools not ticked now: keep the timer armed for them.
+            next_offer = await session.scalar(
+                select(func.min(RC.c.offer_expires_at))
+                .select_from(RC.join(CONV, CONV.c.id == RC.c.conversation_id))
+                .where(CONV.c.state == Status.OFFERED, RC.c.offer_expires_at > now)
+            )
+            next_beat = await session.scalar(
+                select(func.min(RO.c.last_heartbeat_at)).where(
+                    RO.c.presence != Presence.OFFLINE, RO.c.last_heartbeat_at > limit
+                )
+            )
+        upcoming = [
+            t
+            for t in (
+                next_offer,
+                next_beat + self.batcher.options.engine.heartbeat_timeout
+                if next_beat is not None
+                else None,
+            )
+            if t is not None
+        ]
+        if upcoming:
+            self.arm(min(upcoming))
+        seeds = businesses | {b for u, b in pairs if u in late}
+        pools: list[set[str]] = []
+        for business_id in sorted(seeds):
+            if not any(business_id in p for p in pools):
+                pools.append(pool_of(pairs, [business_id]))
+        results = await asyncio.gather(
+            *(self.batcher.run(tick, businesses=pool, tick=True) for pool in pools),
+            return_exceptions=True,
+        )
+        events: list[ev.Event] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            events.extend(result)
+        return events
+
+    async def _visitor_gone(self, conversation_id: str) -> None:
+        if self.batcher.runtime.hub.subscriber_count(conversation_topic(conversation_id)):
+            return  # came back (to this process) within the grace period
+        async with read_only(self.batcher.runtime.sessions) as session:
+            row = (
+                await session.execute(
+                    select(Conversation.state, Conversation.first_reply_at).where(
+                        Conversation.id == conversation_id
+                    )
+                )
+            ).first()
+        # After a first reply the chat stays open for the operator to close.
+        if row is not None and row[0] in OPEN_STATES and row[1] is None:
+            with contextlib.suppress(RoutingRejected):
+                await self.batcher.run(
+                    commands.visitor_left(conversation_id), conversation_id=conversation_id
+                )
+
+    def arm(self, deadline: datetime | None) -> None:
+        if deadline is not None and (self.deadline is None or deadline < self.deadline):
+            self.deadline = deadline
+            self._wake.set()
+
+    async def run(self) -> None:
+        next_sweep = utcnow()
+        while True:
+            now = utcnow()
+            candidates = [next_sweep, *self._grace.values()]
+            if self.deadline is not None:
+                candidates.append(self.deadline)
+            wait = max(0.0, (min(candidates) - now).total_seconds())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            self._wake.clear()
+            now = utcnow()
+            try:
+                for conversation_id, due in list(self._grace.items()):
+                    if due <= now:
+                        del self._grace[conversation_id]
+                        await self._visitor_gone(conversation_id)
+                if (self.deadline is not None and self.deadline <= now) or next_sweep <= now:
+                    self.deadline = None
+                    sweep = next_sweep <= now
+                    if sweep:
+                        next_sweep = now + timedelta(seconds=self.batcher.options.sweep_interval)
+                    await self.tick_all(sweep=sweep)
+            except Exception:  # the loop must survive a failed tick; the next sweep retries
+                log.exception("routing timer failed")
+                await asyncio.sleep(0.5)

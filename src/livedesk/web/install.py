@@ -1,0 +1,11 @@
+"""Plugs the web front ends into the app: widget assets, console, floor and demo pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from livedesk.web.views import router
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
