@@ -29,6 +29,7 @@ from livedesk.knowledge.evaluate import (
     cross_validate,
     evaluate,
     find_gaps,
+    fit_defaults,
     no_answer_call,
 )
 
@@ -159,8 +160,28 @@ def test_cross_validation_holds_out_each_business() -> None:
     cv = cross_validate(reg, QUERIES)
     assert set(cv["folds"]) == {"bakker", "garage"}
     assert cv["held_out_pooled"]["queries"] == len(QUERIES)
-    for fold in cv["folds"].values():
-        assert 0.0 <= fold["metrics"]["recall_at_1"] <= 1.0
+    everything = fit_defaults(reg, QUERIES)  # what a fold would be if its business leaked in
+    for held, fold in cv["folds"].items():
+        own = [q for q in QUERIES if q.tenant == held]
+        others = [q for q in QUERIES if q.tenant != held]
+        # Measured on the held-out business alone ...
+        assert fold["metrics"]["queries"] == len(own)
+        assert fold["metrics"]["answerable"] == sum(q.entry_id is not None for q in own)
+        # ... with weights and model fitted on the other businesses alone.
+        fitted = fit_defaults(reg, others)
+        assert (fold["weights"], fold["model"]) == (fitted["weights"], fitted["model"])
+        assert fold["model"] != everything["model"]
+    # The held-out business's labels cannot move its own fold, only the folds that train on it.
+    wrong = {"b1": "b4", "b2": "b3", "b3": "b2", "b4": "b1", None: "b1"}
+    relabelled = [
+        LabelledQuery(q.tenant, q.query, wrong[q.entry_id]) if q.tenant == "bakker" else q
+        for q in QUERIES
+    ]
+    cv2 = cross_validate(reg, relabelled)
+    for key in ("weights", "model"):
+        assert cv2["folds"]["bakker"][key] == cv["folds"]["bakker"][key]
+    assert cv2["folds"]["garage"]["model"] != cv["folds"]["garage"]["model"]
+    assert cv2["folds"]["bakker"]["metrics"] != cv["folds"]["bakker"]["metrics"]
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -209,9 +230,10 @@ def test_fit_defaults_fits_the_shipped_ranking_too() -> None:
     model = fitted["shipped"]["model"]
     steps = model["threshold"] / THRESHOLD_STEP
     assert steps == pytest.approx(round(steps)) and 0.0 < model["threshold"] <= 1.0
+    # the shipped threshold is the lowest one that reaches the fit target, rounded up
     lowest = fitted["shipped"]["lowest_threshold_at_fit_target"]
-    assert lowest is None or lowest <= model["threshold"]
-    assert isinstance(fitted["same_weights"], bool)
+    assert lowest is not None and lowest <= model["threshold"] < lowest + THRESHOLD_STEP
+    assert fitted["same_weights"] is (fitted["weights"] == fitted["shipped"]["weights"])
 
 
 def test_cli_fit_prints_the_shipped_model(tmp_path: Path) -> None:

@@ -74,5 +74,8 @@ def test_break_even_against_a_step_function() -> None:
     # 6·v passes 5,000 at 833.3; the step to 8,000 at 1,000 flips it back; 8,000 at 1,333.3
     assert [b["cheaper_above"] for b in dear] == ["in_house", "outsourced", "in_house"]
     assert [b["volume"] for b in dear] == pytest.approx([5000 / 6, 1000.0, 8000 / 6])
-    flat = break_even(inhouse, lambda v: 20000.0, 5000)
-    assert flat == [] or all(b["cheaper_above"] == "in_house" for b in flat)
+    # a flat price above every step never crosses; one between two steps crosses at the step
+    assert break_even(inhouse, lambda v: 20000.0, 5000) == []
+    assert break_even(inhouse, lambda v: 6000.0, 5000) == [
+        {"volume": 1000.0, "cheaper_above": "outsourced"}
+    ]

@@ -58,14 +58,19 @@ def test_cost_curve_agrees_with_the_plan(default_plan: lp.Plan) -> None:
     assert default_plan.inhouse_curve(3 * now) == pytest.approx(
         bigger.summary["monthly_cost_in_house"]
     )
+    crossings = 0
     for o in default_plan.outsourcing:
+        price = next(p for p in default_plan.scenario.price_models if p.kind == o["kind"])
         for b in o["break_even"]:
             v = b["volume"]
-            price = next(p for p in default_plan.scenario.price_models if p.kind == o["kind"])
             below, above = v * 0.999, v * 1.001
             inh_cheaper_above = default_plan.inhouse_curve(above) < price.monthly_cost(above, 98)
+            inh_cheaper_below = default_plan.inhouse_curve(below) < price.monthly_cost(below, 98)
+            # a break-even is where the cheaper option switches: the other one just below it
             assert inh_cheaper_above == (b["cheaper_above"] == "in_house")
-            assert below >= 0
+            assert inh_cheaper_below != inh_cheaper_above
+            crossings += 1
+    assert crossings > 0  # the default scenario has break-evens to check
 
 
 def test_peaked_profile_lag_aware_adds_hours_and_per_hour_rule_is_shown() -> None:
