@@ -131,6 +131,15 @@ async def test_availability_closed_outside_opening_hours(
         business = await session.get(Business, world.a.business_id)
         assert business is not None
         business.opening_hours = {"timezone": "Europe/Amsterdam", "weekly": {}, "exceptions": {}}
+        beta = await session.get(Business, world.b.business_id)
+        assert beta is not None
+        beta.opening_hours = {  # open around the clock, so only the empty floor closes it
+            "timezone": "Europe/Amsterdam",
+            "weekly": {
+                d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            },
+            "exceptions": {},
+        }
     await engine.dispose()
     async with server.http() as http:
         closed = (
@@ -139,7 +148,7 @@ async def test_availability_closed_outside_opening_hours(
                 headers={"origin": "https://alpha.example"},
             )
         ).json()
-        # Business beta keeps the default hours but nobody is online.
+        # Business beta is open but nobody is online.
         nobody = (
             await http.get(
                 f"/api/v1/widget/{world.b.widget_key}/availability",
@@ -152,5 +161,5 @@ async def test_availability_closed_outside_opening_hours(
         )
     assert closed["open"] is False and closed["reason"] == "closed"
     assert closed["overflow_action"] == "offline_form"
-    assert nobody["open"] is False and nobody["reason"] in ("no_operators", "closed")
+    assert nobody["open"] is False and nobody["reason"] == "no_operators"
     assert refused.status_code == 403
