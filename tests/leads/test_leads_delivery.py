@@ -19,6 +19,14 @@ from livedesk.settings import Settings
 
 from livedesk_testing import ORIGIN_A, LiveServer, World, connect_agent, login, visitor_token
 
+# The receivers listen on 127.0.0.1, which webhooks may reach only when allow-listed.
+LOCAL = {"webhook_allow_networks": "127.0.0.0/8"}
+
+
+@pytest.fixture
+def leads_overrides() -> dict[str, Any]:
+    return dict(LOCAL)
+
 
 def test_signature_scheme() -> None:
     body = b'{"id":"x"}'
@@ -229,7 +237,7 @@ async def test_webhook_retries_with_backoff_then_delivers_once(
 
 
 @pytest.mark.parametrize(
-    "leads_overrides", [{"give_up_after_seconds": 0.6, "http_timeout_seconds": 0.3}]
+    "leads_overrides", [{"give_up_after_seconds": 0.6, "http_timeout_seconds": 0.3, **LOCAL}]
 )
 async def test_permanent_failure_timeouts_and_give_up_are_flagged(
     live: LiveServer, world: World, settings: Settings, receiver: Receiver
@@ -280,7 +288,7 @@ async def test_restart_mid_flight_loses_nothing_and_resends_no_acknowledged(
 
     receiver.policy = policy
     # The lease outlasts the HTTP timeout, so a live (slow) attempt is never taken over.
-    first = make_server(settings, mailbox[1], lease_seconds=1.0, http_timeout_seconds=0.9)
+    first = make_server(settings, mailbox[1], lease_seconds=1.0, http_timeout_seconds=0.9, **LOCAL)
     await first.start()
     await add_webhook(first, world, receiver)
     await file_leads(first, world, settings, 3)
@@ -295,7 +303,7 @@ async def test_restart_mid_flight_loses_nothing_and_resends_no_acknowledged(
     assert {states[k] for k in acknowledged_before} == {"delivered"}
     assert sorted(states[k] for k in held) == ["in_flight", "in_flight"]
 
-    second = make_server(settings, mailbox[1], lease_seconds=1.0, http_timeout_seconds=0.9)
+    second = make_server(settings, mailbox[1], lease_seconds=1.0, http_timeout_seconds=0.9, **LOCAL)
     await second.start()
     try:
         await wait_outbox(settings, lambda items: {i.state for i in items} == {"delivered"})

@@ -30,6 +30,7 @@ from livedesk import jsonutil
 from livedesk.db import read_only, utcnow
 from livedesk.leads.models import DeliveryAttempt, DeliveryRoute, OutboxItem, OutboxState
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
+from livedesk.security.addresses import AddressNotAllowed, guarded_client
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +120,26 @@ async def send_webhook(
         response = await client.post(
             item.target["url"], content=body, headers=headers, timeout=timeout_seconds
         )
+    except AddressNotAllowed as exc:  # never connected: a human must change the route
+        return Outcome(False, permanent=True, error=f"{ADDRESS_NOT_ALLOWED}: {exc}"[:500])
     except httpx.TimeoutException as exc:
         return Outcome(False, error=f"timeout: {type(exc).__name__}")
     except httpx.HTTPError as exc:  # refused, reset, DNS…: all worth another try
         return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     return webhook_outcome(response.status_code)
+
+
+# A refused destination's error keeps the addresses for the provider's staff; a business sees
+# only that the address is not allowed (the detail would map the provider's network).
+ADDRESS_NOT_ALLOWED = "address not allowed"
+GENERIC_ERRORS = {"nl": "adres niet toegestaan", "en": "address not allowed"}
+
+
+def error_for_viewer(error: str | None, *, staff: bool, language: str = "nl") -> str | None:
+    """What the delivery log shows as an attempt's (or item's) error to this viewer."""
+    if error is None or staff or ADDRESS_NOT_ALLOWED not in error:
+        return error
+    return GENERIC_ERRORS.get(language, GENERIC_ERRORS["nl"])
 
 
 TEXTS = {
@@ -280,8 +296,10 @@ class Dispatcher:
         self.settings = settings
         self.smtp = smtp
         self.rng = rng or random.Random()
-        self.client = httpx.AsyncClient(
-            follow_redirects=False, limits=httpx.Limits(max_connections=settings.concurrency)
+        # Redirects are not followed and every connection goes to a vetted address only.
+        self.client = guarded_client(
+            allow=settings.webhook_allowed_networks,
+            limits=httpx.Limits(max_connections=settings.concurrency),
         )
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None

@@ -1,12 +1,15 @@
 """Settings of the leads domain, separate from the process settings so each can be set alone.
 
-LIVEDESK_SMTP_* configure the mail relay; LIVEDESK_LEADS_* tune the delivery dispatcher.
+LIVEDESK_SMTP_* configure the mail relay; LIVEDESK_LEADS_* tune the delivery dispatcher;
+LIVEDESK_WEBHOOK_ALLOW_NETWORKS lets webhooks reach internal networks (see security/addresses.py).
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from livedesk.security.addresses import IPNetwork, parse_networks
 
 
 class SmtpSettings(BaseSettings):
@@ -23,7 +26,9 @@ class SmtpSettings(BaseSettings):
 
 
 class LeadsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LIVEDESK_LEADS_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="LIVEDESK_LEADS_", extra="ignore", populate_by_name=True
+    )
 
     dispatcher_enabled: bool = True
     concurrency: int = Field(default=16, ge=1, le=1000)  # deliveries in flight per process
@@ -40,3 +45,19 @@ class LeadsSettings(BaseSettings):
     offline_per_ip_per_minute: float = Field(default=10.0, gt=0)
     offline_burst: float = Field(default=5.0, ge=1)
     default_review_window_days: int = Field(default=14, ge=0)
+    # Webhooks never reach loopback, private, link-local and other internal addresses, except
+    # in these networks ("10.1.0.0/16, 192.168.5.7"): for a provider whose own systems take
+    # deliveries. Empty: public addresses only.
+    webhook_allow_networks: str = Field(
+        default="", validation_alias="LIVEDESK_WEBHOOK_ALLOW_NETWORKS"
+    )
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _check_networks(cls, value: str) -> str:
+        parse_networks(value)  # a typo stops the start, rather than silently allowing nothing
+        return value
+
+    @property
+    def webhook_allowed_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.webhook_allow_networks)
