@@ -31,6 +31,7 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 # `accept`/`close` extensions the sockets use, so it starts before the front ends are served.
 DOMAIN_MODULES = (
     "livedesk.accounts.install",
+    "livedesk.audit.install",
     "livedesk.businesses.install",
     "livedesk.conversations.install",
     "livedesk.realtime.install",

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.accounts.actions import actor_for_token
+from livedesk.accounts.models import Role
 from livedesk.errors import Forbidden, Unauthorized
 from livedesk.runtime import Runtime
 from livedesk.security.actors import StaffActor
@@ -52,7 +53,25 @@ async def current_staff(actor: Annotated[StaffActor, Depends(current_actor)]) ->
     return actor
 
 
+async def current_provider_admin(
+    actor: Annotated[StaffActor, Depends(current_actor)],
+) -> StaffActor:
+    """Businesses, widgets, hours, contracts, canned responses: the provider's admins only."""
+    if actor.role != Role.PROVIDER_ADMIN:
+        raise Forbidden("for provider admins only")
+    return actor
+
+
+async def current_manager(actor: Annotated[StaffActor, Depends(current_actor)]) -> StaffActor:
+    """People's assignments and the floor: provider admins and supervisors."""
+    if actor.role not in (Role.PROVIDER_ADMIN, Role.SUPERVISOR):
+        raise Forbidden("for supervisors and provider admins only")
+    return actor
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(read_session)]
 ActorDep = Annotated[StaffActor, Depends(current_actor)]
 StaffDep = Annotated[StaffActor, Depends(current_staff)]
+AdminDep = Annotated[StaffActor, Depends(current_provider_admin)]
+ManagerDep = Annotated[StaffActor, Depends(current_manager)]

@@ -1,7 +1,9 @@
 """Every table in one import, for Alembic and for tests."""
 
 from livedesk.accounts.models import AuthToken, OperatorBusiness, OperatorProfile, User
+from livedesk.audit.models import AuditEntry
 from livedesk.businesses.models import Business, ServerSecret, Widget
+from livedesk.canned.models import CannedResponse
 from livedesk.conversations.models import (
     Conversation,
     ConversationEvent,
@@ -29,9 +31,11 @@ from livedesk.leads.models import (
 from livedesk.routing import models as routing_models
 
 __all__ = [
+    "AuditEntry",
     "AuthToken",
     "Base",
     "Business",
+    "CannedResponse",
     "Conversation",
     "ConversationEvent",
     "DeliveryAttempt",

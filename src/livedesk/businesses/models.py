@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livedesk.db import Base, UTCDateTime, new_id, utcnow
@@ -46,6 +46,8 @@ class Business(Base):
     guidelines: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opening_hours: Mapped[dict[str, Any]] = mapped_column(default=default_opening_hours)
     contract: Mapped[dict[str, Any]] = mapped_column(default=default_contract)
+    # Deactivated businesses keep every row; their widgets refuse new chats.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -63,6 +65,7 @@ class Widget(Base):
     language: Mapped[str] = mapped_column(String(8), default="nl")
     # Look, pre-chat form and offline form, as the business configures them.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
