@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -26,6 +27,11 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def value_list(text: str) -> list[str]:
+    """`"a, b c"` → ["a", "b", "c"]: list settings read as plain text from the environment."""
+    return text.replace(",", " ").split()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIVEDESK_", extra="ignore")
 
@@ -44,7 +50,11 @@ class Settings(BaseSettings):
     outbound_queue_size: int = 1000  # frames buffered per connection before it is dropped
     resume_limit: int = 1000  # a client further behind than this is told to resync
     ping_interval_seconds: float = 20.0
+    # The session cookie is Secure whenever the request came over HTTPS; True: always.
     cookie_secure: bool = False
+    # Proxies whose X-Forwarded-Proto / X-Forwarded-For are believed ("10.0.0.2, 10.1.0.0/16"):
+    # the TLS-terminating proxy in front of Livedesk. Empty: none, and those headers are ignored.
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +62,22 @@ class Settings(BaseSettings):
         if not (value.startswith("sqlite") or value.startswith("postgres")):
             raise ValueError("database_url must be a sqlite:/// or postgresql:// URL")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for item in value_list(value):
+            try:
+                ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {item!r} is not an IP address or network"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return value_list(self.trusted_proxies)
 
     @property
     def async_database_url(self) -> str:

@@ -1,4 +1,5 @@
-"""Security test support: a raw TCP/HTTP listener that records every connection."""
+"""Security test support: a raw TCP/HTTP listener that records every connection, a live
+Livedesk whose uvicorn takes proxy headers as `livedesk serve` does, and a clock to move."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import uvicorn
+
+from livedesk.security.proxies import uvicorn_proxy_options
+from livedesk.settings import Settings
+
+from livedesk_testing import LiveServer
 
 
 @dataclass
@@ -58,3 +66,62 @@ async def listening(host: str = "127.0.0.1", **kw: Any) -> AsyncIterator[Listene
     finally:
         server.close()
         await server.wait_closed()
+
+
+def live_server(
+    settings: Settings,
+    *,
+    secured: bool = False,
+    app_state: dict[str, Any] | None = None,
+    **uvicorn_options: Any,
+) -> LiveServer:
+    """A LiveServer whose uvicorn takes proxy headers exactly as `livedesk serve` should
+    (security/proxies.py), with `app_state` set on the app before start-up and, when
+    `secured`, the security middleware installed (a no-op once create_app installs it)."""
+    server = LiveServer(settings)
+    if secured:
+        from livedesk.security.install import install_security
+
+        install_security(server.app)
+    for name, value in (app_state or {}).items():
+        setattr(server.app.state, name, value)
+    config = uvicorn.Config(
+        server.app,
+        host="127.0.0.1",
+        port=server.port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        lifespan="on",
+        **uvicorn_proxy_options(settings),
+        **uvicorn_options,
+    )
+    server.server = uvicorn.Server(config)
+    return server
+
+
+@contextlib.asynccontextmanager
+async def running_live(
+    settings: Settings,
+    *,
+    secured: bool = False,
+    app_state: dict[str, Any] | None = None,
+    **uvicorn_options: Any,
+) -> AsyncIterator[LiveServer]:
+    server = live_server(settings, secured=secured, app_state=app_state, **uvicorn_options)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -15,6 +15,11 @@ from livedesk.accounts.actions import (
 )
 from livedesk.accounts.models import User
 from livedesk.deps import SESSION_COOKIE, ActorDep, RuntimeDep, bearer_or_cookie
+from livedesk.errors import ApiError
+from livedesk.i18n import request_language
+from livedesk.jsonutil import JsonResponse
+from livedesk.runtime import Runtime
+from livedesk.security.throttle import login_throttle, retry_after_seconds
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -38,14 +43,43 @@ def me_payload(actor: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/login")
-async def login(body: LoginIn, response: Response, runtime: RuntimeDep) -> dict[str, Any]:
+def cookie_secure(request: Request, runtime: Runtime) -> bool:
+    """Secure whenever the browser reached us over HTTPS. Behind a TLS-terminating proxy the
+    scheme is https only when the proxy is trusted (LIVEDESK_TRUSTED_PROXIES: uvicorn's proxy
+    headers middleware rewrites it); LIVEDESK_COOKIE_SECURE forces it on."""
+    return runtime.settings.cookie_secure or request.url.scheme == "https"
+
+
+def rate_limited(request: Request, wait: float) -> JsonResponse:
+    """429 in the error shape, the message in the request's language, and Retry-After."""
+    seconds = retry_after_seconds(wait)
+    error = ApiError("too many login attempts", code="rate_limited", data={"retry_after": seconds})
+    language = request_language(request.headers.get("accept-language"))
+    return JsonResponse(
+        error.to_dict(language), status_code=429, headers={"Retry-After": str(seconds)}
+    )
+
+
+@router.post(
+    "/login",
+    response_model=dict[str, Any],
+    responses={429: {"description": "Too many attempts: try again after Retry-After seconds"}},
+)
+async def login(
+    body: LoginIn, request: Request, response: Response, runtime: RuntimeDep
+) -> dict[str, Any] | JsonResponse:
+    # Throttled before the password is hashed: a refused guess costs no argon2 time.
+    throttle = login_throttle(request.app)
+    attempt, wait = throttle.begin(body.username, request.client.host if request.client else None)
+    if attempt is None:
+        return rate_limited(request, wait)
     async with runtime.transaction() as session:
         user = await authenticate(session, body.username, body.password)
         secret = await do_issue_token(
             session, user, kind="session", ttl_seconds=runtime.settings.session_ttl_seconds
         )
         actor = await actor_for_user(session, user)
+    throttle.succeeded(attempt)
     # Strict: the cookie never rides along on a cross-site request or WebSocket handshake.
     response.set_cookie(
         SESSION_COOKIE,
@@ -53,7 +87,7 @@ async def login(body: LoginIn, response: Response, runtime: RuntimeDep) -> dict[
         max_age=runtime.settings.session_ttl_seconds,
         httponly=True,
         samesite="strict",
-        secure=runtime.settings.cookie_secure,
+        secure=cookie_secure(request, runtime),
     )
     return me_payload(actor)
 
@@ -64,7 +98,9 @@ async def logout(request: Request, response: Response, runtime: RuntimeDep) -> d
     if secret:
         async with runtime.transaction() as session:
             await do_revoke_token(session, secret)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="strict", secure=cookie_secure(request, runtime)
+    )
     return {"ok": True}
 
 
