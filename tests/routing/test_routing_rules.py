@@ -319,3 +319,39 @@ def test_simultaneous_expiries_that_set_away_withdraw_the_rest() -> None:
     kinds = [type(ev).__name__ for ev in e.tick()]
     assert kinds == ["OfferExpired", "OfferExpired", "PresenceChanged", "OfferWithdrawn"]
     assert all(c.status is Status.QUEUED for c in e.conversations.values())
+
+
+# --- a supervisor hands a chat to a named operator ------------------------------------------
+
+
+def test_direct_withdraws_the_pending_offer_and_offers_to_the_named_operator() -> None:
+    e, _ = engine(op("a"), op("b"))
+    e.arrive("c1", "acme", "nl")  # offered to a (fewest chats, then id)
+    events = e.direct("c1", "b")
+    assert [type(x) for x in events] == [OfferWithdrawn, Offered]
+    assert events[0].operator_id == "a" and events[0].reason == "reassigned"
+    assert events[1].operator_id == "b" and events[1].via == "supervisor"
+    assert e.operators["a"].offered == set() and e.operators["b"].offered == {"c1"}
+
+
+def test_direct_of_an_active_chat_is_a_transfer_and_refuses_who_cannot_take_it() -> None:
+    e, _ = engine(op("a"), op("b", cap=1), op("x", b="globex"))
+    e.arrive("c1", "acme", "nl")
+    e.accept("c1", "a")
+    assert [type(x) for x in e.direct("c1", "x")] == [Rejected]  # does not serve acme
+    assert [type(x) for x in e.direct("c1", "a")] == [Rejected]  # already has it
+    e.arrive("c2", "acme", "nl")  # offered to b, who is then full
+    assert e.direct("c1", "b")[0].reason == "target_full"
+    e.decline("c2", "b")
+    moved = e.direct("c1", "b")
+    assert [type(x) for x in moved][:2] == [Transferred, Offered]
+    assert e.conversations["c1"].status is Status.OFFERED
+
+
+def test_direct_to_an_operator_who_is_away_is_refused_and_changes_nothing() -> None:
+    e, _ = engine(op("a"), op("b", presence=Presence.AWAY))
+    e.arrive("c1", "acme", "nl")
+    before = copy.deepcopy((e.conversations, e.operators))
+    (rejected,) = e.direct("c1", "b")
+    assert isinstance(rejected, Rejected) and rejected.reason == "target_unavailable"
+    assert (e.conversations, e.operators) == before

@@ -7,6 +7,8 @@ anything, or return the engine's events (a ``Rejected`` event fails only that co
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from livedesk.accounts.models import Role
 from livedesk.conversations.lifecycle import check_transition
 from livedesk.conversations.models import Disposition
@@ -80,7 +82,7 @@ def visitor_left(conversation_id: str) -> Command:
     return command
 
 
-def set_presence(operator_id: str, state: str) -> Command:
+def set_presence(operator_id: str, state: str, reason: str = "manual") -> Command:
     try:
         presence = Presence(state)
     except ValueError:
@@ -89,7 +91,7 @@ def set_presence(operator_id: str, state: str) -> Command:
         ) from None
 
     def command(engine: RoutingEngine, snap: Snapshot) -> list[ev.Event]:
-        events = engine.set_presence(operator_id, presence)
+        events = engine.set_presence(operator_id, presence, reason)
         op = engine.operators.get(operator_id)
         if op is not None and presence is not Presence.OFFLINE:
             op.last_heartbeat_at = engine.clock()  # saying something proves they are there
@@ -105,16 +107,38 @@ def decline(operator_id: str, conversation_id: str) -> Command:
     return command
 
 
-def transfer(actor: StaffActor, conversation_id: str, to_operator_id: str | None) -> Command:
+def transfer(
+    actor: StaffActor, conversation_id: str, to_operator_id: str | None, note: str | None = None
+) -> Command:
     def command(engine: RoutingEngine, snap: Snapshot) -> list[ev.Event]:
         conv = engine.conversations.get(conversation_id)
         holder = actor.user_id
         # Supervisors and admins may move anybody's chat; operators only their own.
         if conv is not None and actor.role in (Role.SUPERVISOR, Role.PROVIDER_ADMIN):
             holder = conv.operator_id or actor.user_id
-        return engine.transfer(conversation_id, holder, to_operator_id)
+        return with_note(engine.transfer(conversation_id, holder, to_operator_id), note)
 
     return command
+
+
+def direct(
+    actor: StaffActor, conversation_id: str, to_operator_id: str, note: str | None
+) -> Command:
+    """A supervisor hands a waiting or active chat to a named operator."""
+    if actor.role not in (Role.SUPERVISOR, Role.PROVIDER_ADMIN):
+        raise Forbidden("only supervisors hand chats to a named operator", code="forbidden")
+
+    def command(engine: RoutingEngine, snap: Snapshot) -> list[ev.Event]:
+        return with_note(engine.direct(conversation_id, to_operator_id), note)
+
+    return command
+
+
+def with_note(events: list[ev.Event], note: str | None) -> list[ev.Event]:
+    """The handing-over colleague's note travels with the offer it caused."""
+    if not note:
+        return events
+    return [replace(e, note=note) if isinstance(e, ev.Offered) else e for e in events]
 
 
 def take_by_hand(

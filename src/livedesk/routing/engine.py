@@ -82,7 +82,8 @@ class Offered(Event):
     conversation_id: str
     operator_id: str
     expires_at: datetime
-    via: str = "dispatch"  # or "transfer"
+    via: str = "dispatch"  # or "transfer", "supervisor"
+    note: str | None = None  # what the colleague who handed it over wants the receiver to know
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -454,6 +455,36 @@ class RoutingEngine:
             )
         else:
             events.append(self._offer(conv, target, now, "transfer"))
+        return self._dispatch(events, now)
+
+    def direct(self, conversation_id: str, to_operator_id: str) -> list[Event]:
+        """A supervisor hands a chat to a named operator: a waiting one is offered to them (an
+        offer to someone else is withdrawn first), an active one is transferred."""
+        conv = self.conversations.get(conversation_id)
+        if conv is None:
+            return self._reject("direct", "unknown_conversation", conversation_id)
+        if conv.status is Status.ACTIVE:
+            assert conv.operator_id is not None
+            return self.transfer(conversation_id, conv.operator_id, to_operator_id)
+        target = self.operators.get(to_operator_id)
+        if target is None or conv.operator_id == to_operator_id:
+            return self._reject("direct", "bad_target", conversation_id, to_operator_id)
+        if target.presence is not Presence.ONLINE or not can_serve(target, conv):
+            return self._reject("direct", "target_unavailable", conversation_id, to_operator_id)
+        if target.load >= target.max_concurrent:
+            return self._reject("direct", "target_full", conversation_id, to_operator_id)
+        now = self._now()
+        events: list[Event] = []
+        if conv.status is Status.OFFERED and conv.operator_id is not None:
+            previous = conv.operator_id
+            self._release(conv)
+            self._move(conv, Status.QUEUED)
+            events.append(
+                OfferWithdrawn(
+                    at=now, conversation_id=conv.id, operator_id=previous, reason="reassigned"
+                )
+            )
+        events.append(self._offer(conv, target, now, "supervisor"))
         return self._dispatch(events, now)
 
     def visitor_left(self, conversation_id: str) -> list[Event]:

@@ -69,7 +69,8 @@ def agent_frames(router: Router) -> dict[str, FrameHandler]:
             raise FrameError(
                 "invalid_field", "`to_operator_id` is a string or null", field="to_operator_id"
             )
+        note = protocol.optional_str(data, "note", max_len=500)
         await conn._visible(conversation_id)
-        await router.transfer(actor, conversation_id, target)
+        await router.transfer(actor, conversation_id, target, note)
 
     return {"presence": presence, "heartbeat": heartbeat, "decline": decline, "transfer": transfer}

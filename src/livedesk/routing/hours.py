@@ -7,7 +7,9 @@ Model
   midnight and ends on the next day (``22:00–02:00``). ``00:00–24:00`` is a whole day.
 * An interval belongs to the day on which it *starts*. A date exception replaces the intervals
   starting on that date (an empty list = closed all day); the spill-over of the previous day's
-  interval past midnight is not cut off by an exception on the next date.
+  interval past midnight is not cut off by an exception on the next date. An exception is
+  either the list of intervals or ``{"label": "Kerst", "ranges": [...]}``; the label is kept
+  for the people who read the schedule and changes nothing in the arithmetic.
 * Touching intervals (``Mon 22:00–24:00`` and ``Tue 00:00–02:00``) merge; overlapping ones are
   rejected by validation.
 
@@ -112,6 +114,8 @@ class Schedule:
     weekly: tuple[tuple[LocalInterval, ...], ...]
     exceptions: Mapping[date, tuple[LocalInterval, ...]] = field(default_factory=dict)
     timezone: str = DEFAULT_TIMEZONE
+    # Names of exception dates ("Kerstmis"); only dates that have an exception.
+    exception_labels: Mapping[date, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.weekly) != 7:
@@ -124,6 +128,11 @@ class Schedule:
         object.__setattr__(self, "weekly", tuple(tuple(sorted(d)) for d in self.weekly))
         object.__setattr__(
             self, "exceptions", {d: tuple(sorted(v)) for d, v in sorted(self.exceptions.items())}
+        )
+        object.__setattr__(
+            self,
+            "exception_labels",
+            {d: t for d, t in sorted(self.exception_labels.items()) if t and d in self.exceptions},
         )
         self._validate_overlaps()
 
@@ -159,13 +168,15 @@ class Schedule:
         if not isinstance(exc_raw, Mapping):
             raise ScheduleError("exceptions must be an object keyed by YYYY-MM-DD")
         exceptions: dict[date, tuple[LocalInterval, ...]] = {}
+        labels: dict[date, str] = {}
         for key, value in exc_raw.items():
             try:
                 day = date.fromisoformat(key)
             except (TypeError, ValueError) as exc:
                 raise ScheduleError(f"exceptions: {key!r} is not a YYYY-MM-DD date") from exc
-            exceptions[day] = _parse_intervals(value, f"exceptions.{key}")
-        schedule = cls(weekly=weekly, exceptions=exceptions, timezone=tz)
+            ranges, labels[day] = _exception_entry(value, f"exceptions.{key}")
+            exceptions[day] = _parse_intervals(ranges, f"exceptions.{key}")
+        schedule = cls(weekly=weekly, exceptions=exceptions, timezone=tz, exception_labels=labels)
         if require_hours:
             schedule.require_hours()
         return schedule
@@ -180,9 +191,14 @@ class Schedule:
                 if day
             },
             "exceptions": {
-                d.isoformat(): [iv.to_json() for iv in ivs] for d, ivs in self.exceptions.items()
+                d.isoformat(): self._exception_json(d, ivs) for d, ivs in self.exceptions.items()
             },
         }
+
+    def _exception_json(self, day: date, intervals: tuple[LocalInterval, ...]) -> Any:
+        ranges = [iv.to_json() for iv in intervals]
+        label = self.exception_labels.get(day)
+        return {"label": label, "ranges": ranges} if label else ranges
 
     def require_hours(self) -> None:
         """Raise :class:`EmptyScheduleError` when the weekly schedule never opens."""
@@ -233,6 +249,19 @@ def _check_disjoint(spans: list[tuple[int, int, str]]) -> None:
     for (_s1, e1, n1), (s2, _e2, n2) in itertools.pairwise(spans):
         if s2 < e1:
             raise ScheduleError(f"overlapping intervals: {n1} and {n2}")
+
+
+def _exception_entry(raw: Any, path: str) -> tuple[Any, str]:
+    """An exception's intervals and label: a bare list, or {"label": ..., "ranges": [...]}."""
+    if not isinstance(raw, Mapping):
+        return raw, ""
+    unknown = set(raw) - {"label", "ranges"}
+    if unknown:
+        raise ScheduleError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
+    label = raw.get("label") or ""
+    if not isinstance(label, str):
+        raise ScheduleError(f"{path}.label: must be a string")
+    return raw.get("ranges", []), label
 
 
 def _parse_intervals(raw: Any, path: str) -> tuple[LocalInterval, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from livedesk.routing import reports, views
+from livedesk.routing import reports, supervision_views, views
 from livedesk.routing.options import RouterOptions
 from livedesk.routing.service import Router
 from livedesk.runtime import Runtime
@@ -13,6 +13,7 @@ from livedesk.runtime import Runtime
 def install(app: FastAPI) -> None:
     app.include_router(views.router)
     app.include_router(reports.router)
+    app.include_router(supervision_views.router)
 
     async def start(runtime: Runtime) -> None:
         # Tests and benchmarks may put their own options on app.state before start-up.

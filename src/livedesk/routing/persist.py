@@ -81,7 +81,10 @@ class WriteBack:
 
 def _offered(w: WriteBack, e: ev.Offered) -> None:
     expires = e.expires_at.isoformat()
-    row = w.record(e.conversation_id, "offered", e.operator_id, e.at, via=e.via, expires_at=expires)
+    extra = {"note": e.note} if e.note else {}
+    row = w.record(
+        e.conversation_id, "offered", e.operator_id, e.at, via=e.via, expires_at=expires, **extra
+    )
     enter_state(row, Status.OFFERED, e.at)
     row.operator_id = e.operator_id
     offer = protocol.frame(
@@ -92,6 +95,7 @@ def _offered(w: WriteBack, e: ev.Offered) -> None:
         via=e.via,
         expires_at=e.expires_at,
         expires_in=(e.expires_at - e.at).total_seconds(),
+        **extra,
     )
     queue_after_commit(w.session, user_topic(e.operator_id), offer)
 

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import update
 
 from livedesk.conversations.actions import do_record_first_reply
-from livedesk.conversations.models import Conversation
+from livedesk.conversations.models import AuthorKind, Conversation
 from livedesk.db import utcnow
-from livedesk.realtime.writer import StoredMessage
+from livedesk.realtime.writer import NewMessage, StoredMessage
 from livedesk.routing import availability as availability_
 from livedesk.routing import commands
 from livedesk.routing import engine as ev
@@ -114,8 +114,10 @@ class Router:
         command = commands.visitor_left(conversation_id)
         await self.batcher.run(command, conversation_id=conversation_id)
 
-    async def set_presence(self, operator_id: str, state: str) -> list[ev.Event]:
-        command = commands.set_presence(operator_id, state)
+    async def set_presence(
+        self, operator_id: str, state: str, reason: str = "manual"
+    ) -> list[ev.Event]:
+        command = commands.set_presence(operator_id, state, reason)
         return await self.batcher.run(command, operators=[operator_id])
 
     async def heartbeat(self, operator_id: str) -> str:
@@ -140,11 +142,44 @@ class Router:
         )
 
     async def transfer(
-        self, actor: StaffActor, conversation_id: str, to_operator_id: str | None
+        self,
+        actor: StaffActor,
+        conversation_id: str,
+        to_operator_id: str | None,
+        note: str | None = None,
     ) -> list[ev.Event]:
-        command = commands.transfer(actor, conversation_id, to_operator_id)
+        command = commands.transfer(actor, conversation_id, to_operator_id, note)
         ops = [actor.user_id] + ([to_operator_id] if to_operator_id else [])
-        return await self.batcher.run(command, operators=ops, conversation_id=conversation_id)
+        events = await self.batcher.run(command, operators=ops, conversation_id=conversation_id)
+        await self._leave_note(actor, conversation_id, note)
+        return events
+
+    async def direct(
+        self, actor: StaffActor, conversation_id: str, to_operator_id: str, note: str | None = None
+    ) -> list[ev.Event]:
+        """The floor: a supervisor hands a waiting or active chat to a named operator."""
+        command = commands.direct(actor, conversation_id, to_operator_id, note)
+        events = await self.batcher.run(
+            command, operators=[to_operator_id], conversation_id=conversation_id
+        )
+        await self._leave_note(actor, conversation_id, note)
+        return events
+
+    async def _leave_note(self, actor: StaffActor, conversation_id: str, note: str | None) -> None:
+        """A hand-over note stays in the chat as an internal note, for whoever answers next."""
+        facts = await self.runtime.conversation_facts(conversation_id) if note else None
+        if note and facts is not None:
+            await self.runtime.writer.write(
+                NewMessage(
+                    conversation_id=conversation_id,
+                    business_id=facts.business_id,
+                    author_kind=AuthorKind.OPERATOR,
+                    body=note,
+                    author_id=actor.user_id,
+                    author_name=actor.name,
+                    internal=True,
+                )
+            )
 
     async def availability(self, business_id: str, language: str | None = None) -> dict[str, Any]:
         return await availability_.availability(self.batcher, business_id, language)
