@@ -1,0 +1,27 @@
+"""Puts the HTTP hardening into an app: security headers and request body caps.
+
+`create_app` calls `install_security(app)` once, after the routes are in place. The login
+throttle needs no installing (the login view makes it on first use), and the trusted-proxy
+setting is the server's business: see security/proxies.py.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from livedesk.security.bodylimit import BodyLimitMiddleware, BodyTooLarge, body_too_large_handler
+from livedesk.security.headers import DocsPages, SecurityHeadersMiddleware
+
+
+def install_security(app: FastAPI) -> None:
+    if getattr(app.state, "security_installed", False):
+        return
+    app.state.security_installed = True
+    # Added last = outermost: the headers also go on the 413s the body cap answers with.
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, docs=DocsPages(app))
+    # A streamed body that passes its cap mid-read surfaces in the endpoint as this exception.
+    app.add_exception_handler(BodyTooLarge, body_too_large_handler)
+
+
+install = install_security  # the shape of every domain's install(app)
