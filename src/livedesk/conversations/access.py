@@ -19,7 +19,7 @@ def can_see_conversation(actor: Actor, business_id: str, visitor_id: str) -> boo
     return actor.can_see_business(business_id)
 
 
-def scoped_conversations(actor: Actor) -> Select[tuple[Conversation]]:
+def scoped_conversations(actor: Actor) -> Select[Conversation]:
     query = select(Conversation)
     if isinstance(actor, VisitorActor):
         return query.where(Conversation.visitor_id == actor.visitor_id)

@@ -27,9 +27,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Integer, String, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -48,8 +59,8 @@ MAX_BATCH = 512
 # does no better than none.
 GATHER_ROUNDS = 2
 
-conversations = Conversation.__table__
-messages = Message.__table__
+conversations = cast(Table, Conversation.__table__)
+messages = cast(Table, Message.__table__)
 
 
 @dataclass(slots=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.accounts.models import User
@@ -37,6 +37,9 @@ from livedesk.routing.snapshot import (
     operator_key,
 )
 from livedesk.runtime import ALL_STAFF, queue_after_commit, user_topic
+
+EVENTS = cast(Table, ConversationEvent.__table__)
+PRESENCE_LOG = cast(Table, PresenceLog.__table__)
 
 
 @dataclass
@@ -211,9 +214,9 @@ async def persist(
         RECORDERS[type(event)](w, event)
     await session.flush()  # the conversation rows first (events reference them)
     if w.event_rows:
-        await session.execute(insert(ConversationEvent.__table__), w.event_rows)
+        await session.execute(insert(EVENTS), w.event_rows)
     if w.presence_rows:
-        await session.execute(insert(PresenceLog.__table__), w.presence_rows)
+        await session.execute(insert(PRESENCE_LOG), w.presence_rows)
     await _write_conversations(session, snap, engine)
     await _write_operators(session, snap, engine, now)
     await _write_stats(session, snap, engine)

@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.accounts.models import OperatorBusiness, OperatorProfile, Role, User
@@ -26,10 +26,11 @@ from livedesk.routing.policy import ConversationState, OperatorState, Presence, 
 
 ACCEPT_STAT = "accept"
 
-RO = RoutingOperator.__table__
-RC = RoutingConversation.__table__
-RS = RoutingStat.__table__
-CONV = Conversation.__table__
+# The tables themselves, for Core statements (plain tuples, executemany): typed as Table.
+RO = cast(Table, RoutingOperator.__table__)
+RC = cast(Table, RoutingConversation.__table__)
+RS = cast(Table, RoutingStat.__table__)
+CONV = cast(Table, Conversation.__table__)
 
 
 def handle_stat(business_id: str) -> str:
@@ -194,7 +195,7 @@ async def _load_conversations(
     """Open conversations of the pool, plus any held by its operators elsewhere (capacity spans
     every business, even one whose skill was removed since); fills the operators' slots."""
     c = CONV.c
-    where = c.business_id.in_(scope)
+    where: ColumnElement[bool] = c.business_id.in_(scope)
     if operators:
         where = or_(where, c.operator_id.in_(list(operators)))
     rows = await session.execute(
