@@ -15,6 +15,7 @@ import pytest
 from security_helpers import Listener, listening
 from sqlalchemy import select
 
+from livedesk import i18n
 from livedesk.db import make_engine, make_sessionmaker, read_only, unit_of_work
 from livedesk.errors import Invalid
 from livedesk.leads.delivery import Outcome, error_for_viewer, send_webhook
@@ -389,6 +390,10 @@ async def test_saving_a_route_to_an_internal_address_is_refused(url: str) -> Non
     [error] = caught.value.data["errors"]
     assert error["loc"] == ["body", "url"] and error["type"] == "url_not_allowed"
     assert "127.0.0.1" not in error["msg"]  # the business learns nothing about our network
+    with pytest.raises(Invalid) as caught:
+        await require_allowed_webhook_url(url, language="nl")
+    assert caught.value.data["errors"][0]["msg"] == i18n.text("url_not_allowed", "nl")
+    assert i18n.text("url_not_allowed", "nl") != i18n.text("url_not_allowed", "en")
 
 
 async def test_saving_a_route_accepts_public_allow_listed_and_unresolvable_names() -> None:

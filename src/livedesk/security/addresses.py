@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from livedesk import i18n
 from livedesk.errors import Invalid
 
 IPAddress = IPv4Address | IPv6Address
@@ -298,6 +299,19 @@ URL_NOT_ALLOWED_MESSAGE = (
     "this address is not allowed: deliveries cannot go to loopback, private, link-local or "
     "other internal addresses"
 )
+# The same as a field error code, for FieldError({"url": "url_not_allowed"}) and friends.
+i18n.register(
+    {
+        "nl": {
+            "url_not_allowed": "Dit adres is niet toegestaan: leveringen naar loopback-, privé-, "
+            "link-local- en andere interne adressen zijn niet mogelijk."
+        },
+        "en": {
+            "url_not_allowed": "This address is not allowed: deliveries cannot go to loopback, "
+            "private, link-local or other internal addresses."
+        },
+    }
+)
 
 
 async def webhook_url_error(
@@ -336,11 +350,15 @@ async def require_allowed_webhook_url(
     *,
     resolver: Resolver = system_resolver,
     field: str = "url",
+    language: str | None = None,
 ) -> None:
-    """Raises Invalid (422) with a field-level error in the shape the leads API uses."""
+    """Raises Invalid (422) with a field-level error in the shape the leads API uses; with a
+    `language`, a refused address's message is in it."""
     if url is None:
         return
     message = await webhook_url_error(url, allow, resolver=resolver)
+    if message == URL_NOT_ALLOWED_MESSAGE and language is not None:
+        message = i18n.text("url_not_allowed", language) or message
     if message is not None:
         raise Invalid(
             "The delivery route is not valid",
