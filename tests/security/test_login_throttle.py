@@ -11,6 +11,7 @@ from security_helpers import FakeClock, running_live
 
 from livedesk import i18n
 from livedesk.accounts import actions
+from livedesk.security import passwords
 from livedesk.security.throttle import LoginThrottle, ThrottlePolicy
 from livedesk.settings import Settings
 
@@ -123,7 +124,7 @@ def test_stores_no_usernames_or_addresses_and_stays_bounded() -> None:
 def argon2_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every password verification the login runs (the expensive part)."""
     calls: list[str] = []
-    real = actions.verify_password
+    real = passwords.verify_password
 
     def counting(password_hash: str | None, password: str) -> bool:
         calls.append(password)

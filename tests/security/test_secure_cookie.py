@@ -106,8 +106,7 @@ async def test_secure_over_direct_https(
     settings: Settings, world: World, certificate: tuple[Path, Path]
 ) -> None:
     cert, key = certificate
-    options = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
-    async with running_live(settings, **options) as server:
+    async with running_live(settings, ssl_certfile=str(cert), ssl_keyfile=str(key)) as server:
         context = ssl.create_default_context(cafile=str(cert))
         url = f"https://127.0.0.1:{server.port}"
         async with httpx.AsyncClient(base_url=url, verify=context, timeout=10) as https:

@@ -103,8 +103,8 @@ def refusal_reason(address: IPAddress) -> str | None:
         return None if address.is_global else "reserved"
     inner = embedded_ipv4(address)
     if inner is not None:
-        why = refusal_reason(inner)
-        return None if why is None else f"{why} (via {address})"
+        carried = refusal_reason(inner)
+        return None if carried is None else f"{carried} (via {address})"
     for net6, why in _V6_REFUSED:
         if address in net6:
             return why
