@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -250,31 +249,39 @@ def break_even(
 
     The outsourced cost must be non-decreasing in volume (all models above are). Each
     crossing reports the volume and which option is cheaper just above it.
+
+    Between two jumps the in-house cost is flat, so each such piece [a, b) is settled by the
+    outsourced cost at its two ends: in-house is cheaper at a when its level is below it,
+    and a rising outsourced cost crosses the level inside the piece when it starts at or
+    below the level and ends above it (that crossing alone is found by bisection).
     """
-    edges = [0.0, *[float(j) for j in inhouse.jumps if 0 < j < v_max], v_max]
+    inner = np.unique(inhouse.jumps[(inhouse.jumps > 0) & (inhouse.jumps < v_max)])
+    edges = np.concatenate(([0.0], inner.astype(float), [float(v_max)]))
+    a, b = edges[:-1], edges[1:]
+    idx = np.searchsorted(inhouse.jumps, a, side="right")
+    level = inhouse.levels[idx]
+    out_a = np.array([outsourced(float(x)) for x in a])
+    b_in = b - 1e-9 * np.maximum(b, 1.0)
+    out_b = np.array([outsourced(float(x)) for x in b_in])
+    inhouse_at_a = level < out_a  # in-house is cheaper at the start of the piece
+    crosses = (out_a <= level) & (level < out_b)  # in-house becomes cheaper inside it
+    at_end = inhouse_at_a | crosses  # which option is cheaper at the end of each piece
+    switch_at_a = np.zeros(a.size, dtype=bool)
+    switch_at_a[1:] = inhouse_at_a[1:] != at_end[:-1]
     out: list[dict[str, Any]] = []
-
-    def cheaper(v: float) -> str:
-        return "in_house" if inhouse(v) < outsourced(v) else "outsourced"
-
-    prev = cheaper(0.0)
-    for a, b in itertools.pairwise(edges):
-        level = inhouse(a)
-        # within [a, b) in-house is flat, so at most one crossing with a rising line
-        if cheaper(a) != prev:
-            out.append({"volume": a, "cheaper_above": cheaper(a)})
-            prev = cheaper(a)
-        if outsourced(a) <= level < outsourced(b - 1e-9 * max(b, 1.0)):
-            lo, hi = a, b
+    for i in np.flatnonzero(switch_at_a | crosses):
+        if switch_at_a[i]:
+            cheaper = "in_house" if inhouse_at_a[i] else "outsourced"
+            out.append({"volume": float(a[i]), "cheaper_above": cheaper})
+        if crosses[i]:
+            lo, hi, lev = float(a[i]), float(b[i]), float(level[i])
             for _ in range(80):
                 mid = 0.5 * (lo + hi)
-                if outsourced(mid) <= level:
+                if outsourced(mid) <= lev:
                     lo = mid
                 else:
                     hi = mid
-            if prev != "in_house":
-                out.append({"volume": hi, "cheaper_above": "in_house"})
-                prev = "in_house"
+            out.append({"volume": hi, "cheaper_above": "in_house"})
     return out
 
 

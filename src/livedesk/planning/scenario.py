@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from .costs import (
     EXAMPLE_PRICES,
@@ -28,7 +27,7 @@ from .staffing import (
     IntervalPlan,
     System,
     Target,
-    capacity,
+    capacities,
     lag_aware_rates,
     plan_intervals,
     scheduled_operators,
@@ -106,6 +105,8 @@ class Scenario:
         p = Path(path)
         require(p.is_file(), "missing_file", f"scenario file not found: {p}", path=str(p))
         text = p.read_text(encoding="utf-8")
+        import yaml  # only scenario files need it; `livedesk plan` starts faster without
+
         try:
             if p.suffix.lower() == ".toml":
                 data = tomllib.loads(text)
@@ -377,7 +378,12 @@ class Plan:
 
 
 def _step_cost(sc: Scenario, lam_week: np.ndarray, mask: np.ndarray, v_now: float) -> tuple:
-    """In-house monthly cost as an exact step function of monthly chat volume."""
+    """In-house monthly cost as an exact step function of monthly chat volume.
+
+    Hour h is sized for volume · c[h]; it needs n operators from the volume where that rate
+    passes the capacity of n - 1 operators. The capacities do not depend on the hour, so
+    they are computed once (``capacities``) and every hour's jumps follow by division.
+    """
     system, target, cp = sc.system, sc.target, sc.cost_params
     hourly_month = cp.weeks_per_month * cp.hourly_cost * (1 + cp.absence_surcharge)
     v_max = max(10.0 * v_now, 5000.0)
@@ -388,24 +394,22 @@ def _step_cost(sc: Scenario, lam_week: np.ndarray, mask: np.ndarray, v_now: floa
     weekly_per_month = 1.0 / (cp.weeks_per_month * 60.0)  # chats/month -> chats/min per week
     sized = lag_aware_rates(share, system.holding_time) if sc.rule == "lag-aware" else share
     c = sized * weekly_per_month  # arrival rate to size for = volume · c_h
-    caps = [0.0]
-    need_top = v_max * float(c.max())
-    while caps[-1] < need_top:
-        caps.append(capacity(len(caps), system, target))
-    caps_arr = np.array(caps)
+    caps_arr = np.array(capacities(v_max * float(c.max()), system, target))
     n_min = sc.min_operators
-    base = sum(scheduled_operators(n_min, sc.shrinkage) for _ in np.flatnonzero(mask))
-    events: list[tuple[float, float]] = []
-    for h in np.flatnonzero(mask):
-        if c[h] <= 0:
-            continue
-        for n in range(max(n_min, 0) + 1, len(caps_arr)):
-            step = scheduled_operators(n, sc.shrinkage) - scheduled_operators(n - 1, sc.shrinkage)
-            if step:
-                events.append((caps_arr[n - 1] / c[h], step * hourly_month))
-    events.sort()
-    jumps = np.array([e[0] for e in events])
-    levels = base * hourly_month + np.concatenate(([0.0], np.cumsum([e[1] for e in events])))
+    open_hours = np.flatnonzero(mask)
+    base = len(open_hours) * scheduled_operators(n_min, sc.shrinkage)
+    ns = np.arange(max(n_min, 0) + 1, len(caps_arr))
+    sched = np.array([scheduled_operators(int(n), sc.shrinkage) for n in range(len(caps_arr))])
+    steps = (sched[ns] - sched[ns - 1]).astype(float) if ns.size else np.zeros(0)
+    rising = steps > 0
+    ch = c[open_hours]
+    ch = ch[ch > 0]
+    # events (volume, cost step): hour h jumps at caps[n - 1] / c[h] by steps[n] people
+    volumes = (caps_arr[ns - 1][rising][None, :] / ch[:, None]).ravel()
+    costs = np.broadcast_to(steps[rising] * hourly_month, (ch.size, int(rising.sum()))).ravel()
+    order = np.lexsort((costs, volumes))
+    jumps = volumes[order]
+    levels = base * hourly_month + np.concatenate(([0.0], np.cumsum(costs[order])))
     return StepCost(jumps, levels), v_max
 
 
