@@ -20,6 +20,18 @@ def _floats(text: str | None) -> list[float] | None:
         raise PlanningInputError("invalid_profile", f"cannot read numbers from {text!r}") from e
 
 
+def _cap(name: str, text: str) -> float | None:
+    """A cap flag: a number, or none/geen/off to switch the cap off."""
+    if text.strip().lower() in ("none", "geen", "off"):
+        return None
+    try:
+        return float(text)
+    except ValueError as e:
+        raise PlanningInputError(
+            "invalid_target", f'{name} must be a number or "none", not {text!r}', field=name
+        ) from e
+
+
 def plan_command(
     scenario: Annotated[
         Path | None, typer.Option("--scenario", "-s", help="YAML, TOML or JSON scenario file")
@@ -38,9 +50,15 @@ def plan_command(
     patience: Annotated[float | None, typer.Option(help="mean patience, minutes")] = None,
     target: Annotated[float | None, typer.Option(help="service level target, 0.8")] = None,
     answer_within: Annotated[float | None, typer.Option(help="answer threshold, seconds")] = None,
-    max_abandon: Annotated[float | None, typer.Option(help="abandonment cap, 0.05")] = None,
-    max_occupancy: Annotated[float | None, typer.Option(help="occupancy cap")] = None,
-    max_asa: Annotated[float | None, typer.Option(help="mean wait cap, seconds")] = None,
+    max_abandon: Annotated[
+        str | None, typer.Option(help='abandonment cap, 0.05; "none" switches it off')
+    ] = None,
+    max_occupancy: Annotated[
+        str | None, typer.Option(help='occupancy cap, e.g. 0.85; "none" switches it off')
+    ] = None,
+    max_asa: Annotated[
+        str | None, typer.Option(help='mean wait cap, seconds; "none" switches it off')
+    ] = None,
     sl_variant: Annotated[str | None, typer.Option(help="primary | excl_short_abandons")] = None,
     model: Annotated[str | None, typer.Option(help="erlang-a | erlang-c")] = None,
     rule: Annotated[str | None, typer.Option(help="lag-aware | per-hour")] = None,
@@ -98,9 +116,6 @@ def plan_command(
             "patience_min": patience,
             "target_sl": target,
             "answer_within_s": answer_within,
-            "max_abandon": max_abandon,
-            "max_occupancy": max_occupancy,
-            "max_asa_s": max_asa,
             "sl_variant": sl_variant,
             "model": model,
             "rule": rule,
@@ -112,6 +127,9 @@ def plan_command(
             "lang": lang,
         }
         base.update({k: v for k, v in flags.items() if v is not None})
+        caps = {"max_abandon": max_abandon, "max_occupancy": max_occupancy, "max_asa_s": max_asa}
+        # a cap given as "none" must reach the scenario as None, so it overrides a file's cap
+        base.update({k: _cap(k, v) for k, v in caps.items() if v is not None})
         prices = [
             {"kind": "per_chat", "price": price_per_chat} if price_per_chat is not None else None,
             {"kind": "per_hour", "rate": price_per_hour} if price_per_hour is not None else None,

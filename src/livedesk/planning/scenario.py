@@ -45,10 +45,16 @@ HOURS_PER_WEEK = 168
 class Scenario:
     """Everything the planner needs. Defaults are the whitepaper's example.
 
-    Demand: ``visitors_per_day`` (one number or seven, Monday first) spread over the open
-    hours by ``hourly_profile`` (24 weights; flat if absent), or ``visitors_per_hour``
-    (24 values for every day, or 168 for the week), or ``chats_per_hour`` (168 values,
-    e.g. estimated from Livedesk's own data) which bypasses visitors and chat rate.
+    Demand: ``visitors_per_day`` (one number or seven, Monday first), or
+    ``visitors_per_hour`` (24 values for every day, or 168 for the week), or
+    ``chats_per_hour`` (168 values, e.g. estimated from Livedesk's own data) which bypasses
+    visitors and chat rate. ``hourly_profile`` (24 weights over the whole day) says when the
+    day's visitors come; visitors in hours the chat is closed do not chat, so only the open
+    hours' share of ``visitors_per_day`` chats. Without a profile every visitor of the day is
+    taken to come while the chat is open, spread evenly over the open hours.
+
+    The caps ``max_abandon``, ``max_occupancy`` and ``max_asa_s`` are switched off by
+    ``None`` or, where a file format has no null (TOML) or on the command line, ``"none"``.
     """
 
     visitors_per_day: float | list[float] = 1000.0  # assumption: not in the whitepaper
@@ -79,6 +85,10 @@ class Scenario:
     prices: list[dict[str, Any]] | None = None  # None: illustrative example prices
     lang: str = "nl"
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in CAP_FIELDS:
+            setattr(self, name, _cap(name, getattr(self, name)))
 
     # ---- construction -------------------------------------------------------------
 
@@ -214,17 +224,39 @@ class Scenario:
         else:
             per_day = _vector(self.visitors_per_day, (1, 7), "visitors_per_day")
             per_day = np.repeat(per_day, 7) if per_day.size == 1 else per_day
-            prof = (
-                np.ones(24)
-                if self.hourly_profile is None
-                else _vector(self.hourly_profile, (24,), "hourly_profile")
-            )
             visitors = np.zeros(HOURS_PER_WEEK)
-            for d in range(7):
-                w = prof * mask[d * 24 : (d + 1) * 24]
-                if w.sum() > 0:
-                    visitors[d * 24 : (d + 1) * 24] = per_day[d] * w / w.sum()
+            if self.hourly_profile is None:
+                # no profile: the day's visitors all come while the chat is open, evenly
+                for d in range(7):
+                    day_mask = mask[d * 24 : (d + 1) * 24]
+                    if day_mask.any():
+                        visitors[d * 24 : (d + 1) * 24] = per_day[d] * day_mask / day_mask.sum()
+            else:
+                # a 24-hour profile says when the day's visitors come; those who come while
+                # the chat is closed do not chat, so only the open hours' share is used
+                prof = _vector(self.hourly_profile, (24,), "hourly_profile")
+                if prof.sum() > 0:
+                    visitors = np.tile(prof / prof.sum(), 7) * np.repeat(per_day, 24)
         return np.where(mask, visitors, 0.0) * self.chat_rate / 60.0
+
+
+CAP_FIELDS = ("max_abandon", "max_occupancy", "max_asa_s")
+NONE_WORDS = ("none", "geen", "off")
+
+
+def _cap(name: str, value: Any) -> float | None:
+    """A cap is a number, or None/"none" when it is switched off."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value.strip().lower() in NONE_WORDS:
+            return None
+        raise PlanningInputError(
+            "invalid_target", f'{name} must be a number or "none"', field=name, value=value
+        )
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PlanningInputError("invalid_target", f'{name} must be a number or "none"', field=name)
+    return float(value)
 
 
 def _vector(value: Any, sizes: tuple[int, ...], name: str) -> np.ndarray:
