@@ -158,7 +158,9 @@ def test_cli_default_and_outputs(tmp_path) -> None:
     runner = CliRunner()
     res = runner.invoke(_cli(), ["plan"])
     assert res.exit_code == 0, res.output
-    assert "€2,400.00" in res.output and "€2,400.72" in res.output
+    # the default report is Dutch: Dutch numbers, the cost table names the rate it used
+    assert "€2.400,00" in res.output and "€2.400,72" in res.output
+    assert "incl. 10% afwezigheid, à €14,2857" in res.output
     res = runner.invoke(
         _cli(),
         [

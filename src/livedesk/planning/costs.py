@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .errors import PlanningInputError, require
+from .numbers import money, num, pct
 
 
 def cents(x: float) -> float:
@@ -75,6 +76,11 @@ class CostParams:
         return hours_per_week / self.fulltime_hours_week
 
 
+def _whole_euros(x: float, lang: str) -> str:
+    """€1.250 for whole amounts, €1.250,50 otherwise."""
+    return money(x, lang, decimals=0 if float(x).is_integer() else 2)
+
+
 class PriceModel(Protocol):
     kind: str
 
@@ -95,7 +101,8 @@ class PerHour:
         return self.rate * open_hours_per_week * self.weeks_per_month
 
     def label(self, lang: str = "nl") -> str:
-        return f"€{self.rate:.2f} per uur" if lang == "nl" else f"€{self.rate:.2f} per hour"
+        rate = money(self.rate, lang)
+        return f"{rate} per uur" if lang == "nl" else f"{rate} per hour"
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,10 @@ class PerChat:
 
     def label(self, lang: str = "nl") -> str:
         only = self.billable_share < 1
+        price = money(self.price, lang)
         if lang == "nl":
-            return f"€{self.price:.2f} per {'factureerbare ' if only else ''}chat"
-        return f"€{self.price:.2f} per {'billable ' if only else ''}chat"
+            return f"{price} per {'factureerbare ' if only else ''}chat"
+        return f"{price} per {'billable ' if only else ''}chat"
 
 
 @dataclass(frozen=True)
@@ -128,10 +136,11 @@ class PerLead:
         return self.price * chats_per_month * self.lead_rate
 
     def label(self, lang: str = "nl") -> str:
-        pct = f"{self.lead_rate:.0%}"
+        share = pct(self.lead_rate, 0, lang)
+        price = money(self.price, lang)
         if lang == "nl":
-            return f"€{self.price:.2f} per lead ({pct} van de chats)"
-        return f"€{self.price:.2f} per lead ({pct} of chats)"
+            return f"{price} per lead ({share} van de chats)"
+        return f"{price} per lead ({share} of chats)"
 
 
 @dataclass(frozen=True)
@@ -147,15 +156,11 @@ class Bundle:
         return self.fee + self.overage_price * max(0.0, chats_per_month - self.included_chats)
 
     def label(self, lang: str = "nl") -> str:
+        fee, chats = _whole_euros(self.fee, lang), num(self.included_chats, 0, lang)
+        over = money(self.overage_price, lang)
         if lang == "nl":
-            return (
-                f"bundel €{self.fee:.0f}/mnd incl. {self.included_chats:.0f} chats, "
-                f"daarboven €{self.overage_price:.2f}"
-            )
-        return (
-            f"bundle €{self.fee:.0f}/month incl. {self.included_chats:.0f} chats, "
-            f"then €{self.overage_price:.2f}"
-        )
+            return f"bundel {fee}/mnd incl. {chats} chats, daarboven {over} per chat"
+        return f"bundle {fee}/month incl. {chats} chats, then {over} per chat"
 
 
 @dataclass(frozen=True)
@@ -171,15 +176,10 @@ class MonthlyFee:
         return self.fee + self.setup_fee / self.contract_months
 
     def label(self, lang: str = "nl") -> str:
+        fee, setup = _whole_euros(self.fee, lang), _whole_euros(self.setup_fee, lang)
         if lang == "nl":
-            return (
-                f"€{self.fee:.0f} per maand + €{self.setup_fee:.0f} opstart "
-                f"({self.contract_months} mnd)"
-            )
-        return (
-            f"€{self.fee:.0f} per month + €{self.setup_fee:.0f} setup "
-            f"({self.contract_months} months)"
-        )
+            return f"{fee} per maand + {setup} opstart ({self.contract_months} mnd)"
+        return f"{fee} per month + {setup} setup ({self.contract_months} months)"
 
 
 PRICE_KINDS: dict[str, type] = {

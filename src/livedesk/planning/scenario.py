@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -23,6 +22,7 @@ from .costs import (
 )
 from .erlang import SL_VARIANT_TEXT
 from .errors import PlanningInputError, require
+from .numbers import money, num
 from .staffing import (
     IntervalPlan,
     System,
@@ -37,6 +37,10 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = {
     "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+DAY_NAMES_FULL = {
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 HOURS_PER_WEEK = 168
 
@@ -532,12 +536,12 @@ def recommend(p: Plan) -> str:
     inhouse = s["monthly_cost_in_house"]
     best = min(p.outsourcing, key=lambda o: o["monthly_cost"]) if p.outsourcing else None
     vol = s["chats_per_month"]
-    fmt = _money
+    fmt = money
     if lang == "nl":
         text = (
-            f"Bij {_num(vol, 0, lang)} chats per maand kost zelf chatten {fmt(inhouse, lang)} per "
-            f"maand ({_num(s['fte_with_absence'], 2, lang)} fte incl. afwezigheid, piek "
-            f"{s['peak_operators']} operators tegelijk)."
+            f"Bij {num(vol, 0, lang)} chats per maand kost zelf chatten {fmt(inhouse, lang)} per "
+            f"maand ({num(s['fte_with_absence'], 2, lang)} fte incl. afwezigheid, piek "
+            f"{s['peak_operators']} medewerkers tegelijk)."
         )
         if best:
             diff = inhouse - best["monthly_cost"]
@@ -558,16 +562,17 @@ def recommend(p: Plan) -> str:
         )
         return text
     text = (
-        f"At {vol:,.0f} chats a month, chatting in-house costs {fmt(inhouse)} a month "
-        f"({s['fte_with_absence']:.2f} FTE incl. absence, peak {s['peak_operators']} "
-        "operators at once)."
+        f"At {num(vol, 0, lang)} chats a month, chatting in-house costs {fmt(inhouse, lang)} a "
+        f"month ({num(s['fte_with_absence'], 2, lang)} FTE incl. absence, peak "
+        f"{s['peak_operators']} operators at once)."
     )
     if best:
         diff = inhouse - best["monthly_cost"]
         cheaper = "outsourcing" if diff > 0 else "in-house"
         text += (
             f" The cheapest outsourcing option is {best['label']}: "
-            f"{fmt(best['monthly_cost'])} a month; {cheaper} is {fmt(abs(diff))} a month cheaper."
+            f"{fmt(best['monthly_cost'], lang)} a month; {cheaper} is {fmt(abs(diff), lang)} "
+            "a month cheaper."
         )
         text += _be_text(best, lang)
     text += (
@@ -589,19 +594,5 @@ def _be_text(best: dict[str, Any], lang: str) -> str:
         return " Within the range computed, in-house never becomes cheaper."
     v = be[0]["volume"]
     if lang == "nl":
-        return f" Zelf chatten wordt goedkoper vanaf ongeveer {_num(v, 0, lang)} chats per maand."
-    return f" In-house becomes cheaper from about {v:,.0f} chats a month."
-
-
-def _num(x: float, decimals: int, lang: str) -> str:
-    """Dutch readers expect 1.234,56; English readers 1,234.56."""
-    text = f"{x:,.{decimals}f}"
-    if lang == "nl":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return text
-
-
-def _money(x: float, lang: str = "en") -> str:
-    if math.isinf(x):
-        return "∞"
-    return "€" + _num(x, 2, lang)
+        return f" Zelf chatten wordt goedkoper vanaf ongeveer {num(v, 0, lang)} chats per maand."
+    return f" In-house becomes cheaper from about {num(v, 0, lang)} chats a month."
