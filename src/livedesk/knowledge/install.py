@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from livedesk.knowledge import import_views, proposal_views, views
 from livedesk.knowledge.service import KnowledgeService
-from livedesk.knowledge.views import conversation_router, router, settings_router
 from livedesk.runtime import Hook, Runtime
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(router)
-    app.include_router(conversation_router)
-    app.include_router(settings_router)
+    # Fixed paths (/export, /proposals, …) before the entries router's /{faq_id}.
+    app.include_router(import_views.router)
+    app.include_router(proposal_views.router)
+    app.include_router(proposal_views.conversation_router)
+    app.include_router(views.router)
+    app.include_router(views.settings_router)
 
     async def start(runtime: Runtime) -> None:
         service = KnowledgeService(

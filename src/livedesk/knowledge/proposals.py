@@ -17,12 +17,7 @@ from livedesk.db import read_only, utcnow
 from livedesk.errors import Conflict, Forbidden, Invalid, NotFound
 from livedesk.knowledge import io as kio
 from livedesk.knowledge.models import FaqEntry, FaqProposal, FaqStatus, ProposalStatus
-from livedesk.knowledge.service import (
-    KnowledgeService,
-    clean_or_invalid,
-    entry_data,
-    entry_payload,
-)
+from livedesk.knowledge.service import KnowledgeService, clean_or_invalid, entry_data
 from livedesk.realtime import protocol
 from livedesk.security.actors import StaffActor
 
@@ -251,4 +246,4 @@ async def reject(
     return proposal
 
 
-__all__ = ["approve", "create_proposal", "entry_payload", "proposal_payload", "reject"]
+__all__ = ["approve", "create_proposal", "proposal_payload", "reject"]

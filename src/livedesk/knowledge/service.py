@@ -58,41 +58,6 @@ def require_editor(actor: StaffActor, business_id: str) -> None:
         raise Forbidden("only the business and supervisors edit the FAQ", code="faq_read_only")
 
 
-def entry_payload(e: FaqEntry) -> dict[str, Any]:
-    return {
-        "faq_id": e.id,
-        "business_id": e.business_id,
-        "question": e.question,
-        "alternatives": list(e.alternatives),
-        "answer": e.answer,
-        "links": kio.links(e.answer),
-        "tags": list(e.tags),
-        "status": e.status,
-        "version": e.version,
-        "has_embedding": e.embedding is not None,
-        "created_at": e.created_at,
-        "created_by": e.created_by,
-        "updated_at": e.updated_at,
-        "updated_by": e.updated_by,
-    }
-
-
-def revision_payload(r: FaqRevision) -> dict[str, Any]:
-    return {
-        "version": r.version,
-        "action": r.action,
-        "changed_fields": list(r.changed_fields),
-        "note": r.note,
-        "changed_by": {"id": r.changed_by, "name": r.changed_by_name},
-        "changed_at": r.changed_at,
-        "question": r.question,
-        "alternatives": list(r.alternatives),
-        "answer": r.answer,
-        "tags": list(r.tags),
-        "status": r.status,
-    }
-
-
 def entry_data(e: FaqEntry) -> kio.EntryData:
     return kio.EntryData(
         question=e.question,
