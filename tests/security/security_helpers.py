@@ -57,9 +57,11 @@ class Listener:
 
 
 @contextlib.asynccontextmanager
-async def listening(host: str = "127.0.0.1", **kw: Any) -> AsyncIterator[Listener]:
+async def listening(
+    host: str = "127.0.0.1", *, ssl: Any = None, **kw: Any
+) -> AsyncIterator[Listener]:
     listener = Listener(host, **kw)
-    server = await asyncio.start_server(listener._handle, host, 0)
+    server = await asyncio.start_server(listener._handle, host, 0, ssl=ssl)
     listener.port = server.sockets[0].getsockname()[1]
     try:
         yield listener

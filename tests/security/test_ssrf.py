@@ -5,7 +5,10 @@ reach it through every spelling used here, and that the guarded one never opens 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
+import subprocess
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
@@ -242,6 +245,48 @@ async def test_allow_listed_network_connects_to_the_vetted_address(listener: Lis
     async with guarded_client(allow=LOOPBACK_NETS, resolver=fake_dns({"x": ["10.0.0.1"]})) as c:
         with pytest.raises(AddressNotAllowed, match="private"):
             await c.get(f"http://x:{listener.port}/")
+
+
+@pytest.fixture
+def receiver_cert(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for the name receiver.test only (made with openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl for a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=receiver.test",
+         "-addext", "subjectAltName=DNS:receiver.test"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+async def test_tls_goes_to_the_vetted_address_under_the_original_name(
+    receiver_cert: tuple[Path, Path],
+) -> None:
+    """The certificate is for receiver.test, not for 127.0.0.1: the handshake succeeds only if
+    SNI and the certificate check use the name while the socket goes to the checked address."""
+    cert, key = receiver_cert
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    server_side.sni_callback = lambda sock, name, ctx: names.append(name)  # type: ignore[assignment,misc,return-value]
+    async with listening(ssl=server_side) as tls:
+        client_side = ssl.create_default_context(cafile=str(cert))
+        resolver = fake_dns({"receiver.test": ["127.0.0.1"]}, fallback=True)
+        async with guarded_client(allow=LOOPBACK_NETS, resolver=resolver, verify=client_side) as c:
+            r = await c.post(f"https://receiver.test:{tls.port}/hook", content=b"{}", timeout=5)
+            assert r.status_code == 200
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await c.post(f"https://127.0.0.1:{tls.port}/hook", timeout=5)  # not its name
+        async with guarded_client(resolver=resolver, verify=client_side) as c:
+            with pytest.raises(AddressNotAllowed):
+                await c.post(f"https://receiver.test:{tls.port}/hook", timeout=5)
+    assert names[0] == "receiver.test"
+    assert b"host: receiver.test:" in tls.requests[0].lower()
+    assert len(tls.requests) == 1
 
 
 async def test_an_unresolvable_name_is_a_retryable_connect_error() -> None:

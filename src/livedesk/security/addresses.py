@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from ipaddress import (
     IPv4Address,
@@ -259,7 +260,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         allow: Sequence[IPNetwork] = (),
         resolver: Resolver = system_resolver,
         limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        verify: bool = True,
+        verify: ssl.SSLContext | bool = True,
         http2: bool = False,
     ) -> None:
         super().__init__(limits=limits, verify=verify, http2=http2, trust_env=False)
@@ -281,7 +282,7 @@ def guarded_client(
     allow: Sequence[IPNetwork] = (),
     resolver: Resolver = system_resolver,
     limits: httpx.Limits | None = None,
-    verify: bool = True,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
     """An httpx client for URLs that outsiders choose: vetted addresses, no redirects, no
     proxies or credentials from the environment."""
