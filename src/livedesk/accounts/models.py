@@ -34,6 +34,8 @@ class User(Base):
         ForeignKey("businesses.id", ondelete="CASCADE"), index=True, default=None
     )
     language: Mapped[str] = mapped_column(String(8), default="nl")
+    # Where invitations and password links go; optional (the CLI can print a link instead).
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -71,7 +73,7 @@ class AuthToken(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "session" | "api"
+    kind: Mapped[str] = mapped_column(String(16))  # "session" | "api" | "password" (a set link)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

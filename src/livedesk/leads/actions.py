@@ -21,6 +21,7 @@ from livedesk.conversations.models import AuthorKind, Conversation, Message, Vis
 from livedesk.db import new_secret, utcnow
 from livedesk.errors import Conflict, Forbidden, Invalid, NotFound
 from livedesk.leads.models import (
+    SYSTEM_EMAIL,
     DeliveryAttempt,
     DeliveryRoute,
     Lead,
@@ -220,7 +221,7 @@ def route_target(route: DeliveryRoute) -> dict[str, Any]:
 def add_outbox(
     session: AsyncSession,
     *,
-    business_id: str,
+    business_id: str | None,
     route: DeliveryRoute | None,
     event: str,
     key: str,
@@ -244,6 +245,33 @@ def add_outbox(
     )
     session.add(item)
     return item
+
+
+def queue_system_email(
+    session: AsyncSession,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    language: str,
+    key: str,
+    erase_when_sent: bool = False,
+) -> OutboxItem:
+    """A plain-text mail from the provider itself (an invitation, a password link), delivered by
+    the same dispatcher as lead mails: at least once, retried, flagged when it fails for good.
+
+    It belongs to no business. `erase_when_sent`: the text holds a secret (a one-time link), so
+    the dispatcher blanks it once the mail server took it."""
+    return add_outbox(
+        session,
+        business_id=None,
+        route=None,
+        event=SYSTEM_EMAIL,
+        key=key,
+        payload={"subject": subject, "text": text, "erase_when_sent": erase_when_sent},
+        channel=RouteKind.EMAIL,
+        target={"emails": [to], "language": language},
+    )
 
 
 async def active_routes(session: AsyncSession, business_id: str) -> list[DeliveryRoute]:

@@ -28,7 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livedesk import jsonutil
 from livedesk.db import read_only, utcnow
-from livedesk.leads.models import DeliveryAttempt, DeliveryRoute, OutboxItem, OutboxState
+from livedesk.leads.models import (
+    SYSTEM_EMAIL,
+    DeliveryAttempt,
+    DeliveryRoute,
+    OutboxItem,
+    OutboxState,
+)
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
 from livedesk.security.addresses import AddressNotAllowed, guarded_client
 
@@ -184,8 +190,25 @@ TEXTS = {
 }
 
 
+def _addressed(item: OutboxItem, sender: str, subject: str, language: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(item.target["emails"])
+    message["Subject"] = subject
+    # The same Message-ID on every retry lets mail systems drop a duplicate.
+    domain = sender.rsplit("@", 1)[-1].strip(">") or "livedesk.local"
+    message["Message-ID"] = make_msgid(idstring=item.id, domain=domain)
+    message["Idempotency-Key"] = item.idempotency_key
+    message["Content-Language"] = language
+    return message
+
+
 def render_email(item: OutboxItem, sender: str) -> EmailMessage:
     language = item.target.get("language", "nl")
+    if item.event == SYSTEM_EMAIL:  # written whole by whoever queued it; plain text
+        message = _addressed(item, sender, item.payload["subject"], language)
+        message.set_content(item.payload["text"])
+        return message
     t = TEXTS.get(language, TEXTS["nl"])
     payload = item.payload
     business = payload.get("business", {}).get("name", "")
@@ -214,15 +237,7 @@ def render_email(item: OutboxItem, sender: str) -> EmailMessage:
     for m in transcript:
         author = m.get("author_name") or t.get(m.get("author_kind", ""), m.get("author_kind"))
         lines.append(f"[{str(m.get('at', ''))[:19].replace('T', ' ')}] {author}: {m['body']}")
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = ", ".join(item.target["emails"])
-    message["Subject"] = subject
-    # The same Message-ID on every retry lets mail systems drop a duplicate.
-    domain = sender.rsplit("@", 1)[-1].strip(">") or "livedesk.local"
-    message["Message-ID"] = make_msgid(idstring=item.id, domain=domain)
-    message["Idempotency-Key"] = item.idempotency_key
-    message["Content-Language"] = language
+    message = _addressed(item, sender, subject, language)
     message.set_content("\n".join(lines))
     return message
 
@@ -463,6 +478,7 @@ class Dispatcher:
     async def _write(self, batch: list[tuple[Claimed, Outcome, asyncio.Future[None]]]) -> None:
         now = utcnow()
         delivered: list[dict[str, Any]] = []
+        erase: list[str] = []
         attempts: list[dict[str, Any]] = []
         flagged = []
         async with self._gate, self.sessions() as session, session.begin():
@@ -470,6 +486,8 @@ class Dispatcher:
                 item = job.item
                 if outcome.delivered:
                     delivered.append({"oid": item.id})
+                    if item.payload.get("erase_when_sent"):
+                        erase.append(item.id)
                     result = "delivered"
                 else:
                     values: dict[str, Any]
@@ -531,6 +549,12 @@ class Dispatcher:
                         last_error=None,
                     ),
                     delivered,
+                )
+            if erase:  # a one-time link in the text: sent, so it need not be kept
+                await conn.execute(
+                    update(OutboxItem.__table__)
+                    .where(OutboxItem.__table__.c.id.in_(erase))
+                    .values(payload={"erased": True})
                 )
             table = DeliveryAttempt.__table__
             await conn.execute(

@@ -47,6 +47,10 @@ class OutboxState(enum.StrEnum):
     FAILED = "failed"  # permanent error or gave up: flagged for a human
 
 
+# The outbox event of a mail from the provider itself (see actions.queue_system_email).
+SYSTEM_EMAIL = "system.email"
+
+
 class LeadConfig(Base):
     """Per business: the review window and the business's own qualification fields."""
 
@@ -129,7 +133,8 @@ class OutboxItem(Base):
     __table_args__ = (Index("ix_lead_outbox_due", "state", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    business_id: Mapped[str] = mapped_column(
+    # None for a system mail (an invitation, a password link) that belongs to no business.
+    business_id: Mapped[str | None] = mapped_column(
         ForeignKey("businesses.id", ondelete="CASCADE"), index=True
     )
     # None for a transcript the visitor asked for (the address is in the payload).
@@ -140,7 +145,8 @@ class OutboxItem(Base):
         ForeignKey("leads.id", ondelete="CASCADE"), index=True, default=None
     )
     conversation_id: Mapped[str | None] = mapped_column(String(32), default=None)
-    event: Mapped[str] = mapped_column(String(32))  # lead.created | transcript | visitor.transcript
+    # lead.created | transcript | visitor.transcript | system.email
+    event: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))  # email | webhook
     target: Mapped[dict[str, Any]] = mapped_column(default=dict)  # url / addresses / language
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # snapshot at commit time
