@@ -9,7 +9,8 @@ more, each named here:
   widget, whose launcher puts a <style> element in its shadow root;
 - `/docs` (Swagger UI) and `/redoc` load their scripts and styles from the CDN FastAPI uses and
   start with an inline script, allowed by its hash (computed from FastAPI's own page builder);
-- pages meant to be framed (none yet; a widget preview could be): FRAMEABLE.
+- pages meant to be framed (the back office's widget preview): FRAMEABLE. A page that sets its
+  own Content-Security-Policy and X-Frame-Options keeps them; the list is the fallback.
 
 Pure ASGI, and WebSocket scopes pass through untouched (the chat sockets do not even reach it:
 LivedeskApp hands them to their endpoints before any middleware).
@@ -38,7 +39,7 @@ def sha256_source(text: str) -> str:
 
 
 # Path prefix → frame-ancestors sources, for pages whose point is to be shown in a frame.
-FRAMEABLE: Mapping[str, str] = {}
+FRAMEABLE: Mapping[str, str] = {"/admin/preview/": "'self'"}  # the back office frames it
 
 _APP_DIRECTIVES = {
     "default_src": "'none'",
