@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make demo` runs Livedesk, `make test` runs every test.
 # Both set up what they need themselves (a virtualenv in .venv; Debian's chromium for the
-# browser tests, when running as root).
+# browser tests, when running as root; axe-core from npm for their accessibility checks).
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -21,6 +21,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	scripts/ensure-chromium
+	scripts/ensure-axe
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
