@@ -73,6 +73,15 @@ def test_one_address_trying_many_accounts_is_slowed() -> None:
     allowed = [throttle.begin(f"user{i}", "203.0.113.9")[0] is not None for i in range(40)]
     assert allowed == [True] * 21 + [False] * 19
     assert throttle.begin("user99", "203.0.113.10")[0] is not None  # another address is not
+    waits = []
+    for i in range(10):  # the address's back-off grows, and stays under a minute
+        attempt, wait = throttle.begin(f"more{i}", "203.0.113.9")
+        assert attempt is None
+        waits.append(wait)
+        clock.advance(wait)
+        assert throttle.begin(f"more{i}", "203.0.113.9")[0] is not None
+    assert waits[:5] == [1, 2, 4, 8, 16]
+    assert min(waits[5:]) >= 16 and max(waits) <= 60  # a guess per 16-60 s, sustained
     # IPv6: one subscriber's /64 is one address.
     for i in range(21):
         throttle.begin(f"v6user{i}", f"2001:db8:1:2::{i + 1:x}")

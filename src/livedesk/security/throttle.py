@@ -10,7 +10,8 @@ with exponential back-off once its free failures are used up:
   `account_max_seconds`, and an address this account logged in from before is exempt from it
   (it still has its own counter), so an attacker can keep a known operator waiting a minute at
   worst, and not at all at the desk they always use;
-- per client address (an IPv6 client counts per /64): one address trying many accounts.
+- per client address (an IPv6 client counts per /64): one address trying many accounts, also
+  capped at a minute.
 
 An attempt that is let through counts as a failure at once and is taken back when it succeeds,
 so a burst of parallel guesses cannot all slip in while the first is still being verified.
@@ -44,7 +45,9 @@ class ThrottlePolicy:
     address_free_failures: int = 20
     address_leak_seconds: float = 30.0
     address_base_seconds: float = 1.0
-    address_max_seconds: float = 300.0
+    # A minute too: behind a proxy that is not configured as trusted every client shares one
+    # address, and an attacker there must not keep everyone out for long.
+    address_max_seconds: float = 60.0
     known_address_days: float = 30.0  # an address an account logged in from is exempt this long
     max_entries: int = 100_000  # per table; the idle ones go first
 
