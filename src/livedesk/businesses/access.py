@@ -33,3 +33,16 @@ async def widget_by_public_key(session: AsyncSession, public_key: str) -> Widget
     if widget is None:
         raise NotFound("widget not found")
     return widget
+
+
+async def access_widget_by_id(session: AsyncSession, actor: Actor, widget_id: str) -> Widget:
+    widget = await session.get(Widget, widget_id)
+    if widget is None or not actor.can_see_business(widget.business_id):
+        raise NotFound("widget not found")
+    return widget
+
+
+async def list_widgets(session: AsyncSession, actor: Actor, business_id: str) -> list[Widget]:
+    await access_business_by_id(session, actor, business_id)
+    query = select(Widget).where(Widget.business_id == business_id)
+    return list(await session.scalars(query.order_by(Widget.created_at, Widget.id)))

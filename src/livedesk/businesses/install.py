@@ -1,11 +1,13 @@
-"""Plugs the businesses domain into the app: the business reads and the public widget endpoints."""
+"""Plugs the businesses domain into the app: the back office's business configuration API and
+the public widget endpoints."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from livedesk.businesses.views import router
+from livedesk.businesses import views, widget_views
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(router)
+    app.include_router(views.router)
+    app.include_router(widget_views.router)

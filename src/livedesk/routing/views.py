@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from livedesk.accounts.models import OperatorBusiness, OperatorProfile, Role, User
 from livedesk.businesses.access import list_businesses, widget_by_public_key
 from livedesk.businesses.models import Business, default_contract
-from livedesk.businesses.views import _cors
+from livedesk.businesses.widget_views import cors_for_widget
 from livedesk.conversations.models import Conversation, ConversationEvent
 from livedesk.db import read_only, utcnow
 from livedesk.deps import RuntimeDep, SessionDep, StaffDep
@@ -37,7 +37,7 @@ async def widget_availability(
     """Open for chat now? If not, `reason` says why and the widget shows the offline form (or
     the FAQ bot when `overflow_action` is "bot")."""
     widget = await widget_by_public_key(session, key)
-    _cors(request, response, widget)
+    cors_for_widget(request, response, widget)
     response.headers["Cache-Control"] = "no-store"
     return await _router(runtime).availability(widget.business_id, language or widget.language)
 

@@ -1,0 +1,181 @@
+"""Public widget endpoints, called cross-origin from client websites.
+
+Nothing about a widget is cached in the process: every request reads it from the database, so a
+change in the back office reaches the next visitor on every process at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from livedesk import i18n
+from livedesk.businesses.access import widget_by_public_key
+from livedesk.businesses.models import Business, Widget
+from livedesk.businesses.widget_schemas import widget_sections
+from livedesk.conversations.models import Visitor
+from livedesk.db import utcnow
+from livedesk.deps import RuntimeDep, SessionDep
+from livedesk.errors import Conflict, Forbidden
+from livedesk.jsonutil import JsonResponse
+from livedesk.security.language import preferred_language
+from livedesk.security.origins import is_same_origin, origin_allowed
+from livedesk.security.tokens import InvalidToken, issue_visitor_token, read_visitor_token
+
+router = APIRouter(tags=["widget"])
+
+# What a visitor reads when the chat is switched off (the business or just this widget).
+UNAVAILABLE = {
+    "nl": "Deze chat is op dit moment niet beschikbaar. Neem op een andere manier contact op "
+    "met het bedrijf.",
+    "en": "This chat is not available at the moment. Please contact the business another way.",
+}
+i18n.register(
+    {
+        language: {"business_inactive": text, "widget_inactive": text}
+        for language, text in UNAVAILABLE.items()
+    }
+)
+
+
+class SessionIn(BaseModel):
+    # A visitor coming back (another page of the same site) presents the token they hold.
+    token: str | None = Field(default=None, max_length=2000)
+
+
+def cors_for_widget(request: Request, response: Response, widget: Widget) -> None:
+    """Let the pages the widget is embedded on read the answer; refuse any other site."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return  # same-origin or a non-browser client
+    if not (
+        origin_allowed(origin, widget.allowed_origins)
+        or is_same_origin(origin, request.headers.get("host"), request.url.scheme)
+    ):
+        raise Forbidden("this website may not use the widget", code="origin_not_allowed")
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Vary"] = "Origin"
+
+
+def inactive_code(widget: Widget, business: Business) -> str | None:
+    """Why this widget takes no new chats, or None when it does."""
+    if not business.is_active:
+        return "business_inactive"
+    if not widget.is_active:
+        return "widget_inactive"
+    return None
+
+
+def visitor_language(widget: Widget, business: Business, accept_language: str | None) -> str:
+    """The widget's fixed language, or for "auto" the visitor's browser (the business's
+    language when the browser asks for neither)."""
+    if widget.language in ("nl", "en"):
+        return widget.language
+    fallback = business.language if business.language in ("nl", "en") else "nl"
+    return preferred_language(accept_language, default=fallback)
+
+
+def _visitor_settings(widget: Widget, language: str) -> dict[str, Any]:
+    """The stored settings plus what the widget script read before the back office existed:
+    one `label` per pre-chat field and the notice as `prechat.gdpr_notice`."""
+    sections = widget_sections(widget.settings)
+    out = {**(widget.settings or {}), **{k: v.model_dump() for k, v in sections.items()}}
+    for section in ("prechat", "offline_form"):
+        for field in out[section]["fields"]:
+            field["label"] = field[f"label_{language}"] or field["label_nl"] or field["label_en"]
+    if out["privacy"]["text"]:
+        out["prechat"]["gdpr_notice"] = out["privacy"]["text"]
+    return out
+
+
+def widget_config(
+    widget: Widget, business: Business, accept_language: str | None = None
+) -> dict[str, Any]:
+    language = visitor_language(widget, business, accept_language)
+    refused = inactive_code(widget, business)
+    return {
+        "widget": widget.public_key,
+        "business": {"name": business.name},
+        "language": widget.language,
+        "visitor_language": language,
+        "active": refused is None,
+        "message": UNAVAILABLE[language] if refused else None,
+        "settings": _visitor_settings(widget, language),
+        "opening_hours": business.opening_hours,
+    }
+
+
+@router.options("/api/v1/widget/{key}/{rest:path}", include_in_schema=False)
+async def widget_preflight(key: str, rest: str, request: Request, session: SessionDep) -> Response:
+    widget = await widget_by_public_key(session, key)
+    response = Response(status_code=204)
+    cors_for_widget(request, response, widget)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Allow-Headers"] = "content-type, authorization"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@router.get("/api/v1/widget/{key}/config")
+async def get_widget_config(
+    key: str, request: Request, response: Response, session: SessionDep
+) -> dict[str, Any]:
+    """Answers for a switched-off widget too (`active: false` and the `message` to show)."""
+    widget = await widget_by_public_key(session, key)
+    cors_for_widget(request, response, widget)
+    business = await session.get(Business, widget.business_id)
+    assert business is not None
+    response.headers["Cache-Control"] = "no-store"
+    return widget_config(widget, business, request.headers.get("accept-language"))
+
+
+def _refusal(request: Request, widget: Widget, business: Business, code: str) -> JsonResponse:
+    """409 with the visitor's message, readable cross-origin (the CORS headers are set)."""
+    language = visitor_language(widget, business, request.headers.get("accept-language"))
+    error = Conflict(UNAVAILABLE[language], code=code)
+    response = JsonResponse(error.to_dict(language), status_code=error.status_code)
+    cors_for_widget(request, response, widget)
+    return response
+
+
+@router.post(
+    "/api/v1/widget/{key}/session",
+    responses={409: {"description": "business_inactive or widget_inactive, with the message"}},
+)
+async def create_visitor_session(
+    key: str,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    body: SessionIn | None = None,
+) -> Any:
+    """A signed visitor token bound to this widget; an existing valid token keeps its visitor."""
+    async with runtime.transaction() as session:
+        widget = await widget_by_public_key(session, key)
+        cors_for_widget(request, response, widget)
+        business = await session.get(Business, widget.business_id)
+        assert business is not None
+        refused = inactive_code(widget, business)
+        if refused is not None:
+            return _refusal(request, widget, business, refused)
+        visitor = None
+        if body and body.token:
+            try:
+                claims = read_visitor_token(runtime.visitor_token_key, body.token)
+            except InvalidToken:
+                claims = None
+            if claims and claims.widget_id == widget.id:
+                visitor = await session.get(Visitor, claims.visitor_id)
+        if visitor is None:
+            visitor = Visitor(business_id=widget.business_id, widget_id=widget.id)
+            session.add(visitor)
+            await session.flush()
+        else:
+            visitor.last_seen_at = utcnow()
+    token = issue_visitor_token(
+        runtime.visitor_token_key, widget.id, visitor.id, runtime.settings.visitor_token_ttl_seconds
+    )
+    config = widget_config(widget, business, request.headers.get("accept-language"))
+    return {"token": token, "visitor_id": visitor.id, "config": config}
