@@ -6,9 +6,11 @@ import logging
 from typing import Any, ClassVar
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
 
-from livedesk.businesses.models import Widget
+from livedesk.businesses.models import Business, Widget
+from livedesk.businesses.widget_views import UNAVAILABLE, inactive_code, visitor_language
 from livedesk.conversations.actions import (
     conversation_payload,
     do_close_conversation,
@@ -125,6 +127,7 @@ class VisitorConnection(Connection):
             raise FrameError("invalid_field", "`page` and `prechat` are objects")
         language = protocol.optional_str(data, "language", max_len=8)
         async with self.runtime.transaction() as session:
+            await self._refuse_if_switched_off(session, language)
             conversation, created = await do_start_conversation(
                 session,
                 self.actor,
@@ -139,6 +142,17 @@ class VisitorConnection(Connection):
         self.send(protocol.encode(conversation_payload(conversation)))
         if created:
             await self.runtime.emit(Hook.CONVERSATION_STARTED, conversation)
+
+    async def _refuse_if_switched_off(self, session: AsyncSession, language: str | None) -> None:
+        """A deactivated business or widget takes no new chats; the visitor is told why."""
+        widget = await session.get(Widget, self.actor.widget_id)
+        business = await session.get(Business, self.actor.business_id)
+        if widget is None or business is None:
+            raise FrameError("not_found", "widget not found")
+        code = inactive_code(widget, business)
+        if code is not None:
+            fallback = visitor_language(widget, business, None)
+            raise FrameError(code, UNAVAILABLE.get(language or "", UNAVAILABLE[fallback]))
 
     async def _mine(self, conversation_id: str) -> str:
         facts = await self.runtime.conversation_facts(conversation_id)

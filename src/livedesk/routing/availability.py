@@ -1,7 +1,8 @@
 """Whether a business's widget should offer a chat now, or the offline form or the bot.
 
-Closed outside opening hours; "no_operators" when nobody who serves the business in this
-language is online; "overflow" when the expected wait passes the contract's maximum.
+Closed outside opening hours, or with reason "inactive" when the business is switched off;
+"no_operators" when nobody who serves the business in this language is online; "overflow" when
+the expected wait passes the contract's maximum.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ async def availability(
         "next_open": None,
         "overflow_action": action,
     }
+    if not business.is_active:
+        # Switched off in the back office: no chat and no "opens at", whatever the hours say.
+        out["reason"] = "inactive"
+        return out
     try:
         schedule = Schedule.from_dict(business.opening_hours or {})
     except ScheduleError:
