@@ -17,6 +17,7 @@ import argparse
 import itertools
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from livedesk.planning.staffing import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+IMPORT_CLI = "import livedesk.cli"
 PROFILE = [0] * 9 + [3, 4, 5, 6, 5, 4, 4, 4, 4, 5, 7, 8, 6, 4] + [0]
 SCENARIOS: dict[str, dict[str, Any]] = {
     "default (whitepaper example, `livedesk plan`)": {},
@@ -202,6 +204,16 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
+def cpu_timed(fn: Callable[[], Any], repeat: int) -> float:
+    """Median CPU time of this process in seconds (less swayed by other work than wall)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return statistics.median(times)
+
+
 def same_plan(a: dict[str, Any], b: dict[str, Any], path: str = "") -> list[str]:
     """Paths where two plans' figures differ (beyond the 1e-9 of a float's last digits)."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -217,20 +229,23 @@ def same_plan(a: dict[str, Any], b: dict[str, Any], path: str = "") -> list[str]
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
 
 
-def cli_wall(args: list[str], repeat: int) -> tuple[float, float]:
-    exe = str(Path(sys.executable).with_name("livedesk"))
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command(argv: list[str], repeat: int) -> tuple[float, float, float]:
+    """Median wall, minimum wall and median CPU seconds of a command (CPU is what the load
+    of other work on the machine inflates least)."""
+    cpu: list[float] = []
 
     def run() -> None:
-        subprocess.run([exe, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        before = child_cpu()
+        subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        cpu.append(child_cpu() - before)
 
-    return timed(run, repeat)
-
-
-def import_wall(module: str, repeat: int) -> tuple[float, float]:
-    def run() -> None:
-        subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, check=True)
-
-    return timed(run, repeat)
+    med, low = timed(run, repeat)
+    return med, low, statistics.median(cpu)
 
 
 def main() -> None:
@@ -243,26 +258,34 @@ def main() -> None:
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, numpy {np.__version__}, "
         f"load average {load:.2f}; median (min) of {args.repeat} runs"
     )
-    print(f"{'scenario':52s} {'plan now':>17s} {'old method':>19s} {'ratio':>7s}  same plan")
+    print(
+        f"{'scenario':52s} {'plan now':>17s} {'old method':>19s} {'ratio':>6s}"
+        f" {'CPU now':>9s} {'CPU old':>9s}  same plan"
+    )
     for name, kwargs in SCENARIOS.items():
         new_plan = plan(**kwargs).to_dict()
+        runs = max(3, args.repeat // 2)
         with old_method():
             old_plan = plan(**kwargs).to_dict()
-            old_med, old_min = timed(lambda kw=kwargs: plan(**kw), max(3, args.repeat // 2))
+            old_med, old_min = timed(lambda kw=kwargs: plan(**kw), runs)
+            old_cpu = cpu_timed(lambda kw=kwargs: plan(**kw), runs)
         diffs = same_plan(new_plan, old_plan)
         new_med, new_min = timed(lambda kw=kwargs: plan(**kw), args.repeat)
+        new_cpu = cpu_timed(lambda kw=kwargs: plan(**kw), args.repeat)
         print(
             f"{name:52s} {new_med * 1000:7.1f} ({new_min * 1000:6.1f}) ms "
-            f"{old_med * 1000:8.1f} ({old_min * 1000:6.1f}) ms {old_med / new_med:6.1f}x  "
+            f"{old_med * 1000:8.1f} ({old_min * 1000:6.1f}) ms {old_med / new_med:5.1f}x"
+            f" {new_cpu * 1000:6.1f} ms {old_cpu * 1000:6.1f} ms  "
             + ("yes" if not diffs else f"NO: {diffs[:3]}")
         )
     if args.cli > 0:
-        med, low = cli_wall(["plan"], args.cli)
-        imp_med, imp_low = import_wall("livedesk.cli", args.cli)
-        print(
-            f"`livedesk plan` as a command: {med:.3f} s ({low:.3f}); of which starting Python "
-            f"and importing livedesk.cli: {imp_med:.3f} s ({imp_low:.3f})"
-        )
+        exe = str(Path(sys.executable).with_name("livedesk"))
+        for label, argv in (
+            ("`livedesk plan` (default plan, text report)", [exe, "plan"]),
+            ("python -c 'import livedesk.cli' (no plan)", [sys.executable, "-c", IMPORT_CLI]),
+        ):
+            med, low, cpu = command(argv, args.cli)
+            print(f"{label:52s} wall {med:.3f} s ({low:.3f})  CPU {cpu:.3f} s")
 
 
 if __name__ == "__main__":
