@@ -1,13 +1,24 @@
 """Chat round-trip benchmark: Livedesk against a bare WebSocket relay, measured in the same run.
 
     .venv/bin/python bench/chat_roundtrip.py [--conversations 200] [--seconds 5] [--idle 2000]
+        [--limits both|bench|production] [--only relay|livedesk] [--database-url postgresql://…]
 
 The server under test is pinned to CPU 0 and this load generator to CPU 1 (when the machine has
 two). Livedesk runs with persistence (SQLite by default, or --database-url postgresql://…). For
 each server it prints: messages/s at saturation (visitor → operator, every message committed
 before it is acknowledged), p50/p99 send→deliver latency at a fixed rate and at 80 % of
-saturation, memory per idle visitor connection and the server's CPU per message (at saturation
-and at the fixed rate: the steadiest figure, to compare code changes by); then the ratios.
+saturation, and the server's CPU per message (at saturation and at the fixed rate: the steadiest
+figure, to compare code changes by); then the ratios.
+
+Livedesk is measured twice. With bench limits, the per-connection frame limit is raised from
+10/s to 100,000/s and the outbound queue from 1,000 to 100,000 frames, so that 200 closed-loop
+senders measure the server rather than the rate limiter. With production limits (the settings'
+defaults) every figure is measured again: a send refused as `rate_limited` waits the
+`retry_after` the server names, as a client should, so 200 conversations can carry at most
+200 × 10 messages/s. Both sets of limits are printed with the figures.
+
+Memory per idle connection is measured last, in a fresh server process of each kind (Livedesk
+with production limits), not in the process the saturation phases have grown.
 """
 
 from __future__ import annotations
@@ -24,8 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +50,28 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 TWO_CORES = (os.cpu_count() or 1) >= 2
 TAIL = "--tail" in sys.argv
+
+# The limits of the throughput run: high enough that the closed loop never meets them.
+BENCH_LIMITS = {"frames_per_second": 100_000.0, "outbound_queue_size": 100_000}
+
+
+def production_limits() -> dict[str, Any]:
+    """The per-connection limits a server runs with unless configured otherwise."""
+    from livedesk.settings import Settings
+
+    return {name: Settings.model_fields[name].default for name in BENCH_LIMITS}
+
+
+def limits_env(limits: dict[str, Any]) -> dict[str, str]:
+    return {f"LIVEDESK_{name.upper()}": str(value) for name, value in limits.items()}
+
+
+def describe(limits: dict[str, Any]) -> str:
+    rate = limits["frames_per_second"]
+    return (
+        f"{rate:,.0f} frames/s per connection (bursts of {rate * 2:,.0f}),"
+        f" {limits['outbound_queue_size']:,} queued frames"
+    )
 
 
 def free_port() -> int:
@@ -85,10 +119,11 @@ class Pair:
     conversation: str
     acks: AckWaiter
 
-    async def send_and_wait(self, body: str, client_msg_id: str) -> None:
-        acked = self.acks.expect(client_msg_id)
+    async def send_and_wait(self, body: str, client_msg_id: str) -> float:
+        """0 once acknowledged; the seconds to wait when the server refused the send."""
+        answered = self.acks.expect(client_msg_id)
         await self.send(body, client_msg_id)
-        await acked
+        return await answered
 
 
 @dataclass
@@ -98,12 +133,13 @@ class Figures:
     p99_fixed: float
     p50_80: float
     p99_80: float
-    idle_kib: float
     disk_kib: float  # written to storage per message at the fixed rate
     # The server's CPU per message (all threads): far steadier from run to run than the
     # saturation figure, so the figure to compare changes by.
     cpu_us_saturated: float = 0.0
     cpu_us_fixed: float = 0.0
+    refused: Counter[str] = field(default_factory=Counter)  # error frames, by code
+    closed: int = 0  # sockets the server closed (rate limit, slow consumer)
 
 
 class Receiver:
@@ -127,9 +163,10 @@ class Receiver:
 class AckWaiter:
     """The sender's side: reads its acks (and drops echoes) and wakes whoever awaits an ack."""
 
-    def __init__(self) -> None:
-        self.waiting: dict[str, asyncio.Future[None]] = {}
+    def __init__(self, refused: Counter[str]) -> None:
+        self.waiting: dict[str, asyncio.Future[float]] = {}
         self.last_seq = 0  # sent as after_seq, as the widget does
+        self.refused = refused  # shared by the run's senders
 
     def on_text(self, raw: str) -> None:
         if raw.startswith('{"type":"ack"'):
@@ -137,21 +174,33 @@ class AckWaiter:
             self.last_seq = max(self.last_seq, ack["seq"])
             future = self.waiting.pop(ack["client_msg_id"], None)
             if future is not None and not future.done():
-                future.set_result(None)
+                future.set_result(0.0)
+        elif raw.startswith('{"type":"error"'):
+            error = orjson.loads(raw)
+            self.refused[error["code"]] += 1
+            # An error frame names no message; in the closed loop the one send in flight is it.
+            wait = float(error.get("data", {}).get("retry_after", 0.0))
+            for future in self.waiting.values():
+                if not future.done():
+                    future.set_result(wait)
+            self.waiting.clear()
 
-    def expect(self, client_msg_id: str) -> asyncio.Future[None]:
+    def expect(self, client_msg_id: str) -> asyncio.Future[float]:
         future = asyncio.get_running_loop().create_future()
         self.waiting[client_msg_id] = future
         return future
 
 
 async def saturate(pairs: list[Pair], receiver: Receiver, seconds: float) -> float:
-    """Closed loop: every conversation sends its next message as soon as the last is acked."""
+    """Closed loop: every conversation sends its next message as soon as the last is acked
+    (or, when the server refused it, after the wait the server named)."""
     stop = time.perf_counter() + seconds
 
     async def loop(pair: Pair) -> None:
         while time.perf_counter() < stop:
-            await pair.send_and_wait(f"{time.perf_counter()} saturate", new_client_msg_id())
+            wait = await pair.send_and_wait(f"{time.perf_counter()} saturate", new_client_msg_id())
+            if wait:
+                await asyncio.sleep(wait)
 
     start_count = receiver.count
     started = time.perf_counter()
@@ -188,8 +237,10 @@ async def fixed_rate(
     got = sorted(latencies)
     if len(got) < total * 0.99:
         print(f"    warning: only {len(got)}/{total} delivered at {rate:.0f}/s")
+    if not got:
+        return float("nan"), float("nan")
     p50 = statistics.median(got) * 1000
-    p99 = got[int(len(got) * 0.99) - 1] * 1000
+    p99 = got[max(0, int(len(got) * 0.99) - 1)] * 1000
     if TAIL:
         # Stalls or spread? How many 10 ms windows hold the slowest 1 %, and the worst figures.
         slow = [s for s, lat in zip(sent_at, latencies, strict=True) if lat * 1000 >= p99]
@@ -222,7 +273,6 @@ async def measure(
     receiver: Receiver,
     seconds: float,
     rate: float,
-    idle: Callable[[], Awaitable[float]],
 ) -> Figures:
     # Everything set up so far lives through the run: out of the load generator's collections.
     gc.collect()
@@ -230,23 +280,13 @@ async def measure(
     await saturate(pairs, receiver, 1.0)  # warm up
     cpu, delivered = cpu_seconds(pid), receiver.count
     saturated = await saturate(pairs, receiver, seconds)
-    cpu_us_saturated = (cpu_seconds(pid) - cpu) / (receiver.count - delivered) * 1e6
+    cpu_us_saturated = (cpu_seconds(pid) - cpu) / max(1, receiver.count - delivered) * 1e6
     written, cpu, delivered = storage_bytes(pid), cpu_seconds(pid), receiver.count
     p50, p99 = await fixed_rate(pairs, receiver, rate, seconds)
     disk_kib = (storage_bytes(pid) - written) / 1024 / (rate * seconds)
-    cpu_us_fixed = (cpu_seconds(pid) - cpu) / (receiver.count - delivered) * 1e6
+    cpu_us_fixed = (cpu_seconds(pid) - cpu) / max(1, receiver.count - delivered) * 1e6
     p50_80, p99_80 = await fixed_rate(pairs, receiver, saturated * 0.8, seconds)
-    return Figures(
-        saturated,
-        p50,
-        p99,
-        p50_80,
-        p99_80,
-        await idle(),
-        disk_kib,
-        cpu_us_saturated,
-        cpu_us_fixed,
-    )
+    return Figures(saturated, p50, p99, p50_80, p99_80, disk_kib, cpu_us_saturated, cpu_us_fixed)
 
 
 # -- Livedesk ---------------------------------------------------------------------------------
@@ -283,49 +323,78 @@ async def seed(database_url: str, businesses: int) -> None:
     await engine.dispose()
 
 
-async def livedesk_run(args: argparse.Namespace) -> Figures:
+@dataclass
+class Server:
+    pid: int
+    port: int
+    http: httpx.AsyncClient
+
+
+@contextlib.asynccontextmanager
+async def livedesk_server(
+    args: argparse.Namespace, limits: dict[str, Any], businesses: int, profile: str | None = None
+) -> AsyncIterator[Server]:
+    """`livedesk serve` on a fresh, migrated and seeded database, with these limits."""
     workdir = Path(tempfile.mkdtemp(prefix="livedesk-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir}/bench.db"
     scratch = None
     if database_url.startswith("postgres"):
         # A scratch database next to the one named, dropped afterwards: never touch its data.
-        scratch = f"livedesk_bench_{os.getpid()}"
+        scratch = f"livedesk_bench_{os.getpid()}_{time.monotonic_ns()}"
         await admin_sql(database_url, f'CREATE DATABASE "{scratch}"')
         database_url = database_url.rsplit("/", 1)[0] + "/" + scratch
-    env = {
-        **os.environ,
-        "LIVEDESK_DATABASE_URL": database_url,
-        "LIVEDESK_FRAMES_PER_SECOND": "100000",
-        "LIVEDESK_OUTBOUND_QUEUE_SIZE": "100000",
-    }
-    subprocess.run(
-        [str(VENV_BIN / "livedesk"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    businesses = max(1, args.conversations // 10)
-    await seed(database_url, businesses)
-    port = free_port()
-    command = [str(VENV_BIN / "livedesk"), "serve", "--port", str(port)]
-    if args.profile:
-        command = [
-            sys.executable,
-            str(ROOT / "bench" / "profile_server.py"),
-            args.profile,
-            "--port",
-            str(port),
-        ]
-    server = subprocess.Popen(
-        pinned(command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    sockets = []
+    env = {**os.environ, "LIVEDESK_DATABASE_URL": database_url, **limits_env(limits)}
+    server = None
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        subprocess.run(
+            [str(VENV_BIN / "livedesk"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        await seed(database_url, businesses)
+        port = free_port()
+        command = [str(VENV_BIN / "livedesk"), "serve", "--port", str(port)]
+        if profile:
+            command = [
+                sys.executable,
+                str(ROOT / "bench" / "profile_server.py"),
+                profile,
+                "--port",
+                str(port),
+            ]
+        server = subprocess.Popen(
+            pinned(command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             for _ in range(200):
                 with contextlib.suppress(httpx.TransportError):
                     if (await http.get("/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.05)
+            yield Server(server.pid, port, http)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if scratch:
+            await admin_sql(args.database_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+async def open_visitor(port: int, token: str) -> LeanClient:
+    return await ws_connect(
+        f"ws://127.0.0.1:{port}/ws/visitor?token={token}", origin="https://bench.example"
+    )
+
+
+async def livedesk_run(
+    args: argparse.Namespace, limits: dict[str, Any], profile: str | None
+) -> Figures:
+    businesses = max(1, args.conversations // 10)
+    sockets: list[LeanClient] = []
+    async with livedesk_server(args, limits, businesses, profile) as server:
+        http, port = server.http, server.port
+        try:
             receiver = Receiver()
+            refused: Counter[str] = Counter()
             agents = []
             for b in range(businesses):
                 r = await http.post(
@@ -345,10 +414,7 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
             for c in range(args.conversations):
                 key = f"bench-{c % businesses}"
                 token = (await http.post(f"/api/v1/widget/{key}/session")).json()["token"]
-                ws = await ws_connect(
-                    f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
-                    origin="https://bench.example",
-                )
+                ws = await open_visitor(port, token)
                 ws.send('{"type":"start"}')
                 conversation = ""
                 while not conversation:
@@ -360,34 +426,36 @@ async def livedesk_run(args: argparse.Namespace) -> Figures:
                 agents[c % businesses].send(
                     orjson.dumps({"type": "accept", "conversation_id": conversation}).decode()
                 )
-                acks = AckWaiter()
+                acks = AckWaiter(refused)
                 ws.on_text = acks.on_text
                 pairs.append(Pair(_livedesk_sender(ws, conversation, acks), conversation, acks))
 
-            token = (await http.post("/api/v1/widget/bench-0/session")).json()["token"]
+            figures = await measure(server.pid, pairs, receiver, args.seconds, args.rate)
+            figures.refused = refused
+            figures.closed = sum(ws.close_code is not None for ws in sockets)
+            return figures
+        finally:
+            for ws in sockets:
+                with contextlib.suppress(Exception):
+                    await ws.close()
 
-            async def open_idle() -> Any:
-                ws = await ws_connect(
-                    f"ws://127.0.0.1:{port}/ws/visitor?token={token}",
-                    origin="https://bench.example",
-                )
-                ws.send('{"type":"hello"}')
-                await ws.recv()
-                return ws
 
-            async def idle() -> float:
-                return await idle_memory(server.pid, open_idle, args.idle)
+async def livedesk_idle(args: argparse.Namespace) -> float:
+    """KiB per idle visitor socket in a server process that has served nothing else."""
+    async with livedesk_server(args, production_limits(), businesses=1) as server:
+        token = (await server.http.post("/api/v1/widget/bench-0/session")).json()["token"]
 
-            return await measure(server.pid, pairs, receiver, args.seconds, args.rate, idle)
-    finally:
-        for ws in sockets:
-            with contextlib.suppress(Exception):
-                await ws.close()
-        server.terminate()
-        server.wait(10)
-        shutil.rmtree(workdir, ignore_errors=True)
-        if scratch:
-            await admin_sql(args.database_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        async def open_idle() -> Any:
+            ws = await open_visitor(server.port, token)
+            ws.send('{"type":"hello"}')
+            await ws.recv()
+            return ws
+
+        warm = await open_idle()  # the first connection's one-off costs stay out of the figure
+        try:
+            return await idle_memory(server.pid, open_idle, args.idle)
+        finally:
+            await warm.close()
 
 
 def _livedesk_sender(ws: LeanClient, conversation: str, acks: AckWaiter):  # type: ignore[no-untyped-def]
@@ -420,7 +488,8 @@ async def admin_sql(url: str, statement: str) -> None:
 # -- the bare relay ---------------------------------------------------------------------------
 
 
-async def relay_run(args: argparse.Namespace) -> Figures:
+@contextlib.asynccontextmanager
+async def relay_server() -> AsyncIterator[tuple[int, int]]:
     port = free_port()
     server = subprocess.Popen(
         pinned([sys.executable, str(ROOT / "bench" / "relay_server.py"), str(port)]),
@@ -428,32 +497,45 @@ async def relay_run(args: argparse.Namespace) -> Figures:
     )
     assert server.stdout is not None
     server.stdout.readline()
-    sockets = []
     try:
-        receiver = Receiver()
-        pairs = []
-        for c in range(args.conversations):
-            visitor = await ws_connect(f"ws://127.0.0.1:{port}/room/{c}")
-            operator = await ws_connect(f"ws://127.0.0.1:{port}/room/{c}")
-            sockets += [visitor, operator]
-            acks = AckWaiter()
-            visitor.on_text = acks.on_text
-            operator.on_text = receiver.on_text
-            pairs.append(Pair(_relay_sender(visitor), str(c), acks))
+        yield server.pid, port
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+async def relay_run(args: argparse.Namespace) -> Figures:
+    sockets = []
+    async with relay_server() as (pid, port):
+        try:
+            receiver = Receiver()
+            pairs = []
+            for c in range(args.conversations):
+                visitor = await ws_connect(f"ws://127.0.0.1:{port}/room/{c}")
+                operator = await ws_connect(f"ws://127.0.0.1:{port}/room/{c}")
+                sockets += [visitor, operator]
+                acks = AckWaiter(Counter())
+                visitor.on_text = acks.on_text
+                operator.on_text = receiver.on_text
+                pairs.append(Pair(_relay_sender(visitor), str(c), acks))
+            return await measure(pid, pairs, receiver, args.seconds, args.rate)
+        finally:
+            for ws in sockets:
+                with contextlib.suppress(Exception):
+                    await ws.close()
+
+
+async def relay_idle(args: argparse.Namespace) -> float:
+    async with relay_server() as (pid, port):
 
         async def open_idle() -> Any:
             return await ws_connect(f"ws://127.0.0.1:{port}/room/idle")
 
-        async def idle() -> float:
-            return await idle_memory(server.pid, open_idle, args.idle)
-
-        return await measure(server.pid, pairs, receiver, args.seconds, args.rate, idle)
-    finally:
-        for ws in sockets:
-            with contextlib.suppress(Exception):
-                await ws.close()
-        server.terminate()
-        server.wait(10)
+        warm = await open_idle()
+        try:
+            return await idle_memory(pid, open_idle, args.idle)
+        finally:
+            await warm.close()
 
 
 def _relay_sender(ws: LeanClient):  # type: ignore[no-untyped-def]
@@ -465,12 +547,77 @@ def _relay_sender(ws: LeanClient):  # type: ignore[no-untyped-def]
     return send
 
 
+# -- the report -------------------------------------------------------------------------------
+
+
+def cell(value: float | None, fmt: str) -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def report(
+    args: argparse.Namespace,
+    relay: Figures | None,
+    bench: Figures | None,
+    production: Figures | None,
+    idle: dict[str, float],
+) -> None:
+    backend = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    limits = production_limits()
+    print(
+        f"\n{args.conversations} conversations, {args.seconds:g} s per phase, "
+        f"server on CPU 0, load on CPU 1: {TWO_CORES}; Livedesk on {backend}"
+    )
+    print(f"Livedesk, bench limits:      {describe(BENCH_LIMITS)}")
+    print(f"Livedesk, production limits: {describe(limits)} (the settings' defaults)")
+    # The bench itself keeps about two cores busy: what was there before it is the machine's.
+    one, five, _ = args.load_before
+    print(f"load average before the run: {one:.2f} (1 min), {five:.2f} (5 min)")
+    print(f"\n{'':34}{'bare relay':>12}{'Livedesk':>14}{'ratio':>8}{'Livedesk':>14}")
+    print(f"{'':34}{'':>12}{'bench limits':>14}{'':>8}{'production':>14}")
+    rate = f"{args.rate:.0f}/s"
+    rows: list[tuple[str, str, Callable[[Figures], float]]] = [
+        ("messages/s at saturation", "{:.0f}", lambda f: f.saturated),
+        ("server CPU µs/message, saturated", "{:.0f}", lambda f: f.cpu_us_saturated),
+        (f"server CPU µs/message at {rate}", "{:.0f}", lambda f: f.cpu_us_fixed),
+        (f"p50 ms at {rate}", "{:.2f}", lambda f: f.p50_fixed),
+        (f"p99 ms at {rate}", "{:.2f}", lambda f: f.p99_fixed),
+        ("p50 ms at 80 % of own saturation", "{:.2f}", lambda f: f.p50_80),
+        ("p99 ms at 80 % of own saturation", "{:.2f}", lambda f: f.p99_80),
+        (f"KiB to storage per message at {rate}", "{:.1f}", lambda f: f.disk_kib),
+    ]
+    for label, fmt, get in rows:
+        a = get(relay) if relay else None
+        b = get(bench) if bench else None
+        c = get(production) if production else None
+        ratio = f"{b / a:.2f}" if a and b else "–"
+        print(f"{label:34}{cell(a, fmt):>12}{cell(b, fmt):>14}{ratio:>8}{cell(c, fmt):>14}")
+    for name, figures in (("bench limits", bench), ("production limits", production)):
+        if figures is not None:
+            refused = ", ".join(f"{n} {code}" for code, n in figures.refused.items()) or "none"
+            print(
+                f"Livedesk, {name}: sends refused: {refused};"
+                f" sockets closed by the server: {figures.closed}"
+            )
+    if production is not None:
+        cap = args.conversations * limits["frames_per_second"]
+        print(
+            f"  (production limits let {args.conversations} conversations send at most"
+            f" {cap:,.0f} messages/s sustained)"
+        )
+    if idle:
+        print(f"\nidle sockets, each server in a fresh process ({args.idle} after one warm-up):")
+        a, b = idle.get("relay"), idle.get("livedesk")
+        ratio = f"{b / a:.2f}" if a and b else "–"
+        label = "KiB per idle socket"
+        print(f"{label:34}{cell(a, '{:.1f}'):>12}{cell(b, '{:.1f}'):>14}{ratio:>8}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rate", type=float, default=2000.0, help="the fixed rate, messages/s")
-    parser.add_argument("--idle", type=int, default=2000, help="idle visitor connections")
+    parser.add_argument("--idle", type=int, default=2000, help="idle visitor connections (0: skip)")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", default=None, help="write Livedesk's cProfile stats here")
     parser.add_argument(
@@ -479,48 +626,37 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["relay", "livedesk"], help="measure one server (no ratios)"
     )
+    parser.add_argument(
+        "--limits",
+        choices=["both", "bench", "production"],
+        default="both",
+        help="Livedesk's per-connection limits: raised for throughput, the defaults, or both",
+    )
     args = parser.parse_args()
+    args.load_before = os.getloadavg()
     if TWO_CORES:
         os.sched_setaffinity(0, {1})
     import uvloop
 
-    skipped = Figures(0, 0, 0, 0, 0, 0, 0)
-    relay = uvloop.run(relay_run(args)) if args.only != "livedesk" else skipped
-    live = uvloop.run(livedesk_run(args)) if args.only != "relay" else skipped
-    backend = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
-    print(
-        f"\n{args.conversations} conversations, {args.seconds:.0f} s per phase, "
-        f"server on CPU 0, load on CPU 1: {TWO_CORES}; Livedesk on {backend}"
-    )
-    print(f"{'':34}{'bare relay':>12}{'Livedesk':>12}{'ratio':>8}")
-    rows = [
-        ("messages/s at saturation", relay.saturated, live.saturated, "{:.0f}"),
-        (
-            "server CPU µs/message, saturated",
-            relay.cpu_us_saturated,
-            live.cpu_us_saturated,
-            "{:.0f}",
-        ),
-        (
-            f"server CPU µs/message at {args.rate:.0f}/s",
-            relay.cpu_us_fixed,
-            live.cpu_us_fixed,
-            "{:.0f}",
-        ),
-        (f"p50 ms at {args.rate:.0f}/s", relay.p50_fixed, live.p50_fixed, "{:.2f}"),
-        (f"p99 ms at {args.rate:.0f}/s", relay.p99_fixed, live.p99_fixed, "{:.2f}"),
-        ("p50 ms at 80 % of own saturation", relay.p50_80, live.p50_80, "{:.2f}"),
-        ("p99 ms at 80 % of own saturation", relay.p99_80, live.p99_80, "{:.2f}"),
-        (f"KiB per idle socket ({args.idle})", relay.idle_kib, live.idle_kib, "{:.1f}"),
-        (
-            f"KiB to storage per message at {args.rate:.0f}/s",
-            relay.disk_kib,
-            live.disk_kib,
-            "{:.1f}",
-        ),
-    ]
-    for label, a, b, fmt in rows:
-        print(f"{label:34}{fmt.format(a):>12}{fmt.format(b):>12}{b / a if a else 0:>8.2f}")
+    relay = bench = production = None
+    idle: dict[str, float] = {}
+    # Warnings printed during a run belong to the server named last.
+    if args.only != "livedesk":
+        print("bare relay", flush=True)
+        relay = uvloop.run(relay_run(args))
+    if args.only != "relay":
+        if args.limits != "production":
+            print("Livedesk, bench limits", flush=True)
+            bench = uvloop.run(livedesk_run(args, BENCH_LIMITS, args.profile))
+        if args.limits != "bench":
+            print("Livedesk, production limits", flush=True)
+            production = uvloop.run(livedesk_run(args, production_limits(), None))
+    if args.idle:
+        if args.only != "livedesk":
+            idle["relay"] = uvloop.run(relay_idle(args))
+        if args.only != "relay":
+            idle["livedesk"] = uvloop.run(livedesk_idle(args))
+    report(args, relay, bench, production, idle)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 The `websockets` asyncio client spends, per frame, about as much CPU as the relay it drives (a
 reader task, an assembler, futures per `recv`), so on one core the generator, not the relay,
-set the relay's saturation figure. Here a received text frame is one callback and a send is one
-`transport.write`; the framing, masking and handshake are still the library's.
+would set the relay's saturation figure. Here a received text frame is one callback and a send
+is one `transport.write`; the framing, masking and handshake are still the library's.
 """
 
 from __future__ import annotations
@@ -75,6 +75,12 @@ class LeanClient(asyncio.Protocol):
 
     async def recv(self) -> str:
         return await self._inbox.get()
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the close frame the server sent, if it closed this socket."""
+        received = self._protocol.close_rcvd
+        return received.code if received is not None else None
 
     async def close(self) -> None:
         if self._transport is None or self._transport.is_closing():
