@@ -4,8 +4,8 @@ delivers them to a local webhook receiver (uvicorn, in its own thread and event 
 Prints deliveries per second and the outbox latency from the lead's commit to the receiver
 getting it (p50/p99). Usage:
 
-    .venv/bin/python bench/leads_delivery.py [--leads 10000] [--concurrency 32]
-        [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python bench/leads_delivery.py [--leads 10000] [--concurrency 32] [--rate N]
+        [--prefill] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
