@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livedesk import i18n, jsonutil
 from livedesk.accounts.models import (
     STAFF_ROLES,
     AuthToken,
@@ -15,20 +17,48 @@ from livedesk.accounts.models import (
     Role,
     User,
 )
+from livedesk.audit.actions import record_change
 from livedesk.db import utcnow
-from livedesk.errors import Conflict, Invalid, Unauthorized
+from livedesk.errors import Conflict, FieldError, Invalid, Unauthorized
 from livedesk.security.actors import StaffActor
 from livedesk.security.passwords import hash_password, verify_password
 from livedesk.security.tokens import hash_bearer_secret, new_bearer_secret
 
 MIN_PASSWORD_LENGTH = 8
+# The hash of someone invited who has not chosen a password yet: no argon2 hash looks like this,
+# so no password matches it.
+NO_PASSWORD = "!unset"
+PASSWORD_TOKEN = "password"  # AuthToken.kind of an invitation or reset link
+LOGIN_TOKENS = ("session", "api")
+INVITE_TTL = timedelta(hours=72)
+RESET_TTL = timedelta(hours=1)
+# Orders to close a user's staff sockets travel over the broker, so every process closes its own
+# (realtime/agent.py: StaffSockets). Reasons: account_deactivated, access_changed, signed_out.
+STAFF_ACCESS_TOPIC = "staff-access"
+
+i18n.register(
+    {
+        "nl": {
+            "password_link_invalid": "Deze link is verlopen of al gebruikt. Vraag een nieuwe "
+            "aan bij je beheerder.",
+            "user_inactive": "Deze gebruiker is gedeactiveerd.",
+            "email_missing": "Deze gebruiker heeft geen e-mailadres; vul dat eerst in.",
+        },
+        "en": {
+            "password_link_invalid": "This link has expired or was already used. Ask your "
+            "administrator for a new one.",
+            "user_inactive": "This user is deactivated.",
+            "email_missing": "This user has no e-mail address; fill that in first.",
+        },
+    }
+)
 
 
 async def do_create_user(
     session: AsyncSession,
     *,
     username: str,
-    password: str,
+    password: str | None,
     role: Role | str,
     display_name: str | None = None,
     business_id: str | None = None,
@@ -36,12 +66,15 @@ async def do_create_user(
     languages: list[str] | None = None,
     max_concurrent: int = 3,
     language: str = "nl",
+    email: str | None = None,
+    auto_accept: bool = False,
 ) -> User:
+    """`password` None: an invited user, who chooses one through a password link."""
     role = Role(role)
     username = username.strip().lower()
     if not username:
         raise Invalid("username is required", code="username_required")
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
             f"password needs at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short"
         )
@@ -55,9 +88,10 @@ async def do_create_user(
         username=username,
         display_name=display_name or username,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=NO_PASSWORD if password is None else hash_password(password),
         business_id=business_id,
         language=language,
+        email=email,
     )
     session.add(user)
     await session.flush()
@@ -66,7 +100,10 @@ async def do_create_user(
             raise Invalid("max_concurrent must be between 1 and 20", code="invalid_capacity")
         session.add(
             OperatorProfile(
-                user_id=user.id, languages=languages or ["nl"], max_concurrent=max_concurrent
+                user_id=user.id,
+                languages=languages or ["nl"],
+                max_concurrent=max_concurrent,
+                auto_accept=auto_accept,
             )
         )
         for business_id_served in serves or []:
@@ -126,7 +163,11 @@ async def actor_for_token(session: AsyncSession, secret: str) -> StaffActor | No
     row = await session.execute(
         select(User, AuthToken.expires_at)
         .join(AuthToken, AuthToken.user_id == User.id)
-        .where(AuthToken.token_hash == hash_bearer_secret(secret))
+        .where(
+            AuthToken.token_hash == hash_bearer_secret(secret),
+            # A password link's secret only sets a password; it never logs anyone in.
+            AuthToken.kind.in_(LOGIN_TOKENS),
+        )
     )
     found = row.first()
     if found is None:
@@ -135,3 +176,110 @@ async def actor_for_token(session: AsyncSession, secret: str) -> StaffActor | No
     if not user.is_active or (expires_at is not None and expires_at < utcnow()):
         return None
     return await actor_for_user(session, user)
+
+
+# -- ending access and choosing a password -----------------------------------------------------
+
+
+def end_staff_sockets(session: AsyncSession, user_id: str, reason: str) -> None:
+    """After the commit, every process closes this user's open staff sockets, saying `reason`.
+    (Queued like any realtime event: Runtime.transaction publishes it; a unit of work outside a
+    server, as in the CLI, has no sockets to close.)"""
+    frame = jsonutil.dumps_str({"type": "end", "user_id": user_id, "reason": reason})
+    session.info.setdefault("after_commit", []).append((STAFF_ACCESS_TOPIC, frame))
+
+
+async def do_revoke_all_tokens(session: AsyncSession, user_id: str, *kinds: str) -> None:
+    """Every login session, API token and password link of the user (or only these kinds)."""
+    query = delete(AuthToken).where(AuthToken.user_id == user_id)
+    if kinds:
+        query = query.where(AuthToken.kind.in_(kinds))
+    await session.execute(query)
+
+
+def has_password(user: User) -> bool:
+    return user.password_hash != NO_PASSWORD
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordLink:
+    kind: str  # "invite": no password yet; "reset": replaces one
+    url: str  # holds the secret: mailed or printed, never stored or logged
+    expires_at: datetime
+
+
+async def do_issue_password_link(
+    session: AsyncSession,
+    actor: StaffActor | None,
+    user: User,
+    *,
+    base_url: str,
+    sent_to: str | None,
+    now: datetime | None = None,
+) -> PasswordLink:
+    """A new link replaces any earlier one; only the secret's SHA-256 is stored."""
+    if not user.is_active:
+        raise Conflict("the user is deactivated", code="user_inactive")
+    kind = "reset" if has_password(user) else "invite"
+    expires_at = (now or utcnow()) + (RESET_TTL if kind == "reset" else INVITE_TTL)
+    await do_revoke_all_tokens(session, user.id, PASSWORD_TOKEN)
+    secret = new_bearer_secret()
+    session.add(
+        AuthToken(
+            user_id=user.id,
+            token_hash=hash_bearer_secret(secret),
+            kind=PASSWORD_TOKEN,
+            name=kind,
+            expires_at=expires_at,
+        )
+    )
+    record_change(
+        session,
+        actor,
+        entity="user",
+        entity_id=user.id,
+        action="password_link",
+        business_id=user.business_id,
+        after={"kind": kind, "sent_to": sent_to, "expires_at": expires_at},
+    )
+    return PasswordLink(kind, f"{base_url.rstrip('/')}/set-password?token={secret}", expires_at)
+
+
+async def do_set_password(
+    session: AsyncSession, actor: StaffActor | None, user: User, password: str
+) -> None:
+    """A new password ends every login session and open socket, and every link still out."""
+    user.password_hash = hash_password(password)
+    await do_revoke_all_tokens(session, user.id, "session", PASSWORD_TOKEN)
+    end_staff_sockets(session, user.id, "signed_out")
+    record_change(
+        session,
+        actor,
+        entity="user",
+        entity_id=user.id,
+        action="password_set",
+        business_id=user.business_id,
+    )
+
+
+async def do_redeem_password_link(
+    session: AsyncSession, secret: str, password: str, *, now: datetime | None = None
+) -> User:
+    """Sets the password through a link: once, before it expires, for an active user."""
+    found = (
+        await session.execute(
+            select(User, AuthToken.expires_at)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .where(
+                AuthToken.token_hash == hash_bearer_secret(secret),
+                AuthToken.kind == PASSWORD_TOKEN,
+            )
+        )
+    ).first()
+    if found is None:
+        raise FieldError({"token": "password_link_invalid"})
+    user, expires_at = found
+    if not user.is_active or expires_at is None or expires_at <= (now or utcnow()):
+        raise FieldError({"token": "password_link_invalid"})
+    await do_set_password(session, await actor_for_user(session, user), user, password)
+    return user

@@ -1,19 +1,24 @@
-"""Login with username and password (session cookie) and API tokens for scripts."""
+"""Login with username and password (session cookie), API tokens for scripts, and choosing a
+password through an invitation or reset link (the /set-password page and its API)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from livedesk.accounts.actions import (
     actor_for_user,
     authenticate,
     do_issue_token,
+    do_redeem_password_link,
     do_revoke_token,
 )
 from livedesk.accounts.models import User
+from livedesk.accounts.schemas import PasswordSet
 from livedesk.deps import SESSION_COOKIE, ActorDep, RuntimeDep, bearer_or_cookie
 from livedesk.errors import ApiError
 from livedesk.i18n import request_language
@@ -22,6 +27,8 @@ from livedesk.runtime import Runtime
 from livedesk.security.throttle import login_throttle, retry_after_seconds
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+pages = APIRouter(include_in_schema=False)
+SET_PASSWORD_PAGE = Path(__file__).parent.parent / "web" / "templates" / "set_password.html"
 
 
 class LoginIn(BaseModel):
@@ -117,3 +124,29 @@ async def create_token(body: TokenIn, actor: ActorDep, runtime: RuntimeDep) -> d
         assert user is not None
         secret = await do_issue_token(session, user, kind="api", ttl_seconds=None, name=body.name)
     return {"token": secret, "name": body.name}
+
+
+@router.post(
+    "/password",
+    responses={422: {"description": "Too short a password, or a link expired or already used"}},
+)
+async def set_password(body: PasswordSet, runtime: RuntimeDep) -> dict[str, Any]:
+    """Chooses a password with the secret from an invitation or reset link: once, before it
+    expires. Ends the user's login sessions; they log in with the new password."""
+    async with runtime.transaction() as session:
+        user = await do_redeem_password_link(session, body.token, body.password)
+        return {"ok": True, "username": user.username}
+
+
+@pages.get("/set-password")
+async def set_password_page() -> HTMLResponse:
+    """The page an invitation or reset link opens; its script posts to /api/v1/auth/password."""
+    return HTMLResponse(
+        SET_PASSWORD_PAGE.read_text("utf-8"),
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            # The address holds the link's secret: never send it on as a Referer.
+            "Referrer-Policy": "no-referrer",
+        },
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from sqlalchemy import select
 from starlette.websockets import WebSocket
 
-from livedesk.accounts.actions import actor_for_token
+from livedesk import jsonutil
+from livedesk.accounts.actions import STAFF_ACCESS_TOPIC, actor_for_token
 from livedesk.accounts.models import Role
 from livedesk.conversations.access import scoped_conversations
 from livedesk.conversations.actions import (
@@ -21,6 +23,7 @@ from livedesk.db import utcnow
 from livedesk.deps import SESSION_COOKIE
 from livedesk.realtime import protocol
 from livedesk.realtime.connection import Connection
+from livedesk.realtime.hub import Outbox
 from livedesk.realtime.protocol import FrameError
 from livedesk.realtime.writer import NewMessage
 from livedesk.runtime import (
@@ -45,6 +48,60 @@ async def authenticate_staff(websocket: WebSocket, runtime: Runtime) -> StaffAct
         return await actor_for_token(session, secret)
 
 
+# Why a staff socket was closed from the server's side: the final error frame's code, and the
+# close code. The console stops after the first two (it shows the login) and reconnects after
+# the last (the socket was opened with rights the user no longer has).
+END_REASONS = {
+    "account_deactivated": ("this account was deactivated", 4003),
+    "signed_out": ("this login has ended", 4001),
+    "access_changed": ("your businesses or role changed: reconnect", 4012),
+}
+
+
+class StaffSockets:
+    """The staff sockets open in this process, per user, so that ending a user's access
+    (deactivation, a new password, changed businesses) closes theirs at once.
+
+    The order comes over the broker on STAFF_ACCESS_TOPIC (accounts.actions.end_staff_sockets,
+    after the commit), so every process closes its own sockets. It arrives through an outbox
+    like any subscriber's, whose `send` is this registry's handler."""
+
+    EXTENSION = "staff_sockets"
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._open: dict[str, set[AgentConnection]] = {}
+        self._orders = Outbox(self._on_order, limit=10_000)
+        runtime.hub.subscribe(self._orders, [STAFF_ACCESS_TOPIC])
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> StaffSockets:
+        sockets = runtime.extensions.get(cls.EXTENSION)
+        if sockets is None:
+            sockets = runtime.extensions[cls.EXTENSION] = cls(runtime)
+        return sockets  # type: ignore[no-any-return]
+
+    def add(self, connection: AgentConnection) -> None:
+        self._open.setdefault(connection.actor.user_id, set()).add(connection)
+
+    def discard(self, connection: AgentConnection) -> None:
+        mine = self._open.get(connection.actor.user_id)
+        if mine is not None:
+            mine.discard(connection)
+            if not mine:
+                del self._open[connection.actor.user_id]
+
+    def count(self, user_id: str) -> int:
+        return len(self._open.get(user_id, ()))
+
+    async def _on_order(self, frame: str) -> None:
+        order = jsonutil.loads(frame)
+        reason = order.get("reason")
+        if reason not in END_REASONS:
+            return
+        for connection in list(self._open.pop(order.get("user_id"), ())):
+            connection.end(reason)
+
+
 class AgentConnection(Connection):
     __slots__ = ("actor",)
     FRAMES: ClassVar[dict[str, str]] = {
@@ -62,6 +119,22 @@ class AgentConnection(Connection):
     def __init__(self, websocket: WebSocket, runtime: Runtime, actor: StaffActor) -> None:
         super().__init__(websocket, runtime)
         self.actor = actor
+
+    async def run(self) -> None:
+        sockets = StaffSockets.of(self.runtime)
+        sockets.add(self)
+        try:
+            await super().run()
+        finally:
+            sockets.discard(self)
+
+    def end(self, reason: str) -> None:
+        """Closes this socket from the server's side: a last error frame, then the close code
+        (the receive loop ends when the client answers the close)."""
+        message, code = END_REASONS[reason]
+        self.error(reason, message)
+        self._close_code = code
+        self._closer = asyncio.ensure_future(self._close())
 
     def topics(self) -> list[str]:
         if self.actor.business_ids is None:
