@@ -7,7 +7,7 @@
     opening_hours:     the weekly schedule and dated exceptions
     contract:          first-reply target, maximum queue wait, overflow, outside hours, priority
     canned_responses:  [shortcut, title, body, language], the business's own (shared ones belong
-                        to no business), ordered by shortcut and language
+                        to no business), ordered by shortcut
     faq:               [question, alternatives, answer, tags, status], ordered by question
 
 The document holds no internal ids, only the widgets' public keys: those are on the client's
@@ -323,15 +323,28 @@ class _JsonLines:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Text with line breaks as a `|` block, so answers and guidelines read as written."""
+    """Text with line breaks as a `|` block, so answers and guidelines read as written; short
+    lists of plain values on one line (a time range is `["09:00", "23:00"]`)."""
+
+
+_TIME = re.compile(r"^\d{1,2}:\d{2}$")
+FLOW_LIST_WIDTH = 60
 
 
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # Times always in quotes: YAML 1.1 readers take an unquoted 10:00 for 600 (09:00 not).
+    style = "|" if "\n" in value else '"' if _TIME.match(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+    plain = all(isinstance(v, str | int | float) and "\n" not in str(v) for v in value)
+    flow = plain and len(json.dumps(value, ensure_ascii=False)) <= FLOW_LIST_WIDTH
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
 _Dumper.add_representer(str, _represent_text)
+_Dumper.add_representer(list, _represent_list)
 
 
 def write_yaml(data: dict[str, Any]) -> str:
