@@ -39,7 +39,9 @@ DOMAIN_MODULES = (
     "livedesk.routing.install",
     "livedesk.knowledge.install",
     "livedesk.leads.install",
+    "livedesk.canned.install",
     "livedesk.web.install",
+    "livedesk.security.install",  # last: its middleware wraps every page and endpoint above
 )
 
 
