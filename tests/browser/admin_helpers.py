@@ -10,7 +10,7 @@ from livedesk.accounts.models import Role
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work
 from livedesk.settings import Settings
 
-from livedesk_testing import PASSWORD, LiveServer
+from livedesk_testing import PASSWORD, LiveServer, login
 
 ADMIN = "admin"
 DESKTOP = {"width": 1280, "height": 900}
@@ -54,6 +54,7 @@ async def open_admin(
     await page.fill("#login-user", username)
     await page.fill("#login-pass", password)
     await page.click("form.login button[type=submit]")
+    await page.wait_for_selector("form.login", state="detached")
     await page.wait_for_selector("main h1")
     if await page.locator("main .page").count():
         await settled(page)
@@ -77,3 +78,19 @@ async def settled(page: Any) -> None:
 async def h1(page: Any) -> str:
     await settled(page)
     return str(await page.locator("main h1").inner_text())
+
+
+async def api_get(server: LiveServer, path: str, username: str = ADMIN) -> Any:
+    cookie = await login(server, username)
+    async with server.http(cookies={"livedesk_session": cookie}) as http:
+        r = await http.get(path)
+        r.raise_for_status()
+        return r.json()
+
+
+async def confirm(page: Any, button: str) -> None:
+    """Answer the confirmation dialog with its confirm button, named `button`."""
+    dialog = page.locator("dialog[open]")
+    await dialog.wait_for()
+    await dialog.get_by_role("button", name=button, exact=True).click()
+    await dialog.wait_for(state="detached")

@@ -10,30 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from admin_helpers import ADMIN, create_provider_admin, h1, open_admin, save
+from admin_helpers import ADMIN, api_get, confirm, create_provider_admin, h1, open_admin, save
 from axe_helper import assert_accessible
 
 from livedesk.settings import Settings
 
-from livedesk_testing import LiveServer, World, login
+from livedesk_testing import LiveServer, World
 
 pytestmark = pytest.mark.browser
-
-
-async def api_get(server: LiveServer, path: str, username: str = ADMIN) -> Any:
-    cookie = await login(server, username)
-    async with server.http(cookies={"livedesk_session": cookie}) as http:
-        r = await http.get(path)
-        r.raise_for_status()
-        return r.json()
-
-
-async def confirm(page: Any, button: str) -> None:
-    """Answer the confirmation dialog with its confirm button, named `button`."""
-    dialog = page.locator("dialog[open]")
-    await dialog.wait_for()
-    await dialog.get_by_role("button", name=button, exact=True).click()
-    await dialog.wait_for(state="detached")
 
 
 async def test_admin_creates_edits_and_deactivates_a_business(
@@ -148,7 +132,13 @@ async def test_widget_snippet_copy_button_and_preview(
     assert await preview.get_attribute("src") == f"/admin/preview/{widget['public_key']}"
     assert await preview.get_attribute("title") == "Voorbeeld van de widget"
 
+    # The preview loads (the page's policy lets it frame its own origin), and shows what is
+    # typed before it is saved.
+    frame = page.frame_locator("#widget-preview")
+    await frame.locator("body").wait_for()
+    assert any(f"/admin/preview/{widget['public_key']}" in f.url for f in page.frames)
     await page.fill("[data-path='look.greeting']", "Goedemiddag! Waarmee kunnen we helpen?")
+    await frame.get_by_text("Goedemiddag! Waarmee kunnen we helpen?").wait_for()
     await save(page, "form button[type=submit]")
     widget = await api_get(server, f"/api/v1/widgets/{widget_id}")
     assert widget["look"]["greeting"] == "Goedemiddag! Waarmee kunnen we helpen?"

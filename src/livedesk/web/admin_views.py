@@ -10,7 +10,16 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from livedesk.security.headers import APP_POLICY
+
 TEMPLATE = Path(__file__).parent / "templates" / "admin.html"
+
+# The app pages' policy, plus frames from this server: a widget's page shows its live preview
+# (/admin/preview/{key}) in an iframe. The shell itself is never framed.
+SHELL_POLICY = "; ".join(
+    f"{name.replace('_', '-')} {value}"
+    for name, value in {**APP_POLICY, "frame_src": "'self'", "frame_ancestors": "'none'"}.items()
+)
 
 # Paths under /admin that are other pages, not the shell: the widget preview is its own page
 # (framed by the shell), so an unknown key there is a 404, never the back office in a frame.
@@ -24,6 +33,7 @@ def _shell() -> HTMLResponse:
         TEMPLATE.read_text("utf-8"),
         headers={
             "Cache-Control": "no-store",
+            "Content-Security-Policy": SHELL_POLICY,
             "X-Frame-Options": "DENY",
             "Referrer-Policy": "same-origin",
         },

@@ -80,7 +80,7 @@ function widgetForm(ctx, w, { readOnly, onSubmit, submitLabel }) {
       fieldset(t("offlineForm"), el("p", { class: "help" }, t("offlineHelp")), offline.node)),
     readOnly ? null : el("div", { class: "buttons" }, el("button", { type: "submit", class: "primary" }, submitLabel || t("save"))));
   if (readOnly) for (const b of form.querySelectorAll("button")) b.remove();
-  return form;
+  return { form, body };
 }
 
 function embedSnippet(w) {
@@ -110,17 +110,40 @@ function embedBlock(ctx, w) {
   return el("div", { class: "embed" }, el("h3", { id: "embed-title" }, t("embedTitle")), el("p", { class: "help" }, t("embedHelp")), pre, el("div", { class: "buttons" }, copy, done));
 }
 
-function previewBlock(ctx, w) {
+// The widget as configured, in a frame: the preview page shows the saved settings and takes
+// the form's unsaved state by postMessage (same origin only), so every change shows as typed.
+function previewBlock(ctx, w, current) {
   const { t } = ctx;
-  const frame = el("iframe", { id: "widget-preview", src: `/admin/preview/${encodeURIComponent(w.public_key)}`, title: t("previewTitle"), loading: "lazy" });
-  return { node: el("div", { class: "preview" }, el("h3", null, t("preview")), el("p", { class: "help" }, t("previewHelp")), frame),
-    reload: () => { frame.src = `/admin/preview/${encodeURIComponent(w.public_key)}?t=${Date.now()}`; } };
+  const src = () => `/admin/preview/${encodeURIComponent(w.public_key)}`;
+  const frame = el("iframe", { id: "widget-preview", src: src(), title: t("previewTitle") });
+  const view = select([["chat", t("view_chat")], ["prechat", t("view_prechat")], ["offline", t("view_offline")]], "chat", { id: "preview-view" });
+  const post = () => {
+    const b = current();
+    frame.contentWindow?.postMessage({ look: b.look, language: b.language, prechat: b.prechat, privacy: b.privacy, offline_form: b.offline_form, view: view.value }, location.origin);
+  };
+  view.addEventListener("change", post);
+  window.addEventListener("message", (e) => {
+    if (frame.isConnected && e.origin === location.origin && e.source === frame.contentWindow && e.data?.type === "livedesk:preview-ready") post();
+  });
+  return {
+    node: el("div", { class: "preview" }, el("h3", null, t("preview")), el("p", { class: "help" }, t("previewHelp")), field(t("previewView"), view), frame),
+    post,
+    reload: () => { frame.src = src(); },
+  };
 }
 
 async function widgetPage(ctx, b, panel, w) {
   const { t } = ctx;
   const base = `/admin/klanten/${encodeURIComponent(b.id)}/widgets`;
-  const preview = previewBlock(ctx, w);
+  const editor = widgetForm(ctx, w, { readOnly: !ctx.isAdmin, onSubmit: async (body, form, summary) => {
+    const r = await submit(ctx, form, summary, () => api(`/api/v1/widgets/${encodeURIComponent(w.id)}`, { method: "PATCH", json: body }));
+    if (r.ok) { Object.assign(w, r.data); heading.textContent = w.name; preview.reload(); }
+  } });
+  const preview = previewBlock(ctx, w, editor.body);
+  // Typing, choosing, adding or removing a row: the preview follows at once.
+  editor.form.addEventListener("input", preview.post);
+  editor.form.addEventListener("change", preview.post);
+  editor.form.addEventListener("click", (e) => { if (e.target.closest("button[type=button]")) setTimeout(preview.post, 0); });
   const heading = el("h3", null, w.name);
   const toggle = ctx.isAdmin ? el("button", { type: "button", id: "toggle-widget", class: w.is_active === false ? "ghost" : "danger-ghost", onclick: async () => {
     const activate = w.is_active === false;
@@ -135,10 +158,7 @@ async function widgetPage(ctx, b, panel, w) {
     el("p", null, el("a", { href: base }, t("allWidgets"))),
     el("div", { class: "business-head" }, heading, activeBadge(t, w.is_active), toggle),
     el("div", { class: "widget-layout" },
-      el("div", null, widgetForm(ctx, w, { readOnly: !ctx.isAdmin, onSubmit: async (body, form, summary) => {
-        const r = await submit(ctx, form, summary, () => api(`/api/v1/widgets/${encodeURIComponent(w.id)}`, { method: "PATCH", json: body }));
-        if (r.ok) { Object.assign(w, r.data); heading.textContent = w.name; preview.reload(); }
-      } })),
+      el("div", null, editor.form),
       el("div", null, embedBlock(ctx, w), preview.node)));
 }
 
@@ -151,7 +171,7 @@ export async function widgetsPanel(ctx, b, panel, sub) {
       widgetForm(ctx, { name: "", allowed_origins: [], language: b.language || "nl", offline_form: { fields: OFFLINE_DEFAULT } }, { submitLabel: t("createWidget"), onSubmit: async (body, form, summary) => {
         const r = await submit(ctx, form, summary, () => api(`/api/v1/businesses/${encodeURIComponent(b.id)}/widgets`, { json: body }));
         if (r.ok) ctx.go(`${base}/${encodeURIComponent(r.data.id)}`);
-      } }));
+      } }).form);
     return;
   }
   if (sub) {
