@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livedesk.accounts.actions import PasswordLink
 from livedesk.accounts.models import User
 from livedesk.db import new_secret
-from livedesk.leads.actions import queue_system_email
+from livedesk.leads.outbox import queue_system_email
 
 SHOWN_IN = ZoneInfo("Europe/Amsterdam")  # the provider's clock, for the expiry in the text
 

@@ -47,7 +47,7 @@ class OutboxState(enum.StrEnum):
     FAILED = "failed"  # permanent error or gave up: flagged for a human
 
 
-# The outbox event of a mail from the provider itself (see actions.queue_system_email).
+# The outbox event of a mail from the provider itself (see outbox.queue_system_email).
 SYSTEM_EMAIL = "system.email"
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from livedesk.errors import Invalid
-from livedesk.leads.models import LeadKind
+from livedesk.leads.models import DeliveryRoute, Lead, LeadConfig, LeadKind, LeadStatusChange
 
 EMAIL_RE = re.compile(
     r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -227,3 +227,78 @@ def check_route(kind: str, emails: list[str], url: str | None) -> tuple[list[str
             errors.add(["url"], "an http:// or https:// URL", "url")
     errors.raise_if_any("The delivery route is not valid")
     return clean, url
+
+
+def config_payload(config: LeadConfig) -> dict[str, Any]:
+    return {
+        "business_id": config.business_id,
+        "review_window_days": config.review_window_days,
+        "qualification_fields": config.qualification_fields,
+    }
+
+
+def lead_payload(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "business_id": lead.business_id,
+        "conversation_id": lead.conversation_id,
+        "kind": lead.kind,
+        "status": lead.status,
+        "source": lead.source,
+        "name": lead.name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "intent": lead.intent,
+        "notes": lead.notes,
+        "qualification": lead.qualification,
+        "consent": lead.consent,
+        "language": lead.language,
+        "page_url": lead.page_url,
+        "created_at": lead.created_at,
+        "reviewed_at": lead.reviewed_at,
+        "review_reason": lead.review_reason,
+    }
+
+
+def status_change_payload(change: LeadStatusChange) -> dict[str, Any]:
+    return {
+        "from": change.from_status,
+        "to": change.to_status,
+        "reason": change.reason,
+        "actor_id": change.actor_id,
+        "at": change.at,
+    }
+
+
+def route_payload(route: DeliveryRoute) -> dict[str, Any]:
+    return {
+        "id": route.id,
+        "business_id": route.business_id,
+        "kind": route.kind,
+        "name": route.name,
+        "active": route.active,
+        "emails": route.emails,
+        "language": route.language,
+        "url": route.url,
+        "secret": route.secret,
+        "send_leads": route.send_leads,
+        "send_transcripts": route.send_transcripts,
+        "lead_kinds": route.lead_kinds,
+        "created_at": route.created_at,
+    }
+
+
+def parse_period(value: str | None, name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise Invalid(
+            f"`{name}` must be an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z",
+            code="invalid_period",
+            data={"field": name},
+        )
+    return parsed

@@ -6,8 +6,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from livedesk.leads.actions import enqueue_closed_transcript
 from livedesk.leads.delivery import Dispatcher
+from livedesk.leads.outbox import enqueue_closed_transcript
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
 from livedesk.runtime import Runtime
 from livedesk.security.ratelimit import TokenBucket

@@ -12,15 +12,17 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from livedesk import jsonutil
+from livedesk.businesses.access import access_business_by_id, widget_by_public_key
 from livedesk.businesses.models import Business, Widget
-from livedesk.businesses.views import _cors, widget_by_public_key
+from livedesk.businesses.widget_views import cors_for_widget as _cors
 from livedesk.conversations.models import Conversation
 from livedesk.db import utcnow
 from livedesk.deps import ActorDep, RuntimeDep, SessionDep
 from livedesk.errors import ApiError, Conflict, Invalid, NotFound
 from livedesk.jsonutil import JsonResponse
-from livedesk.leads import actions
-from livedesk.leads.models import DeliveryRoute, LeadKind, LeadStatus, OutboxItem, OutboxState
+from livedesk.leads import access, actions, drafts, schemas
+from livedesk.leads.delivery import error_for_viewer
+from livedesk.leads.models import DeliveryRoute, Lead, LeadKind, LeadStatus, OutboxItem, OutboxState
 from livedesk.leads.schemas import (
     LeadIn,
     LeadSettingsIn,
@@ -33,6 +35,8 @@ from livedesk.leads.schemas import (
 )
 from livedesk.leads.service import EXTENSION, LeadsService
 from livedesk.runtime import Runtime
+from livedesk.security.actors import StaffActor
+from livedesk.security.addresses import require_allowed_webhook_url
 from livedesk.security.tokens import InvalidToken, read_visitor_token
 
 router = APIRouter(tags=["leads"])
@@ -188,7 +192,7 @@ async def post_lead(
 ) -> dict[str, Any]:
     async with runtime.transaction() as session:
         lead = await actions.do_create_lead_from_chat(session, actor, conversation_id, body)
-        payload = actions.lead_payload(lead)
+        payload = schemas.lead_payload(lead)
     service_of(runtime).wake()
     return payload
 
@@ -197,7 +201,7 @@ async def post_lead(
 async def get_lead_draft(
     conversation_id: str, actor: ActorDep, session: SessionDep
 ) -> dict[str, Any]:
-    return await actions.draft_from_chat(session, actor, conversation_id)
+    return await drafts.draft_from_chat(session, actor, conversation_id)
 
 
 # -- reading, reviewing, exporting -------------------------------------------------------------
@@ -215,20 +219,20 @@ async def list_leads(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
-    query = actions.filtered_leads(
+    query = access.filtered_leads(
         actor,
         business_id=business_id,
         kind=kind,
         status=status,
-        start=actions.parse_period(start, "from"),
-        end=actions.parse_period(end, "to"),
+        start=schemas.parse_period(start, "from"),
+        end=schemas.parse_period(end, "to"),
     )
-    total = await actions.count(session, query)
+    total = await access.count(session, query)
     rows = await session.scalars(
-        query.order_by(actions.Lead.created_at.desc(), actions.Lead.id).limit(limit).offset(offset)
+        query.order_by(Lead.created_at.desc(), Lead.id).limit(limit).offset(offset)
     )
     return {
-        "items": [actions.lead_payload(lead) for lead in rows],
+        "items": [schemas.lead_payload(lead) for lead in rows],
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -277,21 +281,21 @@ async def export_leads(
     kind: LeadKind | None = None,
     status: LeadStatus | None = None,
 ) -> Response:
-    await actions.access_business(session, actor, business_id)
+    await access_business_by_id(session, actor, business_id)
     config = await actions.lead_config(session, business_id)
-    query = actions.filtered_leads(
+    query = access.filtered_leads(
         actor,
         business_id=business_id,
         kind=kind,
         status=status,
-        start=actions.parse_period(start, "from"),
-        end=actions.parse_period(end, "to"),
+        start=schemas.parse_period(start, "from"),
+        end=schemas.parse_period(end, "to"),
     )
-    leads = list(await session.scalars(query.order_by(actions.Lead.created_at)))
+    leads = list(await session.scalars(query.order_by(Lead.created_at)))
     filename = f"leads-{business_id}"
     if format == "json":
         return JsonResponse(
-            [actions.lead_payload(lead) for lead in leads],
+            [schemas.lead_payload(lead) for lead in leads],
             headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
         )
     keys = [f["key"] for f in config.qualification_fields]
@@ -313,11 +317,11 @@ async def export_leads(
 
 @router.get("/api/v1/leads/{lead_id}")
 async def get_lead(lead_id: str, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
-    lead = await actions.access_lead_by_id(session, actor, lead_id)
-    history = await actions.lead_history(session, lead.id)
+    lead = await access.access_lead_by_id(session, actor, lead_id)
+    history = await access.lead_history(session, lead.id)
     return {
-        **actions.lead_payload(lead),
-        "history": [actions.status_change_payload(c) for c in history],
+        **schemas.lead_payload(lead),
+        "history": [schemas.status_change_payload(c) for c in history],
     }
 
 
@@ -330,14 +334,21 @@ async def review_lead(
         lead = await actions.do_review_lead(
             session, actor, lead_id, body.decision, body.reason, default_window=window
         )
-        history = await actions.lead_history(session, lead.id)
+        history = await access.lead_history(session, lead.id)
         return {
-            **actions.lead_payload(lead),
-            "history": [actions.status_change_payload(c) for c in history],
+            **schemas.lead_payload(lead),
+            "history": [schemas.status_change_payload(c) for c in history],
         }
 
 
-def delivery_payload(item: OutboxItem, attempts: list[Any] | None = None) -> dict[str, Any]:
+def delivery_payload(
+    item: OutboxItem, actor: StaffActor, attempts: list[Any] | None = None
+) -> dict[str, Any]:
+    """A business sees that an address was refused, not which internal address it was."""
+
+    def error(text: str | None) -> str | None:
+        return error_for_viewer(text, staff=actor.is_staff, language=actor.language)
+
     out = {
         "id": item.id,
         "lead_id": item.lead_id,
@@ -349,7 +360,7 @@ def delivery_payload(item: OutboxItem, attempts: list[Any] | None = None) -> dic
         "flagged": item.flagged,
         "attempt_count": item.attempts,
         "next_attempt_at": item.next_attempt_at if item.state == OutboxState.PENDING else None,
-        "last_error": item.last_error,
+        "last_error": error(item.last_error),
         "idempotency_key": item.idempotency_key,
         "created_at": item.created_at,
         "delivered_at": item.delivered_at,
@@ -360,7 +371,7 @@ def delivery_payload(item: OutboxItem, attempts: list[Any] | None = None) -> dic
                 "number": a.number,
                 "outcome": a.outcome,
                 "status_code": a.status_code,
-                "error": a.error,
+                "error": error(a.error),
                 "started_at": a.started_at,
                 "finished_at": a.finished_at,
             }
@@ -371,9 +382,9 @@ def delivery_payload(item: OutboxItem, attempts: list[Any] | None = None) -> dic
 
 @router.get("/api/v1/leads/{lead_id}/deliveries")
 async def get_lead_deliveries(lead_id: str, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
-    lead = await actions.access_lead_by_id(session, actor, lead_id)
-    rows = await actions.deliveries_of_lead(session, lead.id)
-    return {"items": [delivery_payload(item, attempts) for item, attempts in rows]}
+    lead = await access.access_lead_by_id(session, actor, lead_id)
+    rows = await access.deliveries_of_lead(session, lead.id)
+    return {"items": [delivery_payload(item, actor, attempts) for item, attempts in rows]}
 
 
 # -- what needs a human ------------------------------------------------------------------------
@@ -383,7 +394,7 @@ async def get_lead_deliveries(lead_id: str, actor: ActorDep, session: SessionDep
 async def get_flagged(
     actor: ActorDep, session: SessionDep, business_id: str | None = None
 ) -> dict[str, Any]:
-    actions.require_manager(actor)
+    access.require_manager(actor)
     query = select(OutboxItem).where(
         OutboxItem.flagged.is_(True), OutboxItem.state == OutboxState.FAILED
     )
@@ -392,13 +403,13 @@ async def get_flagged(
     if business_id is not None:
         query = query.where(OutboxItem.business_id == business_id)
     rows = await session.scalars(query.order_by(OutboxItem.created_at).limit(500))
-    return {"items": [delivery_payload(item) for item in rows]}
+    return {"items": [delivery_payload(item, actor) for item in rows]}
 
 
 @router.post("/api/v1/deliveries/{delivery_id}/retry")
 async def retry_delivery(delivery_id: str, actor: ActorDep, runtime: RuntimeDep) -> dict[str, Any]:
     """A human fixed the receiver: try again now (same idempotency key)."""
-    actions.require_manager(actor)
+    access.require_manager(actor)
     async with runtime.transaction() as session:
         item = await session.get(OutboxItem, delivery_id)
         if item is None or not actor.can_see_business(item.business_id):
@@ -412,7 +423,7 @@ async def retry_delivery(delivery_id: str, actor: ActorDep, runtime: RuntimeDep)
         item.state, item.flagged = OutboxState.PENDING, False
         item.next_attempt_at = utcnow()
         item.created_at = utcnow()  # a fresh give-up horizon
-        payload = delivery_payload(item)
+        payload = delivery_payload(item, actor)
     service_of(runtime).wake()
     return payload
 
@@ -424,9 +435,9 @@ async def retry_delivery(delivery_id: str, actor: ActorDep, runtime: RuntimeDep)
 async def get_lead_settings(
     business_id: str, actor: ActorDep, session: SessionDep, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    await actions.access_business(session, actor, business_id)
+    await access_business_by_id(session, actor, business_id)
     window = service_of(runtime).settings.default_review_window_days
-    return actions.config_payload(await actions.lead_config(session, business_id, window))
+    return schemas.config_payload(await actions.lead_config(session, business_id, window))
 
 
 @router.put("/api/v1/businesses/{business_id}/lead-settings")
@@ -435,8 +446,8 @@ async def put_lead_settings(
 ) -> dict[str, Any]:
     window = service_of(runtime).settings.default_review_window_days
     async with runtime.transaction() as session:
-        await actions.access_business(session, actor, business_id)
-        actions.require_manager(actor)
+        await access_business_by_id(session, actor, business_id)
+        access.require_manager(actor)
         fields = (
             check_field_definitions(body.qualification_fields)
             if body.qualification_fields is not None
@@ -449,40 +460,49 @@ async def put_lead_settings(
             fields=fields,
             default_window=window,
         )
-        return actions.config_payload(config)
+        return schemas.config_payload(config)
 
 
 @router.get("/api/v1/businesses/{business_id}/delivery-routes")
 async def list_routes(business_id: str, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
-    await actions.access_business(session, actor, business_id)
-    actions.require_manager(actor)
+    await access_business_by_id(session, actor, business_id)
+    access.require_manager(actor)
     rows = await session.scalars(
         select(DeliveryRoute)
         .where(DeliveryRoute.business_id == business_id)
         .order_by(DeliveryRoute.created_at)
     )
-    return {"items": [actions.route_payload(r) for r in rows]}
+    return {"items": [schemas.route_payload(r) for r in rows]}
 
 
 @router.post("/api/v1/businesses/{business_id}/delivery-routes", status_code=201)
 async def create_route(
     business_id: str, body: RouteIn, actor: ActorDep, runtime: RuntimeDep
 ) -> dict[str, Any]:
+    await _check_webhook_url(runtime, actor, body.url)  # resolves names: before the transaction
     async with runtime.transaction() as session:
-        await actions.access_business(session, actor, business_id)
-        actions.require_manager(actor)
-        return actions.route_payload(await actions.do_create_route(session, business_id, body))
+        await access_business_by_id(session, actor, business_id)
+        access.require_manager(actor)
+        return schemas.route_payload(await actions.do_create_route(session, business_id, body))
 
 
 @router.patch("/api/v1/businesses/{business_id}/delivery-routes/{route_id}")
 async def update_route(
     business_id: str, route_id: str, body: RoutePatch, actor: ActorDep, runtime: RuntimeDep
 ) -> dict[str, Any]:
+    await _check_webhook_url(runtime, actor, body.url)
     async with runtime.transaction() as session:
-        await actions.access_business(session, actor, business_id)
-        actions.require_manager(actor)
-        route = await actions.access_route(session, business_id, route_id)
-        return actions.route_payload(await actions.do_update_route(session, route, body))
+        await access_business_by_id(session, actor, business_id)
+        access.require_manager(actor)
+        route = await access.access_route(session, business_id, route_id)
+        return schemas.route_payload(await actions.do_update_route(session, route, body))
+
+
+async def _check_webhook_url(runtime: Runtime, actor: StaffActor, url: str | None) -> None:
+    """A business may not point deliveries at the provider's own network (loopback, private,
+    link-local… addresses); each delivery is checked again when it connects."""
+    allow = service_of(runtime).settings.webhook_allowed_networks
+    await require_allowed_webhook_url(url, allow, language=actor.language)
 
 
 @router.delete("/api/v1/businesses/{business_id}/delivery-routes/{route_id}", status_code=204)
@@ -491,8 +511,8 @@ async def delete_route(
 ) -> Response:
     """Deactivates: deliveries already owed to this route are still made (and logged)."""
     async with runtime.transaction() as session:
-        await actions.access_business(session, actor, business_id)
-        actions.require_manager(actor)
-        route = await actions.access_route(session, business_id, route_id)
-        route.active = False
+        await access_business_by_id(session, actor, business_id)
+        access.require_manager(actor)
+        route = await access.access_route(session, business_id, route_id)
+        await actions.do_deactivate_route(session, route)
     return Response(status_code=204)
