@@ -20,7 +20,6 @@ from livedesk.businesses.access import (
     access_widget_by_id,
     list_businesses,
     list_widgets,
-    widget_by_public_key,
 )
 from livedesk.businesses.hours_preview import HoursPreview, load_schedule, preview
 from livedesk.businesses.models import Business, Widget
@@ -40,13 +39,8 @@ from livedesk.businesses.widget_schemas import (
     embed_snippet,
     widget_sections,
 )
-from livedesk.businesses.widget_views import cors_for_widget
 from livedesk.db import utcnow
 from livedesk.deps import ActorDep, AdminDep, ManagerDep, RuntimeDep, SessionDep
-
-# Other domains imported these from here before the public widget endpoints had their own module.
-_cors = cors_for_widget
-__all__ = ["_cors", "router", "widget_by_public_key"]
 
 router = APIRouter()
 BUSINESSES = "/api/v1/businesses"
