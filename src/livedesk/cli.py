@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from livedesk import __version__
+from livedesk.accounts import cli as accounts_cli
+from livedesk.businesses import cli as business_cli
 from livedesk.knowledge import cli as knowledge_cli
 from livedesk.planning import cli as planning_cli
 from livedesk.settings import Settings
@@ -182,8 +184,10 @@ def createuser(
 
 
 # Commands that live with their domain.
+cli.add_typer(accounts_cli.app, name="user")
 planning_cli.register(cli)
 cli.add_typer(knowledge_cli.app, name="faq", help="FAQ knowledge base: evaluate search quality")
+cli.add_typer(business_cli.app, name="business")
 
 
 def main() -> None:
