@@ -177,6 +177,7 @@ async def test_opening_hours_editor_exception_and_preview(
     assert hours["weekly"]["mon"] == [["09:00", "12:00"], ["13:00", "17:30"]]
     assert hours["weekly"]["sun"] == []
     assert hours["exceptions"][today] == {"label": "Studiedag", "ranges": []}
+    await page.locator("#hours-preview tbody tr", has_text="Studiedag").wait_for()
     first_row = await page.locator("#hours-preview tbody tr").first.inner_text()
     assert "Studiedag" in first_row and "gesloten" in first_row
     assert await page.locator("#hours-preview tbody tr").count() == 14
