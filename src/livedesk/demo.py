@@ -2,9 +2,11 @@
 company and a webshop, two operators serving all three, one business user each.
 
 The businesses are data files (`demo_data/<slug>.yaml`, the `livedesk business export` format)
-seeded through the same import as `livedesk business import`. The people stay here: they are not
-part of that format (accounts span businesses and carry passwords), and a handful of calls to
-the action `livedesk createuser` uses is smaller than a second file format with its own checks.
+seeded through the same import as `livedesk business import`. The people and the shared canned
+responses stay here: they are not part of that format (accounts span businesses and carry
+passwords; shared responses belong to no business), and a handful of calls to the actions
+`livedesk createuser` and the back office use is smaller than a second file format with its
+own checks.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from livedesk.accounts.actions import do_create_user
 from livedesk.accounts.models import Role, User
 from livedesk.businesses import portable
 from livedesk.businesses.models import Business, Widget
-from livedesk.businesses.portable_import import ImportOptions, import_document
+from livedesk.businesses.portable_import import COMMAND_LINE, ImportOptions, import_document
+from livedesk.canned.actions import do_create_canned
+from livedesk.canned.schemas import CannedCreate
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work
 from livedesk.errors import Invalid
 from livedesk.knowledge.service import KnowledgeService
@@ -32,6 +36,36 @@ DEMO_PASSWORD = "livedesk-demo"
 DEMO_DATA = Path(__file__).parent / "demo_data"
 DEMO_BUSINESSES: list[Path] = sorted(DEMO_DATA.glob("*.yaml"))
 DEMO_OPERATORS = [("sanne", "Sanne", 6), ("daan", "Daan", 3)]
+# Shared canned responses belong to no business, so to no business's file.
+DEMO_SHARED_CANNED = [
+    (
+        "groet",
+        "Begroeting",
+        "Goedemiddag, u spreekt met {operator}. Waarmee kan ik u helpen?",
+        "nl",
+    ),
+    (
+        "even-zoeken",
+        "Even zoeken",
+        "Een moment geduld alstublieft, ik zoek het even voor u uit.",
+        "nl",
+    ),
+    (
+        "doorverwijzen",
+        "Doorverwijzen",
+        "Deze vraag kan ik helaas niet via de chat beantwoorden. Ik zet uw vraag door naar een "
+        "collega, die neemt contact met u op.",
+        "nl",
+    ),
+    (
+        "afsluiten",
+        "Afsluiten",
+        "Kan ik u verder nog ergens mee helpen? Anders wens ik u een fijne dag!",
+        "nl",
+    ),
+    ("greeting", "Greeting", "Hello, this is {operator}. How can I help you?", "en"),
+    ("closing", "Closing", "Is there anything else I can help you with? Have a nice day!", "en"),
+]
 
 
 @dataclass
@@ -117,6 +151,9 @@ async def _seed(session: AsyncSession, settings: Settings, knowledge: KnowledgeS
         role=Role.PROVIDER_ADMIN,
         display_name="Beheerder",
     )
+    for shortcut, title, body, language in DEMO_SHARED_CANNED:
+        shared = CannedCreate(shortcut=shortcut, title=title, body=body, language=language)
+        await do_create_canned(session, COMMAND_LINE, shared)
 
 
 def print_tour(settings: Settings, seeded: Seeded) -> None:
