@@ -149,7 +149,11 @@ async def test_browser_whole_chat_network_cut_and_html_as_text(
     launcher_bg = await vis.locator(f"{W} .launcher").evaluate(
         "b => getComputedStyle(b).backgroundColor"
     )
-    assert launcher_bg == "rgb(11, 92, 173)"  # not the host page's hotpink buttons
+    async with server.http() as http:
+        config = (await http.get(f"/api/v1/widget/{world.a.widget_key}/config")).json()
+    # The widget's own accent (the configured one, else its default), not hotpink.
+    accent = config["settings"].get("look", {}).get("accent_color", "#0b5cad")
+    assert launcher_bg == "rgb({}, {}, {})".format(*bytes.fromhex(accent[1:]))
 
     await vis.fill(f"{W} textarea.input", XSS)
     await vis.keyboard.press("Enter")

@@ -1,21 +1,29 @@
 // The visitor chat panel, imported by widget.js on first open. One conversation at a time;
 // resumes by seq after navigation and reconnects; sends are queued and retried with the same
-// client_msg_id until acknowledged, so nothing is lost or doubled.
+// client_msg_id until acknowledged, so nothing is lost or doubled. Its look, forms and language
+// come from the widget's configuration (the loader fetched it and picked the language). In the
+// back office's preview (ctx.preview) it opens no session and no socket: placeholder content only.
 import { makeT } from "./i18n.js";
-import { el, linkify, hhmm, uid } from "./dom.js";
+import { el, linkify, hhmm, uid, safeUrl } from "./dom.js";
+import { prechatForm, prechatFields, offlineForm, privacyNotice, ratingForm, transcriptForm } from "./forms.js";
 
 const OPEN_STATES = new Set(["queued", "offered", "active"]);
 const PING_EVERY = 20000;
 const PONG_WAIT = 8000;
 const RESEND_AFTER = 6000;
 const MAX_CHARS = 4000;
+// A deactivated business or widget: the server refuses a session with one of these codes.
+const INACTIVE = new Set(["business_inactive", "widget_inactive"]);
 
 export function mount(ctx) {
   const { root, panel, key, base } = ctx;
+  const preview = ctx.preview !== undefined && ctx.preview !== null;
   let S = read();
-  let lang = ctx.lang || S.lang || "nl";
+  let lang = ctx.lang || "nl";
   let t = makeT(lang);
-  let config = null;
+  let config = ctx.config || null;
+  let started = false; // a visitor session was asked for (token, capabilities)
+  let refusal = null; // what to tell the visitor once the business or widget is deactivated
   let caps = {};
   let known = null; // frame types the visitor socket accepts (the welcome frame lists them)
   let ws = null;
@@ -38,9 +46,11 @@ export function mount(ctx) {
   const pending = new Map(); // client_msg_id -> li
 
   function read() {
+    if (preview) return {};
     try { return JSON.parse(localStorage.getItem(ctx.storeKey) || "{}") || {}; } catch { return {}; }
   }
   function save() {
+    if (preview) return;
     try { localStorage.setItem(ctx.storeKey, JSON.stringify(S)); } catch { /* private mode */ }
   }
   S.out = Array.isArray(S.out) ? S.out : [];
@@ -49,6 +59,9 @@ export function mount(ctx) {
   // ---- DOM ---------------------------------------------------------------------------------
   const css = el("link", { rel: "stylesheet", href: `${base}/widget/widget.css` });
   const title = el("h2", { id: "ld-title", class: "title" });
+  const logo = el("img", { class: "logo", hidden: true, width: 32, height: 32, referrerPolicy: "no-referrer",
+    onerror: () => { logo.hidden = true; } });
+  const greeting = el("p", { class: "greeting", hidden: true });
   const status = el("p", { class: "status", role: "status" });
   const closeBtn = el("button", { type: "button", class: "x", onclick: () => close() }, "×");
   const conn = el("p", { class: "conn", role: "alert", hidden: true });
@@ -66,7 +79,7 @@ export function mount(ctx) {
     root.prepend(css);
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-labelledby", "ld-title");
-    panel.append(el("header", { class: "head" }, el("div", null, title, status), closeBtn), conn, body);
+    panel.append(el("header", { class: "head" }, logo, el("div", null, title, status), closeBtn), greeting, conn, body);
     panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.stopPropagation(); close(); } });
     input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); composer.requestSubmit(); }
@@ -76,12 +89,25 @@ export function mount(ctx) {
   }
 
   function texts() {
-    title.textContent = t("title", { name: config?.business?.name || "" });
+    const name = config?.business?.name || "";
+    title.textContent = t("title", { name });
     closeBtn.setAttribute("aria-label", t("close"));
     input.placeholder = t("placeholder");
     input.setAttribute("aria-label", t("placeholder"));
     sendBtn.textContent = t("send");
-    log.setAttribute("aria-label", t("title", { name: config?.business?.name || "" }));
+    log.setAttribute("aria-label", t("title", { name }));
+    // The business's own look: a logo only from an https URL, the greeting as plain text.
+    const look = config?.settings?.look || {};
+    const url = typeof look.logo_url === "string" ? safeUrl(look.logo_url.trim()) : null;
+    if (url && url.protocol === "https:") {
+      if (logo.src !== url.href) { logo.hidden = false; logo.src = url.href; }
+      logo.alt = name;
+    } else {
+      logo.hidden = true;
+      logo.removeAttribute("src");
+    }
+    greeting.textContent = typeof look.greeting === "string" ? look.greeting.trim() : "";
+    greeting.hidden = !greeting.textContent;
   }
 
   function show(...nodes) {
@@ -110,8 +136,12 @@ export function mount(ctx) {
     S.open = true;
     save();
     ctx.setOpen(true);
-    if (!config) await session().catch(() => null);
-    if (conv || S.cid) {
+    if (preview) { previewView(); return; } // focus stays in the back office's form
+    if (!refusal && config?.active === false) refusal = config.message || t("inactive");
+    if (!refusal && !started) await session().catch(() => null);
+    if (refusal) {
+      refusedView();
+    } else if (conv || S.cid) {
       chatView();
       connect();
     } else if (!body.firstChild) {
@@ -140,18 +170,20 @@ export function mount(ctx) {
   }
 
   async function session() {
+    started = true;
+    // The refusal's message comes in the language asked for: the widget's, not the browser's.
     const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/session`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST", headers: { "content-type": "application/json", "accept-language": lang },
       body: JSON.stringify({ token: S.token || null }),
     });
+    if (r.status === 409) {
+      const err = await r.json().catch(() => ({}));
+      if (INACTIVE.has(err.code)) refuse(err.message);
+    }
     if (!r.ok) throw new Error(`session ${r.status}`);
     const data = await r.json();
     S.token = data.token;
     config = data.config;
-    if (!ctx.lang && config.language) {
-      lang = config.language.startsWith("en") ? "en" : "nl";
-      t = makeT(lang);
-    }
     S.lang = lang;
     save();
     if (built) texts();
@@ -163,41 +195,25 @@ export function mount(ctx) {
     let avail = null;
     if (caps.availability) {
       try {
-        const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/availability`);
+        const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/availability?language=${lang}`);
         if (r.ok) avail = await r.json();
       } catch { avail = null; }
     }
     // Closed, nobody online, or the wait is over the contract's limit: the offline form.
     if (avail && !avail.open) return offlineView(avail);
-    const fields = config?.settings?.prechat?.fields || [];
-    const notice = config?.settings?.prechat?.gdpr_notice;
-    if (!fields.length && !notice) {
+    const settings = config?.settings;
+    const eta = avail?.eta_seconds ? t("eta", { wait: wait(avail.eta_seconds) }) : "";
+    if (!prechatFields(settings).length && !privacyNotice(settings, t)) {
       chatView();
-      statusText(avail?.eta_seconds ? t("eta", { wait: wait(avail.eta_seconds) }) : "");
+      statusText(eta);
       connect();
       return;
     }
-    const inputs = fields.map((f, i) => {
-      const id = `ld-pre-${i}`;
-      const field = el("input", { id, name: f.name, required: !!f.required, autocomplete: f.name === "email" ? "email" : f.name === "name" ? "name" : "off", type: f.name === "email" ? "email" : "text" });
-      return [el("label", { for: id }, f.label || f.name, f.required ? el("span", { class: "req" }, ` (${t("required")})`) : null), field];
-    });
-    const err = el("p", { class: "err", role: "alert" });
-    const form = el("form", { class: "prechat", novalidate: true, onsubmit: (e) => {
-      e.preventDefault();
-      const values = {};
-      for (const [, field] of inputs) {
-        if (field.required && !field.value.trim()) { err.textContent = t("fillRequired"); field.focus(); return; }
-        if (field.value.trim()) values[field.name] = field.value.trim();
-      }
+    show(prechatForm({ settings, lang, t, hint: eta, onStart: (values) => {
       chatView();
       startConversation(values);
       input.focus();
-    } },
-    avail?.eta_seconds ? el("p", { class: "hint" }, t("eta", { wait: wait(avail.eta_seconds) })) : null,
-    inputs.flat(), notice ? el("p", { class: "gdpr" }, notice) : null, err,
-    el("button", { type: "submit", class: "primary" }, t("start")));
-    show(form);
+    } }));
     connect();
   }
 
@@ -209,39 +225,54 @@ export function mount(ctx) {
         parts.push(el("p", null, t("nextOpen", { when: when.toLocaleString(lang === "en" ? "en-GB" : "nl-NL", { weekday: "long", hour: "2-digit", minute: "2-digit" }) })));
       }
     }
-    if (caps.offline) {
-      const f = (name, label, type, required) => {
-        const id = `ld-off-${name}`;
-        const control = type === "textarea" ? el("textarea", { id, name, rows: 4, required, maxLength: MAX_CHARS })
-          : el("input", { id, name, type, required, autocomplete: name === "question" ? "off" : name });
-        return [el("label", { for: id }, label), control];
-      };
-      const msg = el("p", { role: "status" });
-      const consent = el("input", { type: "checkbox", id: "ld-off-consent", name: "consent", required: true });
-      const form = el("form", { class: "offline", onsubmit: async (e) => {
-        e.preventDefault();
-        if (!form.reportValidity()) return;
-        const data = Object.fromEntries(new FormData(form));
-        data.consent = consent.checked;
-        data.page_url = location.href;
-        data.token = S.token;
-        data.language = lang;
-        try {
-          const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/offline`, {
-            method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(data) });
-          if (!r.ok) throw new Error(String(r.status));
-          form.replaceChildren(el("p", { class: "ok" }, t("offlineThanks")));
-          form.setAttribute("tabindex", "-1");
-          form.focus();
-        } catch { msg.textContent = t("failed"); }
-      } }, el("p", null, t("leaveMsg")), f("name", t("name"), "text", true), f("email", t("email"), "email", true),
-      f("phone", t("phone"), "tel", false), f("question", t("message"), "textarea", true),
-      el("label", { class: "check", for: "ld-off-consent" }, consent, " ",
-        config?.settings?.prechat?.gdpr_notice || t("consent")), msg,
-      el("button", { type: "submit", class: "primary" }, t("offlineSend")));
-      parts.push(form);
-    }
+    if (caps.offline || preview) parts.push(offlineForm({ settings: config?.settings, lang, t, send: sendOffline }));
     show(el("div", { class: "offline-view" }, parts));
+  }
+
+  async function sendOffline(data) {
+    if (preview) return;
+    const body = { ...data, page_url: location.href, token: S.token, language: lang };
+    const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/offline`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(String(r.status));
+  }
+
+  // ---- a deactivated business or widget ------------------------------------------------------
+  function refuse(message) {
+    refusal = (typeof message === "string" && message.trim()) || t("inactive");
+    drop();
+    clearTimeout(timer);
+    timer = 0;
+    if (built) refusedView();
+  }
+
+  function refusedView() {
+    statusText("");
+    show(el("p", { class: "lead refused", role: "status" }, refusal));
+  }
+
+  // ---- the back office's preview ---------------------------------------------------------------
+  // What a new visitor sees first (the pre-chat form, else the chat), or the view asked for.
+  function previewView() {
+    const view = ctx.preview || (prechatFields(config?.settings).length ? "prechat" : "chat");
+    statusText("");
+    if (view === "offline") return offlineView({ reason: "closed" });
+    if (view === "prechat") {
+      return show(prechatForm({ settings: config?.settings, lang, t, onStart: () => {} }));
+    }
+    log.replaceChildren(bubble(false, null, t("previewOperator"), null), bubble(true, null, t("previewVisitor"), null));
+    show(log, typing, composer);
+    statusText(t("chattingWith", { name: t("operator") }));
+  }
+
+  // New settings (the preview's unsaved changes): the look, texts and forms again.
+  function configure(next, nextLang, view) {
+    config = next;
+    if (nextLang && nextLang !== lang) { lang = nextLang; t = makeT(lang); }
+    if (view !== undefined) ctx.preview = view;
+    if (!built) return;
+    texts();
+    if (preview) previewView();
   }
 
   function wait(seconds) {
@@ -258,7 +289,7 @@ export function mount(ctx) {
   }
 
   async function connect() {
-    if (ws || timer) return;
+    if (ws || timer || preview || refusal) return;
     if (!navigator.onLine) { banner("offline"); return; }
     if (!S.token || freshToken) {
       try { await session(); freshToken = false; } catch { schedule(); return; }
@@ -294,6 +325,7 @@ export function mount(ctx) {
 
   function schedule() {
     clearTimeout(timer);
+    if (preview || refusal) return;
     const cap = Math.min(30000, 500 * 2 ** attempt);
     attempt += 1;
     timer = setTimeout(() => { timer = 0; connect(); }, cap / 2 + Math.random() * cap / 2);
@@ -367,6 +399,7 @@ export function mount(ctx) {
   }
 
   function onError(f) {
+    if (INACTIVE.has(f.code)) { refuse(null); return; }
     if (f.code === "conversation_closed") {
       S.out = S.out.filter((m) => m.cid !== f.data?.conversation_id);
       save();
@@ -506,6 +539,7 @@ export function mount(ctx) {
   // ---- sending -----------------------------------------------------------------------------
   function onSubmit(e) {
     e.preventDefault();
+    if (preview || refusal) return;
     const text = input.value;
     if (!text.trim()) return;
     if (text.trim().length > MAX_CHARS) { statusText(t("tooLong")); return; }
@@ -594,50 +628,24 @@ export function mount(ctx) {
     statusText(t("ended"));
     typing.textContent = "";
     const parts = [el("p", { class: "lead" }, t("ended"))];
-    if (known && known.has("rating") && !S.rated?.[S.cid]) parts.push(ratingForm());
-    if (caps.transcript) parts.push(transcriptForm());
+    if (known && known.has("rating") && !S.rated?.[S.cid]) parts.push(ratingForm({ t, onRate: rate }));
+    if (caps.transcript) parts.push(transcriptForm({ t, request: askTranscript }));
     parts.push(el("button", { type: "button", class: "secondary", onclick: newChat }, t("newChat")));
     after.replaceChildren(...parts);
     after.hidden = false;
     chatView();
   }
 
-  function ratingForm() {
-    const name = "ld-rate";
-    const stars = [1, 2, 3, 4, 5].map((n) => el("label", { class: "star" },
-      el("input", { type: "radio", name, value: String(n), required: true }),
-      el("span", { "aria-hidden": "true" }, "★"), el("span", { class: "sr" }, t("stars", { n }))));
-    const comment = el("textarea", { rows: 2, maxLength: 1000, "aria-label": t("comment"), placeholder: t("comment") });
-    const form = el("form", { class: "rating", onsubmit: (e) => {
-      e.preventDefault();
-      const picked = form.querySelector("input:checked");
-      if (!picked) return;
-      send({ type: "rating", conversation_id: S.cid, score: Number(picked.value), comment: comment.value.trim() || null });
-      S.rated = { ...(S.rated || {}), [S.cid]: true };
-      save();
-      form.replaceChildren(el("p", { class: "ok", role: "status" }, t("thanksRating")));
-    } }, el("fieldset", null, el("legend", null, t("rateQ")), el("div", { class: "stars" }, stars)), comment,
-    el("button", { type: "submit", class: "primary" }, t("rateSend")));
-    return form;
+  function rate(score, comment) {
+    send({ type: "rating", conversation_id: S.cid, score, comment });
+    S.rated = { ...(S.rated || {}), [S.cid]: true };
+    save();
   }
 
-  function transcriptForm() {
-    const email = el("input", { type: "email", required: true, id: "ld-tr-email", autocomplete: "email" });
-    const msg = el("p", { role: "status" });
-    const form = el("form", { class: "transcript", onsubmit: async (e) => {
-      e.preventDefault();
-      if (!form.reportValidity()) return;
-      try {
-        const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/transcript`, {
-          method: "POST", headers: { "content-type": "application/json" },
-          body: JSON.stringify({ token: S.token, conversation_id: S.cid, email: email.value.trim() }) });
-        if (r.status === 404 || r.status === 405) { form.remove(); return; }
-        if (!r.ok) throw new Error(String(r.status));
-        form.replaceChildren(el("p", { class: "ok" }, t("transcriptSent")));
-      } catch { msg.textContent = t("failed"); }
-    } }, el("label", { for: "ld-tr-email" }, t("transcriptQ")), email, msg,
-    el("button", { type: "submit", class: "secondary" }, t("transcriptSend")));
-    return form;
+  function askTranscript(email) {
+    return fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/transcript`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: S.token, conversation_id: S.cid, email }) });
   }
 
   function forget() {
@@ -662,9 +670,9 @@ export function mount(ctx) {
   }
 
   // Resume at once when this visitor already has a conversation (page navigation).
-  if (S.cid) {
-    session().then(() => { build(); chatView(); connect(); }).catch(() => schedule());
+  if (S.cid && !preview) {
+    session().then(() => { build(); chatView(); connect(); }).catch(() => { if (!refusal) schedule(); });
   }
 
-  return { open, close };
+  return { open, close, configure };
 }
