@@ -1,7 +1,9 @@
 // The operator console: log in, presence, offers (sound + desktop notification), several chats
 // at once with keyboard switching, full history, guidelines/visitor info/FAQ beside each chat,
-// canned responses, internal notes, transfer, close with disposition and a lead form.
+// canned responses (`/` in the composer, or the list), internal notes, transfer, close with
+// disposition and a lead form.
 import { el, linkify, hhmm, uid, safeUrl } from "/widget/dom.js";
+import { SlashMenu, fill } from "./canned.js";
 import { makeT } from "./i18n.js";
 import { AgentSocket, api, mmss } from "./socket.js";
 
@@ -11,7 +13,8 @@ const app = document.getElementById("app");
 let t = makeT(navigator.language);
 let me = null;
 let caps = {};
-let canned = { global: [], business: {} };
+const canned = new Map(); // business_id -> {items, at}: its own and the shared responses
+const CANNED_FRESH_MS = 60000;
 const businesses = new Map();
 const convs = new Map(); // id -> {c, msgs: Map(seq -> m), loaded, unread, offer, suggestions, visitorRead, typingUntil}
 const outbox = new Map(); // client_msg_id -> {cid, body, internal, sentAt}
@@ -28,10 +31,9 @@ async function boot() {
   t = makeT(me.language || "nl");
   document.documentElement.lang = t.lang;
   if (location.pathname.endsWith("/login")) history.replaceState(null, "", "/console");
-  const [biz, cap, can] = await Promise.all([api("/api/v1/businesses"), api("/ui/capabilities"), api("/console/canned.json")]);
+  const [biz, cap] = await Promise.all([api("/api/v1/businesses"), api("/ui/capabilities")]);
   for (const b of biz.data || []) businesses.set(b.id, b);
   caps = cap.data || {};
-  canned = can.ok && can.data ? can.data : canned;
   shell();
   sock = new AgentSocket({
     onFrame, onState: (s) => { ui.conn.hidden = s === "up"; ui.conn.textContent = s === "up" ? "" : t("reconnecting"); },
@@ -44,6 +46,7 @@ async function boot() {
 }
 
 function loginView(error) {
+  sock?.stop();
   const user = el("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
   const pass = el("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
   const err = el("p", { class: "err", role: "alert" }, error || "");
@@ -73,15 +76,18 @@ function shell() {
   const floorLink = me.role === "operator" ? null : el("a", { href: "/console/floor" }, t("floor"));
   const logout = el("button", { type: "button", class: "ghost", onclick: async () => { await api("/api/v1/auth/logout", { method: "POST" }); location.href = "/console/login"; } }, t("logout"));
   ui.list = el("ul", { class: "chatlist", id: "chatlist" });
-  ui.log = el("ol", { class: "log", role: "log", "aria-live": "polite", tabindex: "0", "aria-label": t("chats") });
+  // A list that announces what is added (role=log would hide from assistive technology that
+  // its items are a list's).
+  ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0", "aria-label": t("chats") });
   ui.head = el("div", { class: "chat-head" });
   ui.typing = el("p", { class: "typing", "aria-live": "polite" });
   ui.input = el("textarea", { id: "composer-input", rows: 3, maxLength: 4000, placeholder: t("placeholder"), "aria-label": t("placeholder") });
   ui.note = el("input", { type: "checkbox", id: "note-mode", onchange: () => { ui.input.placeholder = ui.note.checked ? t("notePlaceholder") : t("placeholder"); ui.composer.classList.toggle("noting", ui.note.checked); } });
   ui.canned = el("select", { id: "canned", "aria-label": t("canned"), onchange: insertCanned });
   ui.composerMsg = el("p", { class: "err", role: "alert" });
+  ui.slash = new SlashMenu(ui.input, { items: () => cannedFor(convs.get(current)?.c.business_id), values: placeholderValues, t });
   ui.composer = el("form", { class: "composer", onsubmit: onSend },
-    ui.input, el("div", { class: "composer-row" }, el("label", { class: "inline" }, ui.note, " ", t("noteMode")), ui.canned, ui.composerMsg,
+    ui.slash.node, ui.input, el("div", { class: "composer-row" }, el("label", { class: "inline" }, ui.note, " ", t("noteMode")), ui.canned, ui.composerMsg,
       el("button", { type: "submit", class: "primary" }, t("send"))));
   ui.side = el("aside", { class: "side", "aria-label": t("business") });
   ui.main = el("main", { class: "chat", "aria-label": "Chat" }, ui.head, ui.log, ui.typing, ui.composer);
@@ -92,6 +98,7 @@ function shell() {
     el("div", { class: "layout" }, el("nav", { class: "list", "aria-label": t("chats") }, el("h2", null, t("chats")), ui.list), ui.main, ui.side));
   app.removeAttribute("aria-busy");
   ui.input.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented) return; // the `/` list took it
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); ui.composer.requestSubmit(); }
   });
   ui.input.addEventListener("input", onTypingInput);
@@ -164,6 +171,9 @@ function onFrame(f) {
     case "presence": if (f.operator_id === me.id && f.state) ui.presence.value = f.state; return;
     case "heartbeat": if (f.state) ui.presence.value = f.state; return;
     case "error":
+      // This login ended (deactivated, or a new password was set): back to the login form.
+      if (f.code === "account_deactivated" || f.code === "signed_out") { loginView(t(f.code)); return; }
+      if (f.code === "access_changed") return; // the socket closes and reconnects with the new rights
       if (f.code === "not_assigned") ui.composerMsg.textContent = t("notAssigned");
       else if (f.message) ui.composerMsg.textContent = f.message;
       return;
@@ -376,9 +386,36 @@ function renderHead() {
   fillCanned(biz);
 }
 
+// ---- canned responses: this business's own and the shared ones, from the API -------------------
+function cannedFor(businessId) {
+  const entry = businessId && canned.get(businessId);
+  if (businessId && (!entry || Date.now() - entry.at > CANNED_FRESH_MS)) loadCanned(businessId);
+  return entry?.items || [];
+}
+
+async function loadCanned(businessId) {
+  const entry = canned.get(businessId) || { items: [], at: 0 };
+  if (entry.loading) return;
+  entry.loading = true;
+  canned.set(businessId, entry);
+  const r = await api(`/api/v1/canned-responses?business_id=${encodeURIComponent(businessId)}`);
+  entry.loading = false;
+  entry.at = Date.now();
+  if (r.ok && Array.isArray(r.data)) entry.items = r.data;
+  const v = convs.get(current);
+  if (v?.c.business_id !== businessId) return;
+  fillCanned(businesses.get(businessId));
+  if (document.activeElement === ui.input) ui.slash.update(); // a `/word` typed while loading
+}
+
+function placeholderValues() {
+  const c = convs.get(current)?.c;
+  return { operator: me.name, business: businesses.get(c?.business_id)?.name || "", visitor: c?.prechat?.name };
+}
+
 function fillCanned(biz) {
-  const list = [...(canned.business?.[biz?.slug] || []), ...(canned.global || [])];
-  ui.canned.replaceChildren(el("option", { value: "" }, t("cannedPick")), ...list.map((item, i) => el("option", { value: String(i) }, item.title)));
+  const list = cannedFor(biz?.id);
+  ui.canned.replaceChildren(el("option", { value: "" }, t("cannedPick")), ...list.map((item, i) => el("option", { value: String(i) }, `${item.title} (/${item.shortcut})`)));
   ui.canned.items = list;
   ui.canned.hidden = !list.length;
 }
@@ -387,7 +424,7 @@ function insertCanned() {
   const item = ui.canned.items?.[Number(ui.canned.value)];
   ui.canned.value = "";
   if (!item) return;
-  insert(item.text.split("{operator}").join(me.name));
+  insert(fill(item, placeholderValues()));
 }
 
 function insert(text) {
@@ -452,6 +489,19 @@ function linkOrText(value) {
   return url && url.protocol !== "mailto:" ? el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer" }, value) : value;
 }
 
+// Whom to call on, and the business's free-text sections: all typed by people, shown as text.
+function contactList(contacts) {
+  if (!Array.isArray(contacts) || !contacts.length) return null;
+  return el("div", { class: "contacts" }, el("h4", null, t("contacts")), el("ul", null, contacts.map((p) => el("li", null,
+    el("strong", null, p.name || ""), p.role ? ` (${p.role})` : "",
+    dl([[t("phone"), p.phone], [t("email"), p.email], [t("when"), p.when]])))));
+}
+
+function guidelineSections(sections) {
+  if (!Array.isArray(sections) || !sections.length) return null;
+  return sections.map((s) => el("div", { class: "guideline-section" }, el("h4", null, s.title || ""), el("p", null, s.body || "")));
+}
+
 function hoursTable(hours) {
   const weekly = hours?.weekly || {};
   const days = t("days");
@@ -468,7 +518,8 @@ function side() {
   const g = biz.guidelines || {};
   const parts = [
     section(t("business"), el("p", { class: "biz" }, biz.name || "")),
-    section(t("guidelines"), dl([[t("tone"), g.tone], [t("neverPromise"), g.never_promise], [t("escalation"), g.escalation && linkify(g.escalation)]])),
+    section(t("guidelines"), dl([[t("tone"), g.tone], [t("neverPromise"), g.never_promise], [t("escalation"), g.escalation && linkify(g.escalation)]]),
+      contactList(g.contacts), guidelineSections(g.sections)),
     section(t("hours"), hoursTable(biz.opening_hours)),
   ];
   const prechat = c.prechat && Object.keys(c.prechat).length ? Object.entries(c.prechat).map(([k, val]) => `${k}: ${val}`).join("; ") : null;
