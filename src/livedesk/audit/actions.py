@@ -39,7 +39,7 @@ def record_change(
         after = {k: after.get(k) for k in sorted(changed)}
     entry = AuditEntry(
         at=utcnow(),
-        actor_id=actor.user_id if actor else None,
+        actor_id=(actor.user_id or None) if actor else None,  # SYSTEM_ACTOR has no user
         actor_name=actor.name if actor else "livedesk",
         business_id=business_id,
         entity=entity,

@@ -202,11 +202,18 @@ async def _new_public_key(session: AsyncSession) -> str:
 
 
 async def do_create_widget(
-    session: AsyncSession, actor: StaffActor, business: Business, data: WidgetCreate
+    session: AsyncSession,
+    actor: StaffActor,
+    business: Business,
+    data: WidgetCreate,
+    *,
+    public_key: str | None = None,
 ) -> Widget:
+    """A new widget with a freshly drawn key, or `public_key` when an imported setup brings the
+    key that is already on the client's pages (the caller checked nobody else has it)."""
     widget = Widget(
         business_id=business.id,
-        public_key=await _new_public_key(session),
+        public_key=public_key or await _new_public_key(session),
         name=data.name,
         allowed_origins=list(data.allowed_origins),
         language=data.language or business.language,

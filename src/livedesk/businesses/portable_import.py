@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livedesk.accounts.models import Role
 from livedesk.audit.actions import record_change
 from livedesk.businesses import actions as B
 from livedesk.businesses.models import Business, Widget
@@ -35,20 +34,12 @@ from livedesk.knowledge import io as kio
 from livedesk.knowledge.models import FaqEntry, FaqStatus
 from livedesk.knowledge.service import Embedded, KnowledgeService, entry_data
 from livedesk.runtime import Runtime
-from livedesk.security.actors import StaffActor
+from livedesk.security.actors import SYSTEM_ACTOR, StaffActor
 from livedesk.settings import Settings
 
 T = TypeVar("T")
 
-# The command line acts as no user: its audit entries name "livedesk" and no user id, as
-# record_change does for a change without an actor.
-COMMAND_LINE = StaffActor(
-    user_id=None,  # type: ignore[arg-type]
-    role=Role.PROVIDER_ADMIN,
-    name="livedesk",
-    language="nl",
-    business_ids=None,
-)
+COMMAND_LINE = SYSTEM_ACTOR
 # Vectors are left to the server: text written here has none until a server starts and
 # computes the missing ones (KnowledgeService.start), as for the FAQ's own seed.
 NO_VECTOR = Embedded(None, None)
@@ -199,13 +190,15 @@ class _Writer:
         for spec in content.widgets or []:
             widget = current.get(spec.public_key)
             if widget is None:
-                widget = await self.attempt(spec.path, self.create_widget(business, spec.data))
+                keep = None if spec.public_key in taken else spec.public_key
+                created = B.do_create_widget(
+                    self.session, self.actor, business, spec.data, public_key=keep
+                )
+                widget = await self.attempt(spec.path, created)
                 if widget is None:
                     continue
-                if spec.public_key in taken:
+                if keep is None:
                     new_keys[spec.public_key] = widget.public_key
-                else:
-                    self.adopt_key(widget, spec.public_key)
             else:
                 update = WidgetUpdate(**_named(spec.data))
                 await self.attempt(
@@ -217,24 +210,6 @@ class _Writer:
             if key not in listed:
                 await B.do_set_widget_active(self.session, self.actor, widget, False)
         return new_keys
-
-    async def create_widget(self, business: Business, data: WidgetCreate) -> Widget:
-        return await B.do_create_widget(self.session, self.actor, business, data)
-
-    def adopt_key(self, widget: Widget, key: str) -> None:
-        """The widget keeps the key the file gives it: that key is on the client's pages.
-        (do_create_widget always draws a new one.)"""
-        drawn, widget.public_key = widget.public_key, key
-        record_change(
-            self.session,
-            self.actor,
-            entity="widget",
-            entity_id=widget.id,
-            action="update",
-            business_id=widget.business_id,
-            before={"public_key": drawn},
-            after={"public_key": key},
-        )
 
     async def canned(self, business: Business, content: Content) -> None:
         rows = await self.session.scalars(

@@ -93,7 +93,7 @@ async def do_create_canned(
         language=data.language,
         created_at=now,
         updated_at=now,
-        updated_by=actor.user_id,
+        updated_by=actor.user_id or None,
     )
     session.add(item)
     await session.flush()
@@ -120,7 +120,7 @@ async def do_update_canned(
         setattr(item, name, value)
     if snapshot(item) != before:
         item.updated_at = utcnow()
-        item.updated_by = actor.user_id
+        item.updated_by = actor.user_id or None
     record_change(
         session,
         actor,

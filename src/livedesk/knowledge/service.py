@@ -455,43 +455,6 @@ async def published_docs(
         return [KnowledgeService.doc_of(e) for e in entries]
 
 
-async def seed_faq(session: AsyncSession, faqs: dict[str, list[tuple[str, str]]]) -> None:
-    """Demo data: published entries per business. Vectors are computed when the app starts
-    (KnowledgeService.start stores any that are missing)."""
-    now = utcnow()
-    for business_id, pairs in faqs.items():
-        for question, answer in pairs:
-            data = kio.clean_entry(kio.EntryData(question=question, answer=answer))
-            entry = FaqEntry(
-                business_id=business_id,
-                question=data.question,
-                answer=data.answer,
-                alternatives=[],
-                tags=[],
-                status=FaqStatus.PUBLISHED,
-                version=1,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(entry)
-            await session.flush()
-            session.add(
-                FaqRevision(
-                    entry_id=entry.id,
-                    business_id=business_id,
-                    version=1,
-                    question=entry.question,
-                    alternatives=[],
-                    answer=entry.answer,
-                    tags=[],
-                    status=entry.status,
-                    action="seeded",
-                    changed_fields=list(CONTENT_FIELDS),
-                    changed_at=now,
-                )
-            )
-
-
 def get_service(runtime: Runtime) -> KnowledgeService:
     service = runtime.extensions.get("knowledge")
     if service is None:

@@ -31,6 +31,13 @@ class StaffActor:
         return self.is_staff
 
 
+# Livedesk itself, acting from the command line or a scheduled job: a provider admin with no
+# user id, named "livedesk" in the audit log.
+SYSTEM_ACTOR = StaffActor(
+    user_id="", role=Role.PROVIDER_ADMIN, name="livedesk", language="nl", business_ids=None
+)
+
+
 @dataclass(frozen=True, slots=True)
 class VisitorActor:
     visitor_id: str
