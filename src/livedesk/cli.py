@@ -77,6 +77,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from livedesk.app import create_app
+    from livedesk.security.proxies import uvicorn_proxy_options
 
     app = create_app(settings)
     # Everything imported and built so far lives as long as the process: keep it out of the
@@ -94,6 +95,8 @@ def _serve(settings: Settings) -> None:
         ws_ping_interval=settings.ping_interval_seconds,  # browsers never ping; we find the dead
         ws_ping_timeout=settings.ping_interval_seconds,
         log_level="info",
+        # X-Forwarded-Proto/-For are believed only from LIVEDESK_TRUSTED_PROXIES (none by default).
+        **uvicorn_proxy_options(settings),
     )
 
 
