@@ -68,7 +68,7 @@ def scoped_users(
     role: Role | None = None,
     business_id: str | None = None,
     active: bool | None = None,
-) -> Select[tuple[User]]:
+) -> Select[User]:
     """The users a manager lists. With `business_id`: that business's users and the operators
     who serve it."""
     if actor.role not in MANAGERS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -203,7 +204,7 @@ def has_password(user: User) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PasswordLink:
-    kind: str  # "invite": no password yet; "reset": replaces one
+    kind: Literal["invite", "reset"]  # invite: no password yet; reset: replaces one
     url: str  # holds the secret: mailed or printed, never stored or logged
     expires_at: datetime
 
@@ -220,7 +221,7 @@ async def do_issue_password_link(
     """A new link replaces any earlier one; only the secret's SHA-256 is stored."""
     if not user.is_active:
         raise Conflict("the user is deactivated", code="user_inactive")
-    kind = "reset" if has_password(user) else "invite"
+    kind: Literal["invite", "reset"] = "reset" if has_password(user) else "invite"
     expires_at = (now or utcnow()) + (RESET_TTL if kind == "reset" else INVITE_TTL)
     await do_revoke_all_tokens(session, user.id, PASSWORD_TOKEN)
     secret = new_bearer_secret()

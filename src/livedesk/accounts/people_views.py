@@ -4,8 +4,10 @@ users. Operators and business users get 403 on every route here (they keep /api/
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.accounts.access import (
     access_user_by_id,
@@ -37,7 +39,7 @@ from livedesk.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/users", tags=["people"])
 
-REFUSALS = {
+REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {
         "description": "Not for this role (operators, business users; a supervisor for "
         "admins and supervisors; nobody on their own account for deactivation or role)"
@@ -46,8 +48,8 @@ REFUSALS = {
 }
 
 
-async def _out(session: object, user: User) -> UserOut:
-    return (await users_out(session, [user]))[0]  # type: ignore[arg-type]
+async def _out(session: AsyncSession, user: User) -> UserOut:
+    return (await users_out(session, [user]))[0]
 
 
 async def take_offline(runtime: Runtime, user: User) -> None:
@@ -166,7 +168,7 @@ async def send_password_link(
             session, actor, user, base_url=runtime.settings.base_url, sent_to=user.email
         )
         queue_password_mail(session, user, link, user.email)
-        out = PasswordLinkOut(kind=link.kind, sent_to=user.email, expires_at=link.expires_at)  # type: ignore[arg-type]
+        out = PasswordLinkOut(kind=link.kind, sent_to=user.email, expires_at=link.expires_at)
     leads = runtime.extensions.get("leads")
     if leads is not None:
         leads.wake()  # the dispatcher would find it on its next poll anyway

@@ -73,6 +73,10 @@ Language = Literal["nl", "en"]
 BusinessId = Annotated[str, Field(min_length=1, max_length=32)]
 
 
+def _dutch() -> list[Language]:
+    return ["nl"]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -84,7 +88,7 @@ class OperatorSettings(Strict):
     businesses: list[BusinessId] = Field(
         default_factory=list, max_length=MAX_BUSINESSES_SERVED, description="business ids served"
     )
-    languages: list[Language] = Field(default_factory=lambda: ["nl"], min_length=1, max_length=2)
+    languages: list[Language] = Field(default_factory=_dutch, min_length=1, max_length=2)
     max_concurrent: int = Field(3, ge=1, le=20)
     auto_accept: bool = False
 

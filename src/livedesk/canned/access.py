@@ -23,7 +23,7 @@ def require_staff(actor: StaffActor) -> None:
 
 async def scoped_canned(
     session: AsyncSession, actor: StaffActor, business_id: str | None
-) -> Select[tuple[CannedResponse]]:
+) -> Select[CannedResponse]:
     """With `business_id`: that business's own and the shared ones. Without: the shared ones
     and those of every business the actor serves (all of them for admins and supervisors)."""
     require_staff(actor)

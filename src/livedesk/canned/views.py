@@ -3,6 +3,8 @@ provider admins create, change and delete them in the back office."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Response
 
 from livedesk.canned.access import access_canned_by_id, scoped_canned
@@ -17,7 +19,7 @@ from livedesk.deps import ActorDep, AdminDep, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/canned-responses", tags=["canned responses"])
 
-REFUSALS = {
+REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Business users (reading); anyone but a provider admin (changing)"},
     404: {"description": "No such business or response, or one this operator does not serve"},
 }

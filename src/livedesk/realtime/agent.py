@@ -28,6 +28,7 @@ from livedesk.realtime.protocol import FrameError
 from livedesk.realtime.writer import NewMessage
 from livedesk.runtime import (
     ALL_STAFF,
+    ConversationFacts,
     Hook,
     Runtime,
     business_topic,
@@ -78,7 +79,7 @@ class StaffSockets:
         sockets = runtime.extensions.get(cls.EXTENSION)
         if sockets is None:
             sockets = runtime.extensions[cls.EXTENSION] = cls(runtime)
-        return sockets  # type: ignore[no-any-return]
+        return sockets
 
     def add(self, connection: AgentConnection) -> None:
         self._open.setdefault(connection.actor.user_id, set()).add(connection)
@@ -196,7 +197,7 @@ class AgentConnection(Connection):
         finally:
             self.release()
 
-    async def _visible(self, conversation_id: str):  # type: ignore[no-untyped-def]
+    async def _visible(self, conversation_id: str) -> ConversationFacts:
         facts = await self.runtime.conversation_facts(conversation_id)
         if facts is None or not self.actor.can_see_business(facts.business_id):
             raise FrameError("not_found", "conversation not found", conversation_id=conversation_id)
