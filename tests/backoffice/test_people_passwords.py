@@ -202,6 +202,30 @@ async def test_a_reset_is_english_for_english_users_ends_sessions_and_replaces_o
     await login(server, "sam", "ander-wachtwoord")
 
 
+async def test_no_link_without_an_address_or_for_a_deactivated_user(
+    server: LiveServer, settings: Settings, admin: str, login_as: LoginAs
+) -> None:
+    async with await login_as(admin) as boss:
+        r = await boss.post(
+            "/api/v1/users",
+            json={"username": "zonder", "display_name": "Zonder", "role": "supervisor"},
+        )
+        r = await boss.post(f"/api/v1/users/{r.json()['id']}/password-link")
+        assert (r.status_code, r.json()["code"]) == (422, "email_missing")
+        assert r.json()["message"] == "Deze gebruiker heeft geen e-mailadres; vul dat eerst in."
+        nina = await new_user(boss, "nina")
+        assert (await boss.post(f"/api/v1/users/{nina}/deactivate")).status_code == 200
+        r = await boss.post(
+            f"/api/v1/users/{nina}/password-link", headers={"Accept-Language": "en"}
+        )
+        assert (r.status_code, r.json()["message"]) == (409, "This user is deactivated.")
+
+    async def queued(session: Any) -> list[str]:
+        return list(await session.scalars(select(OutboxItem.id)))
+
+    assert await in_db(settings, queued) == []  # nothing to mail, nothing half-done
+
+
 async def test_a_link_expires(
     server: LiveServer, settings: Settings, world: World, admin: str, login_as: LoginAs
 ) -> None:
