@@ -13,8 +13,7 @@ from livedesk.accounts.models import Role
 from livedesk.errors import Forbidden, Unauthorized
 from livedesk.runtime import Runtime
 from livedesk.security.actors import StaffActor
-
-SESSION_COOKIE = "livedesk_session"
+from livedesk.security.cross_site import SESSION_COOKIE
 
 
 def get_runtime(request: Request) -> Runtime:

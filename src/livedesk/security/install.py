@@ -1,4 +1,5 @@
-"""Puts the HTTP hardening into an app: security headers and request body caps.
+"""Puts the HTTP hardening into an app: security headers, request body caps, and refusing
+cookie-carrying requests from foreign pages.
 
 `create_app` calls `install_security(app)` once, after the routes are in place. The login
 throttle needs no installing (the login view makes it on first use), and the trusted-proxy
@@ -10,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from livedesk.security.bodylimit import BodyLimitMiddleware, BodyTooLarge, body_too_large_handler
+from livedesk.security.cross_site import CrossSiteMiddleware
 from livedesk.security.headers import DocsPages, SecurityHeadersMiddleware
 
 
@@ -17,7 +19,8 @@ def install_security(app: FastAPI) -> None:
     if getattr(app.state, "security_installed", False):
         return
     app.state.security_installed = True
-    # Added last = outermost: the headers also go on the 413s the body cap answers with.
+    # Added last = outermost: the headers also go on the 413s and 403s answered below them.
+    app.add_middleware(CrossSiteMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, docs=DocsPages(app))
     # A streamed body that passes its cap mid-read surfaces in the endpoint as this exception.
