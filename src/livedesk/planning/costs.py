@@ -1,4 +1,11 @@
-"""In-house cost (the whitepaper's example) and outsourcing price models with break-even."""
+"""In-house cost (the whitepaper's example) and outsourcing price models with break-even.
+
+Each price model has one formula, `charges`: the lines of a month's bill from what was billed
+on (`Quantities`), exact in Decimal. A monthly statement (livedesk.billing) feeds it the
+measured month; the planner feeds it the quantities it expects for a volume
+(`expected_quantities`), so the plan's outsourcing cost and the statement cannot disagree.
+A line's amount is rounded half up to the cent (`to_cents`); a total is the sum of its lines.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +13,34 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
 from .errors import PlanningInputError, require
 from .numbers import money, num, pct
 
+CENT = Decimal("0.01")
+
 
 def cents(x: float) -> float:
     """Round money half-up to the cent, as a person with a calculator would."""
-    return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(x)).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def exact(x: float | Decimal) -> Decimal:
+    """A number as the decimal it was written as: 4.5 → 4.5 and 0.1 → 0.1 (a float through
+    its shortest repr, not its binary value 0.1000000000000000055…)."""
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, int):
+        return Decimal(x)
+    return Decimal(repr(float(x)))
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Money half up to the cent: 0.125 → 0.13."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -81,24 +105,85 @@ def _whole_euros(x: float, lang: str) -> str:
     return money(x, lang, decimals=0 if float(x).is_integer() else 2)
 
 
+ZERO = Decimal(0)
+
+
+class Quantities(NamedTuple):
+    """What a month is billed on."""
+
+    billable_chats: Decimal = ZERO
+    accepted_leads: Decimal = ZERO
+    covered_hours: Decimal = ZERO  # the hours the chat was open for the business
+
+
+class Charge(NamedTuple):
+    """One line of a bill: ``item`` names what is charged (billable_chats, bundle_fee, …)."""
+
+    item: str
+    quantity: Decimal
+    unit_price: Decimal
+
+    @property
+    def exact_amount(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+    @property
+    def amount(self) -> Decimal:
+        return to_cents(self.exact_amount)
+
+
 class PriceModel(Protocol):
-    kind: str
+    @property
+    def kind(self) -> str: ...
+
+    def charges(self, quantities: Quantities) -> tuple[Charge, ...]: ...
+
+    def expected_quantities(
+        self, chats_per_month: float, open_hours_per_week: float
+    ) -> Quantities: ...
 
     def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float: ...
+
+    def monthly_total(self, chats_per_month: float, open_hours_per_week: float) -> Decimal: ...
 
     def label(self, lang: str = "nl") -> str: ...
 
 
+class _Priced:
+    """The planner's view of a price model, derived from its one formula (`charges`)."""
+
+    def charges(self, quantities: Quantities) -> tuple[Charge, ...]:
+        raise NotImplementedError
+
+    def expected_quantities(self, chats_per_month: float, open_hours_per_week: float) -> Quantities:
+        """By default every chat is billable; models that know better say so."""
+        return Quantities(billable_chats=exact(chats_per_month))
+
+    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
+        """Unrounded, for the break-even search and the cost curve."""
+        lines = self.charges(self.expected_quantities(chats_per_month, open_hours_per_week))
+        return float(sum((line.exact_amount for line in lines), ZERO))
+
+    def monthly_total(self, chats_per_month: float, open_hours_per_week: float) -> Decimal:
+        """What a statement for this volume would say: each line to the cent, then summed."""
+        lines = self.charges(self.expected_quantities(chats_per_month, open_hours_per_week))
+        return sum((line.amount for line in lines), ZERO)
+
+
 @dataclass(frozen=True)
-class PerHour:
+class PerHour(_Priced):
     """A price per hour the chat is staffed by the provider (all opening hours)."""
 
     rate: float
     weeks_per_month: float = 4.2
     kind: str = "per_hour"
 
-    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
-        return self.rate * open_hours_per_week * self.weeks_per_month
+    def charges(self, quantities: Quantities) -> tuple[Charge, ...]:
+        return (Charge("covered_hours", quantities.covered_hours, exact(self.rate)),)
+
+    def expected_quantities(self, chats_per_month: float, open_hours_per_week: float) -> Quantities:
+        hours = exact(open_hours_per_week) * exact(self.weeks_per_month)
+        return Quantities(billable_chats=exact(chats_per_month), covered_hours=hours)
 
     def label(self, lang: str = "nl") -> str:
         rate = money(self.rate, lang)
@@ -106,15 +191,19 @@ class PerHour:
 
 
 @dataclass(frozen=True)
-class PerChat:
-    """A price per chat; ``billable_share`` < 1 when only billable (real) chats are charged."""
+class PerChat(_Priced):
+    """A price per billable chat; ``billable_share`` (for planning) is the share of chats that
+    are billable, less than 1 when spam, unanswered and greeting-only chats are not charged."""
 
     price: float
     billable_share: float = 1.0
     kind: str = "per_chat"
 
-    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
-        return self.price * chats_per_month * self.billable_share
+    def charges(self, quantities: Quantities) -> tuple[Charge, ...]:
+        return (Charge("billable_chats", quantities.billable_chats, exact(self.price)),)
+
+    def expected_quantities(self, chats_per_month: float, open_hours_per_week: float) -> Quantities:
+        return Quantities(billable_chats=exact(chats_per_month) * exact(self.billable_share))
 
     def label(self, lang: str = "nl") -> str:
         only = self.billable_share < 1
@@ -125,15 +214,20 @@ class PerChat:
 
 
 @dataclass(frozen=True)
-class PerLead:
-    """A price per lead; ``lead_rate`` is the share of chats that become a lead."""
+class PerLead(_Priced):
+    """A price per accepted lead; ``lead_rate`` (for planning) is the share of chats that
+    become one."""
 
     price: float
     lead_rate: float = 0.2
     kind: str = "per_lead"
 
-    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
-        return self.price * chats_per_month * self.lead_rate
+    def charges(self, quantities: Quantities) -> tuple[Charge, ...]:
+        return (Charge("accepted_leads", quantities.accepted_leads, exact(self.price)),)
+
+    def expected_quantities(self, chats_per_month: float, open_hours_per_week: float) -> Quantities:
+        chats = exact(chats_per_month)
+        return Quantities(billable_chats=chats, accepted_leads=chats * exact(self.lead_rate))
 
     def label(self, lang: str = "nl") -> str:
         share = pct(self.lead_rate, 0, lang)
@@ -144,16 +238,20 @@ class PerLead:
 
 
 @dataclass(frozen=True)
-class Bundle:
-    """A monthly bundle of chats with a price per chat above the bundle."""
+class Bundle(_Priced):
+    """A monthly bundle of (billable) chats with a price per chat above the bundle."""
 
     fee: float
     included_chats: float
     overage_price: float
     kind: str = "bundle"
 
-    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
-        return self.fee + self.overage_price * max(0.0, chats_per_month - self.included_chats)
+    def charges(self, quantities: Quantities) -> tuple[Charge, ...]:
+        extra = max(ZERO, quantities.billable_chats - exact(self.included_chats))
+        return (
+            Charge("bundle_fee", Decimal(1), exact(self.fee)),
+            Charge("extra_chats", extra, exact(self.overage_price)),
+        )
 
     def label(self, lang: str = "nl") -> str:
         fee, chats = _whole_euros(self.fee, lang), num(self.included_chats, 0, lang)
@@ -164,7 +262,7 @@ class Bundle:
 
 
 @dataclass(frozen=True)
-class MonthlyFee:
+class MonthlyFee(_Priced):
     """A flat monthly fee plus a one-off setup fee spread over the contract."""
 
     fee: float
@@ -172,8 +270,12 @@ class MonthlyFee:
     contract_months: int = 12
     kind: str = "monthly_fee"
 
-    def monthly_cost(self, chats_per_month: float, open_hours_per_week: float) -> float:
-        return self.fee + self.setup_fee / self.contract_months
+    def charges(self, quantities: Quantities) -> tuple[Charge, ...]:
+        lines = [Charge("monthly_fee", Decimal(1), exact(self.fee))]
+        if self.setup_fee:
+            share = exact(self.setup_fee) / Decimal(self.contract_months)
+            lines.append(Charge("setup_fee_share", Decimal(1), share))
+        return tuple(lines)
 
     def label(self, lang: str = "nl") -> str:
         fee, setup = _whole_euros(self.fee, lang), _whole_euros(self.setup_fee, lang)

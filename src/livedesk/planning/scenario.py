@@ -520,7 +520,8 @@ def plan(scenario: Scenario | None = None, **overrides: Any) -> Plan:
                 "kind": p.kind,
                 "label": p.label(lang),
                 "params": price_to_dict(p),
-                "monthly_cost": cents(p.monthly_cost(chats_month, open_hours)),
+                # rounded per line like a statement of the same month (livedesk.billing)
+                "monthly_cost": float(p.monthly_total(chats_month, open_hours)),
                 "break_even": [{**b, "volume": round(b["volume"], 1)} for b in be],
             }
         )
