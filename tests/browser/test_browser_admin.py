@@ -222,7 +222,7 @@ async def test_contract_form_history_and_field_error(
     assert contract["first_reply_seconds"] == 45
     assert contract["first_reply_share"] == pytest.approx(0.9)
     assert contract["overflow"] == "bot_then_form"
-    await page.wait_for_selector("#contract-history tbody tr")
+    await page.locator("#contract-history tbody tr", has_text="45 s").wait_for()
     history = await page.locator("#contract-history tbody tr").first.inner_text()
     assert "Anna Admin" in history and "45 s" in history and "90 %" in history
     await assert_accessible(page, "the contract")

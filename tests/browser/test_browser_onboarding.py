@@ -202,7 +202,7 @@ async def onboard(page: Any, server: LiveServer, site: str, artifacts: Path) -> 
     await page.fill("[data-path='first_reply_seconds']", "20")
     await page.select_option("[data-path='outside_hours']", "bot_then_form")
     await save(page, "#save-contract")
-    await page.wait_for_selector("#contract-history tbody tr")
+    await page.locator("#contract-history tbody tr", has_text="30 s → 20 s").wait_for()
     await shot(page, artifacts, "admin-contract", full=True)
     business_url = page.url.rsplit("/", 1)[0]
 

@@ -20,11 +20,25 @@ function label(t, prefix, key) {
   return text === `${prefix}_${key}` ? key : text;
 }
 
+// {a: {b: 1}} → {"a.b": 1}, a few levels deep, so a change inside a large object (one
+// exception in the opening hours) shows as that one path rather than the whole object.
+function flatten(value, prefix = "", depth = 0, out = {}) {
+  if (value && typeof value === "object" && !Array.isArray(value) && depth < 3) {
+    // An empty object adds nothing: its keys appearing later show as themselves.
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, depth + 1, out);
+  } else if (prefix) {
+    out[prefix] = value;
+  }
+  return out;
+}
+
 function changeList(e) {
-  const keys = [...new Set([...Object.keys(e.before || {}), ...Object.keys(e.after || {})])];
+  const before = flatten(e.before || {});
+  const after = flatten(e.after || {});
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   return keys
-    .filter((k) => JSON.stringify(e.before?.[k]) !== JSON.stringify(e.after?.[k]))
-    .map((k) => el("li", null, el("span", { class: "key" }, k), ": ", short(e.before?.[k]), " → ", short(e.after?.[k])));
+    .filter((k) => short(before[k]) !== short(after[k])) // "" and nothing read the same
+    .map((k) => el("li", null, el("span", { class: "key" }, k), ": ", short(before[k]), " → ", short(after[k])));
 }
 
 // Appends the log to `box`; filters: {business_id, entity, entity_id}.
