@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from livedesk.web import admin_views
+from livedesk.web import admin_views, preview_views
 from livedesk.web.views import router
 
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(preview_views.router)
     app.include_router(admin_views.router)  # last: its /admin/{path} catches what is left
