@@ -2,8 +2,8 @@
 
 Every stored message added an entry of about 60 bytes at a random place in the old unique
 index: with 1 KiB pages about two of the five WAL frames a message costs. A unique index on an
-8-byte hash of the pair costs about 1.2 (5.0 → 4.15 frames per message; docs/benchmarks.md,
-seventh session). Existing rows get their key here.
+8-byte hash of the pair costs about 1.2 (5.0 → 4.15 frames per message). Existing rows get
+their key here.
 
 Revision ID: 0007_messages_retry_key
 Revises: 0006_messages_lean
