@@ -7,8 +7,8 @@ own is refused with 403. Requests without a session cookie (the widget's token c
 tokens in `Authorization`) and requests without `Origin` (scripts, curl) are not a browser
 acting for a logged-in user, and pass.
 
-The same check guards the staff socket's handshake (`is_own_origin`), where browsers always
-send `Origin`.
+The same check guards the staff socket's handshake (`staff_socket_origin_ok`): a cookie rides
+along on a WebSocket handshake from any page, and browsers always name that page in `Origin`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from http.cookies import SimpleCookie
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from livedesk import i18n
 from livedesk.jsonutil import dumps
@@ -36,6 +37,15 @@ i18n.register(
 def is_own_origin(headers: Headers, scheme: str) -> bool:
     """The request names this server (the Host it was sent to) as the page that made it."""
     return is_same_origin(headers.get("origin"), headers.get("host"), scheme)
+
+
+def staff_socket_origin_ok(websocket: WebSocket) -> bool:
+    """May this staff socket handshake go on? Yes without `Origin` (a script or another server:
+    no browser carrying someone's cookie) or when `Origin` is this server itself."""
+    if websocket.headers.get("origin") is None:
+        return True
+    scheme = "https" if websocket.url.scheme in ("wss", "https") else "http"
+    return is_own_origin(websocket.headers, scheme)
 
 
 def _has_session_cookie(headers: Headers) -> bool:
