@@ -21,7 +21,7 @@ from livedesk.deps import SessionDep
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-WIDGET_FILES = {"panel.js", "i18n.js", "dom.js", "widget.css"}
+WIDGET_FILES = {"panel.js", "forms.js", "preview.js", "i18n.js", "dom.js", "widget.css"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -133,16 +133,6 @@ async def console_page() -> HTMLResponse:
 @router.get("/console/floor")
 async def floor_page() -> HTMLResponse:
     return _page("floor.html")
-
-
-@router.get("/console/canned.json")
-async def canned_responses() -> Response:
-    """Canned responses: client-side configuration (global and per business slug)."""
-    return FileResponse(
-        STATIC / "console" / "canned.json",
-        media_type="application/json",
-        headers={"Cache-Control": "no-cache"},
-    )
 
 
 @router.get("/demo/{key}")
