@@ -205,9 +205,13 @@ def _addressed(item: OutboxItem, sender: str, subject: str, language: str) -> Em
 
 def render_email(item: OutboxItem, sender: str) -> EmailMessage:
     language = item.target.get("language", "nl")
-    if item.event == SYSTEM_EMAIL:  # written whole by whoever queued it; plain text
+    if item.event == SYSTEM_EMAIL:  # written whole by whoever queued it
         message = _addressed(item, sender, item.payload["subject"], language)
         message.set_content(item.payload["text"])
+        if item.payload.get("html"):  # an alternative to the text, never instead of it
+            message.add_alternative(item.payload["html"], subtype="html")
+            # Making it multipart moved the Content-* headers onto the text part.
+            message["Content-Language"] = language
         return message
     t = TEXTS.get(language, TEXTS["nl"])
     payload = item.payload

@@ -85,19 +85,26 @@ def queue_system_email(
     language: str,
     key: str,
     erase_when_sent: bool = False,
+    html: str | None = None,
+    business_id: str | None = None,
 ) -> OutboxItem:
-    """A plain-text mail from the provider itself (an invitation, a password link), delivered by
-    the same dispatcher as lead mails: at least once, retried, flagged when it fails for good.
+    """A mail from the provider itself (an invitation, a password link, a monthly report),
+    delivered by the same dispatcher as lead mails: at least once, retried, flagged when it
+    fails for good.
 
-    It belongs to no business. `erase_when_sent`: the text holds a secret (a one-time link), so
-    the dispatcher blanks it once the mail server took it."""
+    Plain text, with `html` as an alternative part when given (whoever writes it escapes what a
+    person typed). `business_id`: the business it is about, if any. `erase_when_sent`: the text
+    holds a secret (a one-time link), so the dispatcher blanks it once the mail server took it."""
+    payload: dict[str, Any] = {"subject": subject, "text": text, "erase_when_sent": erase_when_sent}
+    if html is not None:
+        payload["html"] = html
     return add_outbox(
         session,
-        business_id=None,
+        business_id=business_id,
         route=None,
         event=SYSTEM_EMAIL,
         key=key,
-        payload={"subject": subject, "text": text, "erase_when_sent": erase_when_sent},
+        payload=payload,
         channel=RouteKind.EMAIL,
         target={"emails": [to], "language": language},
     )
