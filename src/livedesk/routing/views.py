@@ -39,7 +39,10 @@ async def widget_availability(
     widget = await widget_by_public_key(session, key)
     cors_for_widget(request, response, widget)
     response.headers["Cache-Control"] = "no-store"
-    return await _router(runtime).availability(widget.business_id, language or widget.language)
+    # An "auto" widget follows the visitor's browser; a caller that does not say which
+    # language gets the business's own.
+    fixed = None if widget.language == "auto" else widget.language
+    return await _router(runtime).availability(widget.business_id, language or fixed)
 
 
 def _local_midnight(business: Business, now: datetime) -> datetime:

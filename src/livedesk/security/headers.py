@@ -62,6 +62,8 @@ DEMO_POLICY = {
     **_APP_DIRECTIVES,
     "script_src": "'self' 'unsafe-hashes' " + " ".join(map(sha256_source, DEMO_INLINE_HANDLERS)),
     "style_src": "'self' 'unsafe-inline'",
+    # A client's site shows the widget's logo, which the back office takes as any https URL.
+    "img_src": "'self' https:",
 }
 
 DOCS_CDN = "https://cdn.jsdelivr.net"
