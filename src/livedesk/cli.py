@@ -108,7 +108,22 @@ def serve(
     redis_url: RedisOpt = None,
 ) -> None:
     """Run Livedesk (the database must be migrated: see `livedesk migrate`)."""
-    _serve(load_settings(host, port, database_url, redis_url))
+    settings = load_settings(host, port, database_url, redis_url)
+    if not settings.secret_keys:
+        typer.echo(NO_SECRET_KEY, err=True)
+        raise typer.Exit(2)
+    _serve(settings)
+
+
+# `serve` is for real visitors: their tokens must not be signed with a key anyone who can read
+# the database (a backup, a restored copy) also has. Only the demo generates one there.
+NO_SECRET_KEY = (
+    "error: LIVEDESK_SECRET_KEY is not set. It signs the visitors' tokens; set it to a long "
+    "random value, e.g. the output of\n"
+    "  python3 -c 'import secrets; print(secrets.token_urlsafe(32))'\n"
+    "To rotate it, put the new key first and keep the old one after a comma until the visitor "
+    "tokens it signed have expired (LIVEDESK_SECRET_KEY=new,old). `livedesk demo` needs none."
+)
 
 
 @cli.command()

@@ -118,7 +118,8 @@ class Runtime:
     broker: Broker
     writer: MessageWriter = field(init=False)
     write_gate: Any = field(init=False)
-    visitor_token_key: bytes = b""
+    visitor_token_key: bytes = b""  # signs new visitor tokens
+    visitor_token_keys: tuple[bytes, ...] = ()  # read them: the signing key, then previous ones
     facts: dict[str, ConversationFacts] = field(default_factory=dict)
     # Domains plug in here. `hooks` are notifications (several listeners, awaited in order, each
     # failure logged and contained); `extensions` are single services another domain may provide
@@ -162,7 +163,8 @@ class Runtime:
                 log.exception("hook %s failed in %r", name, listener)
 
     async def start(self) -> None:
-        self.visitor_token_key = await self._signing_key()
+        self.visitor_token_keys = await self._signing_keys()
+        self.visitor_token_key = self.visitor_token_keys[0]
         await self.broker.start()
         await self.writer.start()
 
@@ -171,15 +173,17 @@ class Runtime:
         await self.broker.stop()
         await self.engine.dispose()
 
-    async def _signing_key(self) -> bytes:
-        if self.settings.secret_key:
-            return self.settings.secret_key.encode()
+    async def _signing_keys(self) -> tuple[bytes, ...]:
+        """LIVEDESK_SECRET_KEY's keys; without one (the demo: `serve` refuses to start) a key
+        generated once and kept in the database."""
+        if self.settings.secret_keys:
+            return tuple(key.encode() for key in self.settings.secret_keys)
         async with self.transaction() as session:
             secret = await session.get(ServerSecret, "visitor_token_key")
             if secret is None:
                 secret = ServerSecret(name="visitor_token_key", value=new_secret())
                 session.add(secret)
-            return secret.value.encode()
+            return (secret.value.encode(),)
 
     # -- units of work -------------------------------------------------------------------------
 

@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     database_url: str = f"sqlite:///{DEFAULT_DATA_DIR}/livedesk.db"
     redis_url: str | None = None
-    # Signs visitor tokens. When unset, a random key is generated once and kept in the database,
-    # so tokens survive restarts without anyone having to configure a secret for the demo.
+    # Signs visitor tokens; required by `livedesk serve`. Several keys separated by commas
+    # rotate: tokens are signed with the first and accepted with any, so the old key can stay
+    # second until the tokens it signed have expired. Only `livedesk demo` (and tests) may leave
+    # it unset: a random key is then generated once and kept in the database.
     secret_key: str | None = None
     public_url: str | None = None  # what the demo prints; defaults to http://host:port
     visitor_token_ttl_seconds: int = 30 * 24 * 3600
@@ -74,6 +76,11 @@ class Settings(BaseSettings):
                     f"trusted_proxies: {item!r} is not an IP address or network"
                 ) from None
         return value
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """LIVEDESK_SECRET_KEY as its keys, the signing one first; empty when unset."""
+        return [key.strip() for key in (self.secret_key or "").split(",") if key.strip()]
 
     @property
     def trusted_proxy_list(self) -> list[str]:

@@ -163,7 +163,7 @@ async def create_visitor_session(
         visitor = None
         if body and body.token:
             try:
-                claims = read_visitor_token(runtime.visitor_token_key, body.token)
+                claims = read_visitor_token(runtime.visitor_token_keys, body.token)
             except InvalidToken:
                 claims = None
             if claims and claims.widget_id == widget.id:

@@ -129,7 +129,7 @@ async def _visitor_conversation(
     if not token:
         return None
     try:
-        claims = read_visitor_token(runtime.visitor_token_key, token)
+        claims = read_visitor_token(runtime.visitor_token_keys, token)
     except InvalidToken:
         return None
     if claims.widget_id != widget.id:
@@ -161,7 +161,7 @@ async def post_transcript_request(key: str, request: Request, runtime: RuntimeDe
             )
         data = await _parse(request, TranscriptRequestIn)
         try:
-            claims = read_visitor_token(runtime.visitor_token_key, data.token)
+            claims = read_visitor_token(runtime.visitor_token_keys, data.token)
         except InvalidToken:
             raise NotFound("conversation not found") from None
         if claims.widget_id != widget.id:

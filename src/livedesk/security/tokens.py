@@ -2,6 +2,8 @@
 
 A visitor token is `base64url(payload).base64url(hmac_sha256(key, payload))`; the payload names
 the widget and the visitor, so a token from one widget never opens another's conversations.
+Tokens are signed with one key and read with any of several, so the signing key can be rotated
+without logging every visitor out (LIVEDESK_SECRET_KEY="new,old").
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -47,12 +50,18 @@ def issue_visitor_token(
     return f"{payload}.{_sign(key, payload)}"
 
 
-def read_visitor_token(key: bytes, token: str, now: float | None = None) -> VisitorClaims:
+def read_visitor_token(
+    keys: bytes | Sequence[bytes], token: str, now: float | None = None
+) -> VisitorClaims:
+    """The claims of a token signed with any of `keys` (one key, or the current and previous)."""
     try:
         payload, signature = token.split(".", 1)
     except (ValueError, AttributeError):
         raise InvalidToken("malformed token") from None
-    if not hmac.compare_digest(signature, _sign(key, payload)):
+    candidates = [keys] if isinstance(keys, bytes) else list(keys)
+    # Every key is tried, so the time taken does not tell which one matched.
+    matches = [hmac.compare_digest(signature, _sign(key, payload)) for key in candidates]
+    if not any(matches):
         raise InvalidToken("bad signature")
     try:
         data = orjson.loads(_unb64(payload))
