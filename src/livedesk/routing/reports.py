@@ -9,6 +9,9 @@ Every chat is counted in the hour it was queued (UTC):
 * occupancy — seconds operators held this business's chats divided by the online seconds × max
   concurrent chats of operators serving the business (their capacity, shared with their other
   businesses, so occupancies of businesses sharing operators add up rather than each being 100 %).
+
+Held intervals, online time and percentiles come from the reports domain's pure modules, which
+its period reports (/api/v1/reports/summary, in local time) are computed with too.
 """
 
 from __future__ import annotations
@@ -26,21 +29,15 @@ from livedesk.businesses.models import default_contract
 from livedesk.conversations.models import ConversationEvent
 from livedesk.deps import ActorDep, SessionDep
 from livedesk.errors import Invalid
+from livedesk.reports.chats import holds_of
+from livedesk.reports.metrics import percentile
+from livedesk.reports.occupancy import online_intervals
+from livedesk.reports.records import Event, PresenceRecord
 from livedesk.routing.models import PresenceLog
 
 router = APIRouter(tags=["reports"])
 MAX_RANGE = timedelta(days=93)
-HOLD_START = {"accepted"}
-HOLD_END = {"closed", "abandoned", "missed", "requeued", "transfer", "offer_withdrawn"}
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..1) of ``values``; None for no data."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-int(q * 1000) * len(ordered) // 1000))  # ceil(q·n) without float drift
-    return ordered[min(rank, len(ordered)) - 1]
+Interval = tuple[datetime, datetime]
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -62,13 +59,115 @@ def _overlap(a: datetime, b: datetime, start: datetime, end: datetime) -> float:
 
 
 def _spread(
-    intervals: list[tuple[datetime, datetime]], hours: list[datetime], weight: float = 1.0
+    intervals: list[Interval], hours: list[datetime], weight: float = 1.0
 ) -> dict[datetime, float]:
     out: dict[datetime, float] = defaultdict(float)
     for a, b in intervals:
         for h in hours:
             out[h] += weight * _overlap(a, b, h, h + timedelta(hours=1))
     return out
+
+
+def _hours(start: datetime, end: datetime) -> list[datetime]:
+    hours, h = [], _hour(start)
+    while h < end:
+        hours.append(h)
+        h += timedelta(hours=1)
+    return hours
+
+
+Events = dict[str, list[Event]]
+
+
+async def _load_events(
+    session: Any, business_id: str, start: datetime, end: datetime
+) -> tuple[dict[str, datetime], Events]:
+    """When each chat queued in the range was queued, and every event of the business from a
+    day before to a day after (a chat's handle time may run past the end)."""
+    queued = dict(
+        (
+            await session.execute(
+                select(ConversationEvent.conversation_id, ConversationEvent.at).where(
+                    ConversationEvent.business_id == business_id,
+                    ConversationEvent.kind == "queued",
+                    ConversationEvent.at >= start,
+                    ConversationEvent.at < end,
+                )
+            )
+        ).all()
+    )
+    rows = await session.execute(
+        select(
+            ConversationEvent.conversation_id,
+            ConversationEvent.kind,
+            ConversationEvent.operator_id,
+            ConversationEvent.at,
+        )
+        .where(
+            ConversationEvent.business_id == business_id,
+            ConversationEvent.at >= start - timedelta(days=1),
+            ConversationEvent.at < end + timedelta(days=1),
+        )
+        .order_by(ConversationEvent.at, ConversationEvent.id)
+    )
+    by_conv: Events = defaultdict(list)
+    for cid, kind, op, at in rows.all():
+        by_conv[cid].append(Event(kind, op, at))
+    return queued, by_conv
+
+
+def _empty_row() -> dict[str, Any]:
+    counts = ("offered", "answered", "answered_within_target", "abandoned", "missed")
+    return {**dict.fromkeys(counts, 0), "_frt": [], "_handle": []}
+
+
+def _count_chat(row: dict[str, Any], queued_at: datetime, evs: list[Event], target: float) -> None:
+    """One chat in the hour it was queued: answered = accepted, as routing counts it."""
+    first = {e.kind: e.at for e in reversed(evs)}  # the first occurrence of each kind
+    row["offered"] += 1
+    if "accepted" in first:
+        row["answered"] += 1
+        ended = next((e.at for e in evs if e.kind in ("closed", "abandoned")), None)
+        if ended is not None:
+            row["_handle"].append((ended - first["accepted"]).total_seconds())
+    if "first_reply" in first:
+        frt = (first["first_reply"] - queued_at).total_seconds()
+        row["_frt"].append(frt)
+        row["answered_within_target"] += frt <= target
+    row["abandoned"] += "abandoned" in first
+    row["missed"] += "missed" in first
+
+
+def _tally(
+    queued: dict[str, datetime],
+    by_conv: Events,
+    hours: list[datetime],
+    target: float,
+    stop: datetime,
+) -> tuple[dict[datetime, dict[str, Any]], list[Interval]]:
+    """Per hour the chats queued in it; and the slot-holding intervals of every chat."""
+    rows = {h: _empty_row() for h in hours}
+    holds: list[Interval] = []
+    for cid, evs in by_conv.items():
+        holds += [(h.start, h.end or stop) for h in holds_of(tuple(evs))]
+        if cid in queued:
+            _count_chat(rows[_hour(queued[cid])], queued[cid], evs, target)
+    return rows, holds
+
+
+def _finish(
+    row: dict[str, Any], hour: datetime, busy: float, capacity: float | None
+) -> dict[str, Any]:
+    frt, handle = row.pop("_frt"), row.pop("_handle")
+    return {
+        "hour": hour,
+        **row,
+        "first_response_p50": percentile(frt, 0.5),
+        "first_response_p90": percentile(frt, 0.9),
+        "handle_time_mean": sum(handle) / len(handle) if handle else None,
+        "handle_time_p50": percentile(handle, 0.5),
+        "occupancy": round(busy / capacity, 4) if capacity else None,
+    }
 
 
 @router.get("/api/v1/reports/routing")
@@ -84,102 +183,13 @@ async def routing_report(
     if not start < end or end - start > MAX_RANGE:
         raise Invalid("need start < end and at most 93 days", code="invalid_range")
     target = float({**default_contract(), **(business.contract or {})}["first_reply_seconds"])
-    hours = []
-    h = _hour(start)
-    while h < end:
-        hours.append(h)
-        h += timedelta(hours=1)
-    # Chats queued in the range, and every event of theirs (their handle time may run past end).
-    queued = dict(
-        (
-            await session.execute(
-                select(ConversationEvent.conversation_id, ConversationEvent.at).where(
-                    ConversationEvent.business_id == business_id,
-                    ConversationEvent.kind == "queued",
-                    ConversationEvent.at >= start,
-                    ConversationEvent.at < end,
-                )
-            )
-        ).all()
-    )
-    events = (
-        await session.execute(
-            select(
-                ConversationEvent.conversation_id,
-                ConversationEvent.kind,
-                ConversationEvent.operator_id,
-                ConversationEvent.at,
-            )
-            .where(
-                ConversationEvent.business_id == business_id,
-                ConversationEvent.at >= start - timedelta(days=1),
-                ConversationEvent.at < end + timedelta(days=1),
-            )
-            .order_by(ConversationEvent.at, ConversationEvent.id)
-        )
-    ).all()
-    by_conv: dict[str, list[tuple[str, str | None, datetime]]] = defaultdict(list)
-    for cid, kind, op, at in events:
-        by_conv[cid].append((kind, op, at))
-    rows: dict[datetime, dict[str, Any]] = {
-        h: {
-            "offered": 0,
-            "answered": 0,
-            "answered_within_target": 0,
-            "abandoned": 0,
-            "missed": 0,
-            "_frt": [],
-            "_handle": [],
-        }
-        for h in hours
-    }
-    holds: list[tuple[datetime, datetime]] = []
-    for cid, evs in by_conv.items():
-        # Slot-holding intervals (accept → release), for occupancy, for every chat of the window.
-        held_from: datetime | None = None
-        for kind, _op, at in evs:
-            if kind in HOLD_START and held_from is None:
-                held_from = at
-            elif kind in HOLD_END and held_from is not None:
-                holds.append((held_from, at))
-                held_from = None
-        if held_from is not None:
-            holds.append((held_from, min(end, datetime.now(UTC))))
-        if cid not in queued:
-            continue
-        row = rows[_hour(queued[cid])]
-        kinds = {k: at for k, _op, at in reversed(evs)}  # first occurrence of each kind
-        row["offered"] += 1
-        if "accepted" in kinds:
-            row["answered"] += 1
-            ended = next((at for k, _o, at in evs if k in ("closed", "abandoned")), None)
-            if ended is not None:
-                row["_handle"].append((ended - kinds["accepted"]).total_seconds())
-        if "first_reply" in kinds:
-            frt = (kinds["first_reply"] - queued[cid]).total_seconds()
-            row["_frt"].append(frt)
-            row["answered_within_target"] += frt <= target
-        if "abandoned" in kinds:
-            row["abandoned"] += 1
-        if "missed" in kinds:
-            row["missed"] += 1
+    hours = _hours(start, end)
+    stop = min(end, datetime.now(UTC))
+    queued, by_conv = await _load_events(session, business_id, start, end)
+    rows, holds = _tally(queued, by_conv, hours, target, stop)
     busy = _spread(holds, hours)
-    capacity = await _capacity(session, business_id, start, end, hours)
-    out = []
-    for h in hours:
-        row = rows[h]
-        frt, handle = row.pop("_frt"), row.pop("_handle")
-        out.append(
-            {
-                "hour": h,
-                **row,
-                "first_response_p50": percentile(frt, 0.5),
-                "first_response_p90": percentile(frt, 0.9),
-                "handle_time_mean": sum(handle) / len(handle) if handle else None,
-                "handle_time_p50": percentile(handle, 0.5),
-                "occupancy": round(busy[h] / capacity[h], 4) if capacity.get(h) else None,
-            }
-        )
+    capacity = await _capacity(session, business_id, end, hours, stop)
+    out = [_finish(rows[h], h, busy[h], capacity.get(h)) for h in hours]
     totals = {
         k: sum(r[k] for r in out)
         for k in ("offered", "answered", "answered_within_target", "abandoned", "missed")
@@ -195,7 +205,7 @@ async def routing_report(
 
 
 async def _capacity(
-    session: Any, business_id: str, start: datetime, end: datetime, hours: list[datetime]
+    session: Any, business_id: str, end: datetime, hours: list[datetime], stop: datetime
 ) -> dict[datetime, float]:
     """Online slot-seconds per hour of the operators serving the business."""
     ops = dict(
@@ -209,25 +219,14 @@ async def _capacity(
     )
     if not ops:
         return {}
-    log = (
-        await session.execute(
-            select(PresenceLog.operator_id, PresenceLog.at, PresenceLog.new)
-            .where(PresenceLog.operator_id.in_(list(ops)), PresenceLog.at < end)
-            .order_by(PresenceLog.at, PresenceLog.id)
-        )
-    ).all()
-    online_since: dict[str, datetime] = {}
-    intervals: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for op, at, new in log:
-        if new == "online":
-            online_since.setdefault(op, at)
-        elif op in online_since:
-            intervals[op].append((online_since.pop(op), at))
-    stop = min(end, datetime.now(UTC))
-    for op, since in online_since.items():
-        intervals[op].append((since, stop))
+    log = await session.execute(
+        select(PresenceLog.operator_id, PresenceLog.at, PresenceLog.new)
+        .where(PresenceLog.operator_id.in_(list(ops)), PresenceLog.at < end)
+        .order_by(PresenceLog.at, PresenceLog.id)
+    )
+    presence = [PresenceRecord(op, at, new) for op, at, new in log.all()]
     total: dict[datetime, float] = defaultdict(float)
-    for op, spans in intervals.items():
+    for op, spans in online_intervals(presence, stop).items():
         for h, secs in _spread(spans, hours, float(ops[op])).items():
             total[h] += secs
     return total
