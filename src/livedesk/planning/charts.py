@@ -233,8 +233,8 @@ def cost_svg(plan: Plan, width: int = 900, height: int = 360) -> str:
             pts.append((x, y))
         svg.polyline(pts, colors[key], 2.5 if key == "in_house" else 1.6)
     by_label = {labels.get(k, k): colors[k] for k in keys}
-    for r, row in enumerate(rows):
-        y = top + ph + 44 + 18 * r
+    for line_no, row in enumerate(rows):
+        y = top + ph + 44 + 18 * line_no
         for x, label in row:
             svg.rect(x, y, 12, 11, by_label[label])
             svg.text(x + 16, y + 10, label, 11, css_class="legend")

@@ -16,7 +16,7 @@ from .numbers import num, pct, short
 if TYPE_CHECKING:
     from .scenario import Plan
 
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "nl": {
         "title": "Capaciteitsplanning livechat",
         "inputs": "Invoer",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -514,7 +515,7 @@ def plan(scenario: Scenario | None = None, **overrides: Any) -> Plan:
     }
     outsourcing = []
     for p in sc.price_models:
-        be = break_even(curve, lambda v, p=p: p.monthly_cost(v, open_hours), v_max)
+        be = break_even(curve, partial(_monthly_cost, p, open_hours=open_hours), v_max)
         outsourcing.append(
             {
                 "kind": p.kind,
@@ -597,3 +598,7 @@ def _be_text(best: dict[str, Any], lang: str) -> str:
     if lang == "nl":
         return f" Zelf chatten wordt goedkoper vanaf ongeveer {num(v, 0, lang)} chats per maand."
     return f" In-house becomes cheaper from about {num(v, 0, lang)} chats a month."
+
+
+def _monthly_cost(price: PriceModel, volume: float, *, open_hours: float) -> float:
+    return price.monthly_cost(volume, open_hours)

@@ -118,7 +118,9 @@ def simulate(
     """
     lam = [float(x) for x in lams]
     staff = [int(x) for x in staffing]
-    require(len(lam) == len(staff) and lam, "invalid_profile", "need one staffing per interval")
+    require(
+        len(lam) == len(staff) and bool(lam), "invalid_profile", "need one staffing per interval"
+    )
     require(all(x >= 0 for x in lam), "negative_rate", "arrival rates must be >= 0")
     require(all(x >= 0 for x in staff), "invalid_slots", "staffing must be >= 0")
     require(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .concurrency import aht_at, concurrent_chats
 from .erlang import SL_EXCL_SHORT, SL_PRIMARY, QueueMetrics, erlang_a, erlang_c
@@ -289,7 +289,7 @@ def capacity_table(system: System, target: Target, max_operators: int) -> np.nda
 
 
 def modified_offered_load(
-    lams: Sequence[float], holding_time: float, interval_min: float = 60.0, cycles: int = 2
+    lams: ArrayLike, holding_time: float, interval_min: float = 60.0, cycles: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lag-aware offered load: chats in progress in an infinite-operator system.
 
@@ -312,9 +312,7 @@ def modified_offered_load(
     return start, end
 
 
-def lag_aware_rates(
-    lams: Sequence[float], holding_time: float, interval_min: float = 60.0
-) -> np.ndarray:
+def lag_aware_rates(lams: ArrayLike, holding_time: float, interval_min: float = 60.0) -> np.ndarray:
     """Arrival rate that a stationary model should be sized for in each interval."""
     start, end = modified_offered_load(lams, holding_time, interval_min)
     return np.maximum(start, end) / holding_time
@@ -339,8 +337,8 @@ class IntervalPlan:
 
 
 def plan_intervals(
-    lams: Sequence[float],
-    open_mask: Sequence[bool],
+    lams: ArrayLike,
+    open_mask: ArrayLike,
     system: System,
     target: Target,
     *,

@@ -331,7 +331,7 @@ FORM_GROUPS = (
 )
 FORM_FIELDS = tuple(f for _, _, fields in FORM_GROUPS for f in fields)
 
-PAGE = {
+PAGE: dict[str, dict[str, Any]] = {
     "nl": {
         "title": "Zelf chatten of uitbesteden? Rekenhulp voor uw livechat",
         "intro": (
