@@ -231,13 +231,13 @@ class Schedule:
         for d in self.exceptions:
             spans = []
             for k in (-1, 0, 1):
-                day = d + timedelta(days=k)
+                near = d + timedelta(days=k)
                 where = (
-                    f"exceptions.{day.isoformat()}"
-                    if day in self.exceptions
-                    else f"weekly.{WEEKDAYS[day.weekday()]}"
+                    f"exceptions.{near.isoformat()}"
+                    if near in self.exceptions
+                    else f"weekly.{WEEKDAYS[near.weekday()]}"
                 )
-                for iv in self.intervals_on(day):
+                for iv in self.intervals_on(near):
                     s, e = iv.span()
                     off = (k + 1) * MINUTES_PER_DAY
                     spans.append((s + off, e + off, f"{where} {_fmt_iv(iv)}"))
