@@ -17,14 +17,22 @@ from livedesk import migrate
 from livedesk.businesses.models import Business, Widget
 from livedesk.conversations.models import Conversation, Visitor
 from livedesk.db import SQLITE_PAGE_SIZE, Base, make_engine, make_sessionmaker, unit_of_work
+from livedesk.portal.models import SEARCH_SCHEMA_OBJECTS
 from livedesk.settings import Settings
+
+
+def modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leaves out what only a migration can describe (one backend's search index)."""
+    return name not in SEARCH_SCHEMA_OBJECTS
 
 
 async def test_migrated_schema_matches_the_models(settings: Settings) -> None:
     engine = make_engine(settings)
     async with engine.connect() as conn:
         diff = await conn.run_sync(
-            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+            lambda c: compare_metadata(
+                MigrationContext.configure(c, opts={"include_name": modelled}), Base.metadata
+            )
         )
         heads = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
     await engine.dispose()

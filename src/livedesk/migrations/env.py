@@ -9,9 +9,16 @@ from sqlalchemy.engine import Connection
 
 import livedesk.models  # noqa: F401  (registers every table on Base.metadata)
 from livedesk.db import Base, make_engine
+from livedesk.portal.models import SEARCH_SCHEMA_OBJECTS
 from livedesk.settings import Settings
 
 target_metadata = Base.metadata
+
+
+def _modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate must not drop what only a migration describes: one backend's search index
+    (0012_portal)."""
+    return name not in SEARCH_SCHEMA_OBJECTS
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +28,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name
         == "sqlite",  # SQLite needs table rebuilds for ALTER
         compare_type=True,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,1 @@
+"""The client portal: the business's own window onto its outsourced chat."""
