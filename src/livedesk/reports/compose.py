@@ -95,3 +95,14 @@ async def operators_report(
         **head(access, period),
         "operators": metrics.operator_rows(records, period, access.scope),
     }
+
+
+async def page_report(
+    session: AsyncSession, access: ReportAccess, first: date, last: date, *, operators: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """The summary and (for the provider's staff) the operator rows from one load."""
+    period = period_for(access.business, first, last)
+    records = await records_for(session, access, period)
+    report = {**head(access, period), **metrics.summary(records, period, access.scope)}
+    rows = metrics.operator_rows(records, period, access.scope) if operators else None
+    return report, rows

@@ -22,9 +22,10 @@ from livedesk.db import utcnow
 from livedesk.deps import SessionDep, bearer_or_cookie
 from livedesk.errors import ApiError, FieldError, Forbidden
 from livedesk.reports.access import ReportAccess, access_report_scope
-from livedesk.reports.compose import operators_report, summary_report, timezone_of
+from livedesk.reports.compose import page_report, timezone_of
 from livedesk.reports.filters import TEXTS, filters_html, people_choices
 from livedesk.reports.monthly import monthly_content, parse_month
+from livedesk.reports.records import Scope
 from livedesk.reports.schemas import ReportQuery
 from livedesk.reports.sections import report_sections
 from livedesk.reports.texts import LANGUAGES
@@ -89,10 +90,10 @@ def error_page(request: Request, lang: str, error: ApiError, actor: StaffActor |
     return render(request, lang, title, body, actor, error.status_code)
 
 
-def page_query(request: Request, tz_today: date) -> tuple[ReportQuery, str | None]:
+def page_query(request: Request, today: date, scope: Scope) -> tuple[ReportQuery, str | None]:
     """The asked period (this month so far by default) and a field error's message key."""
     params = request.query_params
-    first, last = tz_today.replace(day=1), tz_today
+    first, last = today.replace(day=1), today
     problem = None
     for name in ("from", "to"):
         raw = params.get(name)
@@ -104,9 +105,7 @@ def page_query(request: Request, tz_today: date) -> tuple[ReportQuery, str | Non
             problem = "date_from_datetime_parsing"
             continue
         first, last = (value, last) if name == "from" else (first, value)
-    query = ReportQuery(
-        first, last, params.get("business_id") or None, params.get("operator_id") or None
-    )
+    query = ReportQuery(first, last, scope.business_id, scope.operator_id)
     if problem is None:
         try:
             query.check()
@@ -143,11 +142,12 @@ async def report_page(
     business_id: str | None,
     fixed_business: bool,
 ) -> Response:
-    today = utcnow().astimezone(timezone_of(None)).date()
-    query, problem = page_query(request, today)
-    if fixed_business:
-        query = ReportQuery(query.first, query.last, business_id, None)
-    access = await access_report_scope(session, actor, query.business_id, query.operator_id)
+    if not fixed_business:
+        business_id = request.query_params.get("business_id") or None
+    operator_id = None if fixed_business else request.query_params.get("operator_id") or None
+    access = await access_report_scope(session, actor, business_id, operator_id)
+    today = utcnow().astimezone(timezone_of(access.business)).date()  # the business's today
+    query, problem = page_query(request, today, access.scope)
     t = TEXTS[lang]
     name = access.business.name if access.business is not None else None
     title = t["business_title"].format(name=name) if fixed_business and name else t["title"]
@@ -156,10 +156,10 @@ async def report_page(
     if problem is not None:
         body = f"<h1>{escape(title)}</h1>{form}"
         return render(request, lang, title, body, actor, 422)
-    report = await summary_report(session, access, query.first, query.last)
-    operators = None
-    if actor.role != Role.BUSINESS_USER and not fixed_business:
-        operators = (await operators_report(session, access, query.first, query.last))["operators"]
+    staff_view = actor.role != Role.BUSINESS_USER and not fixed_business
+    report, operators = await page_report(
+        session, access, query.first, query.last, operators=staff_view
+    )
     sections = report_sections(report, lang, query_string(query, lang), operators)
     body = f"<h1>{escape(title)}</h1>{period_line(report, lang)}{form}{sections}"
     return render(request, lang, title, body, actor)
@@ -179,9 +179,8 @@ async def provider_reports(request: Request, session: SessionDep) -> Response:
             query = urlencode(dict(request.query_params))
             target = f"/reports/business/{own[0]}" if own else "/console"
             return RedirectResponse(f"{target}?{query}" if query else target, status_code=303)
-        business_id = request.query_params.get("business_id") or None
         return await report_page(
-            request, session, actor, lang, business_id=business_id, fixed_business=False
+            request, session, actor, lang, business_id=None, fixed_business=False
         )
     except ApiError as e:
         return error_page(request, lang, e, actor)
