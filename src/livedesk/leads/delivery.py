@@ -555,10 +555,11 @@ class Dispatcher:
                     delivered,
                 )
             if erase:  # a one-time link in the text: sent, so it need not be kept
-                await conn.execute(
-                    update(OutboxItem.__table__)
-                    .where(OutboxItem.__table__.c.id.in_(erase))
+                await session.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id.in_(erase))
                     .values(payload={"erased": True})
+                    .execution_options(synchronize_session=False)
                 )
             table = DeliveryAttempt.__table__
             await conn.execute(
