@@ -328,9 +328,12 @@ async def do_set_opening_hours(
 async def do_set_contract(
     session: AsyncSession, actor: StaffActor, business: Business, contract: Contract
 ) -> Business:
-    """Replace the contract; keys routing may add later and this form does not know survive."""
+    """Replace the contract; keys routing may add later and this form does not know survive,
+    and so do the billing terms when the request leaves them out (null removes them)."""
     before = business.contract or {}
     after = {**before, **contract.model_dump()}
+    if "billing" in contract.model_fields_set and contract.billing is None:
+        after.pop("billing", None)
     business.contract = after
     record_change(
         session,

@@ -19,10 +19,15 @@ from livedesk.settings import Settings
 
 
 def plain(value: Any) -> Any:
-    """Schema objects as plain data in their fields' order; free-form maps (dated exceptions)
-    with their keys sorted; lists (the fields of a form, the ranges of a day) as they are."""
+    """Schema objects as plain data in their fields' order, without a field its schema leaves
+    out when unset (a contract without billing terms); free-form maps (dated exceptions) with
+    their keys sorted; lists (the fields of a form, the ranges of a day) as they are."""
     if isinstance(value, BaseModel):
-        return {name: plain(getattr(value, name)) for name in type(value).model_fields}
+        return {
+            name: plain(getattr(value, name))
+            for name, field in type(value).model_fields.items()
+            if not (field.exclude_if and field.exclude_if(getattr(value, name)))
+        }
     if isinstance(value, dict):
         return {key: plain(value[key]) for key in sorted(value)}
     if isinstance(value, list | tuple):

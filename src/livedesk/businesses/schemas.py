@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from livedesk import i18n
+from livedesk.billing.terms import BillingTerms
 from livedesk.businesses.models import DEFAULT_TIMEZONE, default_contract
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -318,6 +319,9 @@ class Contract(Strict):
     outside_hours: FallbackAction
     overflow: FallbackAction
     priority: int = Field(ge=-10, le=10)
+    # How the provider bills (livedesk.billing). Left out of a PUT, the stored terms stay (the
+    # back office's contract form does not show them); null removes them. Absent: not billed.
+    billing: BillingTerms | None = Field(None, exclude_if=lambda terms: terms is None)
 
     @classmethod
     def from_stored(cls, raw: dict[str, Any] | None) -> Self:
