@@ -39,11 +39,16 @@ async def load_operator_names(session: AsyncSession, conversations: list[Convers
 
 
 def conversation_payload(
-    conversation: Conversation, operator_name: str | None = None
+    conversation: Conversation,
+    operator_name: str | None = None,
+    experts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The `conversation` frame. `experts` (the business's people joined now) is there when the
+    caller loaded it: welcome, a join or hand-back, the HTTP reads. Without it a client keeps
+    the list it had (docs/protocol.md)."""
     if operator_name and conversation.operator_id:
         _operator_names[conversation.operator_id] = operator_name
-    return {
+    payload: dict[str, Any] = {
         "type": "conversation",
         "conversation_id": conversation.id,
         "business_id": conversation.business_id,
@@ -69,6 +74,9 @@ def conversation_payload(
         "first_reply_at": conversation.first_reply_at,
         "closed_at": conversation.closed_at,
     }
+    if experts is not None:
+        payload["experts"] = experts
+    return payload
 
 
 def transition(
@@ -103,9 +111,12 @@ def transition(
 
 
 def queue_conversation_update(
-    session: AsyncSession, conversation: Conversation, operator_name: str | None = None
+    session: AsyncSession,
+    conversation: Conversation,
+    operator_name: str | None = None,
+    experts: list[dict[str, Any]] | None = None,
 ) -> None:
-    frame = protocol.encode(conversation_payload(conversation, operator_name))
+    frame = protocol.encode(conversation_payload(conversation, operator_name, experts))
     queue_after_commit(session, conversation_topic(conversation.id), frame)
     queue_after_commit(session, business_topic(conversation.business_id), frame)
     queue_after_commit(session, ALL_STAFF, frame)

@@ -31,9 +31,11 @@ __all__ = [
     "AuthorKind",
     "Conversation",
     "ConversationEvent",
+    "ConversationParticipant",
     "ConversationState",
     "Disposition",
     "Message",
+    "ParticipantRole",
     "Rating",
     "Visitor",
 ]
@@ -44,6 +46,12 @@ class AuthorKind(enum.StrEnum):
     OPERATOR = "operator"
     BOT = "bot"
     SYSTEM = "system"
+    # One of the business's own people, joined to answer what only the business knows.
+    EXPERT = "expert"
+
+
+class ParticipantRole(enum.StrEnum):
+    EXPERT = "expert"
 
 
 class Disposition(enum.StrEnum):
@@ -166,3 +174,20 @@ class Rating(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConversationParticipant(Base):
+    """Someone besides the visitor and the assigned operator who takes part in a conversation:
+    a business user joined as the business's expert. One row per join; `left_at` is set when
+    they hand the chat back, so a later join is a new row and the history stays."""
+
+    __tablename__ = "conversation_participants"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=ParticipantRole.EXPERT)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

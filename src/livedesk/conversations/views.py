@@ -13,6 +13,7 @@ from livedesk.conversations.access import (
 )
 from livedesk.conversations.actions import conversation_payload, load_operator_names
 from livedesk.conversations.models import Conversation, ConversationState, Message
+from livedesk.conversations.participants import joined_experts
 from livedesk.deps import ActorDep, SessionDep
 from livedesk.realtime import protocol
 from livedesk.realtime.writer import StoredMessage
@@ -59,7 +60,8 @@ async def get_conversation(
 ) -> dict[str, Any]:
     conversation = await access_conversation_by_id(session, actor, conversation_id)
     await load_operator_names(session, [conversation])
-    return conversation_payload(conversation)
+    experts = await joined_experts(session, [conversation.id])
+    return conversation_payload(conversation, experts=experts[conversation.id])
 
 
 @router.get("/{conversation_id}/messages")
