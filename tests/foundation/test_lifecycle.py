@@ -245,18 +245,21 @@ async def _check_logs(runtime: Runtime, conversation_ids: list[str]) -> None:
         for conversation_id in conversation_ids:
             row = await session.get(Conversation, conversation_id)
             assert row is not None
-            kinds = list(
-                await session.scalars(
-                    select(ConversationEvent.kind)
+            events = (
+                await session.execute(
+                    select(ConversationEvent.kind, ConversationEvent.data)
                     .where(ConversationEvent.conversation_id == conversation_id)
                     .order_by(ConversationEvent.id)
                 )
-            )
+            ).all()
+            kinds = [kind for kind, _ in events]
             state = None
-            for kind in kinds:
+            for kind, data in events:
                 after = STATE_AFTER.get(kind)
+                if kind == "transfer" and data.get("to_operator_id") is None:
+                    after = S.QUEUED  # handed back to the queue; to a colleague: an offer follows
                 if after is None or after == state:
-                    continue  # informational (first_reply, transfer) or no move
+                    continue  # informational (first_reply) or no move
                 if state is not None:
                     assert after in TRANSITIONS[state], f"{kinds}: {state} -> {after}"
                 state = after
