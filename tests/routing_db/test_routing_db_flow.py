@@ -113,11 +113,12 @@ async def test_decline_and_transfer(rserver: LiveServer, world: World) -> None:
     )
     got = await kinds(rserver, cid)
     assert got[:6] == ["queued", "offered", "offer_declined", "offered", "accepted", "transfer"]
-    # A stale decline is answered with the engine's reason, not a crash.
+    # A decline of an unknown conversation is answered like any frame's (the socket's
+    # permission table), not with a crash.
     n = len(op.frames)
     await op.send(type="decline", conversation_id="nope" * 4)
     stale = await op.wait_for(lambda f: f.get("type") == "error", start=n)
-    assert stale["code"] == "unknown_conversation", stale
+    assert stale["code"] == "not_found", stale
 
 
 async def test_offline_requeues_active_chats_first(rserver: LiveServer, world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, ClassVar
 
 from sqlalchemy import select
@@ -10,7 +11,6 @@ from starlette.websockets import WebSocket
 
 from livedesk import jsonutil
 from livedesk.accounts.actions import STAFF_ACCESS_TOPIC, actor_for_token
-from livedesk.accounts.models import Role
 from livedesk.conversations.access import scoped_conversations
 from livedesk.conversations.actions import (
     conversation_payload,
@@ -19,10 +19,11 @@ from livedesk.conversations.actions import (
     load_operator_names,
 )
 from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation
+from livedesk.conversations.participants import joined_experts
 from livedesk.db import utcnow
 from livedesk.deps import SESSION_COOKIE
-from livedesk.realtime import protocol
-from livedesk.realtime.connection import Connection
+from livedesk.realtime import permissions, protocol
+from livedesk.realtime.connection import Connection, Handler
 from livedesk.realtime.hub import Outbox
 from livedesk.realtime.protocol import FrameError
 from livedesk.realtime.writer import NewMessage
@@ -103,6 +104,22 @@ class StaffSockets:
             connection.end(reason)
 
 
+MESSAGE_FRAME = '{"type":"message"'
+
+
+class NoInternalNotes(Outbox):
+    """The outbox of a business user's socket. Internal notes are for the provider's staff, but
+    they are published to the business's topic with everything else; this drops them on the way
+    out (replays already leave them out)."""
+
+    __slots__ = ()
+
+    def put(self, frame: str) -> None:
+        if frame.startswith(MESSAGE_FRAME) and jsonutil.loads(frame).get("internal"):
+            return
+        super().put(frame)
+
+
 class AgentConnection(Connection):
     __slots__ = ("actor",)
     FRAMES: ClassVar[dict[str, str]] = {
@@ -120,6 +137,25 @@ class AgentConnection(Connection):
     def __init__(self, websocket: WebSocket, runtime: Runtime, actor: StaffActor) -> None:
         super().__init__(websocket, runtime)
         self.actor = actor
+        if not actor.sees_internal_notes:
+            self.outbox = NoInternalNotes(
+                websocket.send_text, runtime.settings.outbound_queue_size, self._overflowed
+            )
+
+    def handler_for(self, kind: str) -> Handler | None:
+        """Every frame, routing's too, passes the permission table before its handler."""
+        handler = super().handler_for(kind)
+        if handler is None:
+            return None
+        return functools.partial(self._authorized, kind, handler)
+
+    async def _authorized(self, kind: str, handler: Handler, data: dict[str, Any]) -> None:
+        await permissions.authorize(self.runtime, self.actor, kind, data)
+        await handler(data)
+
+    def accepts(self) -> list[str]:
+        """The frame types this user may send at all, so clients offer only those."""
+        return [k for k in super().accepts() if permissions.may_send(k, self.actor.role)]
 
     async def run(self) -> None:
         sockets = StaffSockets.of(self.runtime)
@@ -170,6 +206,7 @@ class AgentConnection(Connection):
                 else []
             )
             await load_operator_names(session, open_rows)
+            experts = await joined_experts(session, [c.id for c in open_rows])
         visible = {cid for cid, business_id in found if self.actor.can_see_business(business_id)}
         self.hold()
         self.runtime.hub.subscribe(self.outbox, self.topics())
@@ -181,7 +218,7 @@ class AgentConnection(Connection):
                 role=self.actor.role,
                 user={"id": self.actor.user_id, "name": self.actor.name},
                 server_time=utcnow(),
-                conversations=[conversation_payload(c) for c in open_rows],
+                conversations=[conversation_payload(c, experts=experts[c.id]) for c in open_rows],
             )
         )
         try:
@@ -206,26 +243,17 @@ class AgentConnection(Connection):
     async def on_send(self, data: dict[str, Any]) -> None:
         send = protocol.parse_send(data, self.runtime.settings.max_body_chars)
         facts = await self._visible(send.conversation_id)
-        if not self.actor.is_staff:
-            raise FrameError("forbidden", "business users read conversations; staff answer them")
-        if not send.internal:
-            if facts.state not in OPEN_STATES:
-                raise FrameError(
-                    "conversation_closed",
-                    "this conversation has ended",
-                    conversation_id=send.conversation_id,
-                )
-            if facts.operator_id != self.actor.user_id and self.actor.role == Role.OPERATOR:
-                raise FrameError(
-                    "not_assigned",
-                    "accept the conversation before answering",
-                    conversation_id=send.conversation_id,
-                )
+        if not send.internal and facts.state not in OPEN_STATES:
+            raise FrameError(
+                "conversation_closed",
+                "this conversation has ended",
+                conversation_id=send.conversation_id,
+            )
         stored = await self.store(
             NewMessage(
                 conversation_id=send.conversation_id,
                 business_id=facts.business_id,
-                author_kind=AuthorKind.OPERATOR,
+                author_kind=self.author_kind,
                 body=send.body,
                 author_id=self.actor.user_id,
                 author_name=self.actor.name,
@@ -234,18 +262,22 @@ class AgentConnection(Connection):
                 after_seq=send.after_seq,
             )
         )
-        if not stored.duplicate:
+        if not stored.duplicate and self.author_kind == AuthorKind.OPERATOR:
             await self.runtime.emit(Hook.OPERATOR_MESSAGE, stored)
+
+    @property
+    def author_kind(self) -> AuthorKind:
+        """Staff answer as the operator; a business user (a joined expert) as the expert."""
+        return AuthorKind.OPERATOR if self.actor.is_staff else AuthorKind.EXPERT
 
     async def on_typing(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
-        await self._visible(conversation_id)
         self.runtime.broker.publish(
             conversation_topic(conversation_id),
             protocol.frame(
                 "typing",
                 conversation_id=conversation_id,
-                who="operator",
+                who=self.author_kind,
                 name=self.actor.name,
                 state="on" if data.get("state") == "on" else "off",
             ),
@@ -256,15 +288,13 @@ class AgentConnection(Connection):
         seq = data.get("seq")
         if not isinstance(seq, int) or seq < 0:
             raise FrameError("invalid_field", "`seq` is a non-negative integer", field="seq")
-        await self._visible(conversation_id)
         self.runtime.broker.publish(
             conversation_topic(conversation_id),
-            protocol.frame("read", conversation_id=conversation_id, who="operator", seq=seq),
+            protocol.frame("read", conversation_id=conversation_id, who=self.author_kind, seq=seq),
         )
 
     async def on_accept(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
-        await self._visible(conversation_id)
         hook = self.runtime.extensions.get("accept")
         if hook is not None:
             await hook(self.actor, conversation_id)
@@ -274,7 +304,6 @@ class AgentConnection(Connection):
 
     async def on_close(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
-        await self._visible(conversation_id)
         disposition = protocol.optional_str(data, "disposition", max_len=32)
         hook = self.runtime.extensions.get("close")  # routing frees the slot under its lock
         if hook is not None:
