@@ -14,6 +14,8 @@ const RESEND_AFTER = 6000;
 const MAX_CHARS = 4000;
 // A deactivated business or widget: the server refuses a session with one of these codes.
 const INACTIVE = new Set(["business_inactive", "widget_inactive"]);
+// Who answers the visitor: the operator, or an expert of the business who joined the chat.
+const ANSWERING = new Set(["operator", "expert"]);
 
 export function mount(ctx) {
   const { root, panel, key, base } = ctx;
@@ -372,7 +374,7 @@ export function mount(ctx) {
       case "ack": return onAck(f);
       case "typing": return onTypingFrame(f);
       case "read":
-        if (f.who === "operator" && f.conversation_id === S.cid) { readByOperator = Math.max(readByOperator, f.seq); marks(); }
+        if (ANSWERING.has(f.who) && f.conversation_id === S.cid) { readByOperator = Math.max(readByOperator, f.seq); marks(); }
         return;
       case "queue":
         if (f.conversation_id && f.conversation_id !== S.cid) return;
@@ -460,6 +462,8 @@ export function mount(ctx) {
     if (li) {
       pending.delete(m.client_msg_id);
       acked(m.client_msg_id);
+    } else if (m.author?.kind === "system") {
+      li = notice(m.body, m.created_at);
     } else {
       li = bubble(m.author?.kind === "visitor", m.author, m.body, m.created_at);
     }
@@ -489,12 +493,22 @@ export function mount(ctx) {
   }
 
   function bubble(mine, author, text, at) {
-    const who = mine ? t("you") : author?.name || t("operator");
-    return el("li", { class: `msg ${mine ? "me" : "them"}` },
+    let who = mine ? t("you") : author?.name || t("operator");
+    // The business's own expert: named, with the business they speak for.
+    const expert = author?.kind === "expert";
+    if (expert && config?.business?.name) who = `${who} · ${config.business.name}`;
+    return el("li", { class: `msg ${mine ? "me" : "them"}${expert ? " expert" : ""}` },
       el("div", { class: "meta" }, el("span", { class: "who" }, who), " ",
         el("time", { datetime: at || new Date().toISOString() }, hhmm(at, lang))),
       el("div", { class: "text" }, linkify(text)),
       mine ? el("div", { class: "mark" }) : null);
+  }
+
+  // A line from Livedesk itself (an expert of the business joined or left): nobody's bubble.
+  function notice(text, at) {
+    return el("li", { class: "msg system" },
+      el("div", { class: "text" }, text),
+      el("time", { datetime: at || new Date().toISOString() }, hhmm(at, lang)));
   }
 
   function setMark(li, state) {
@@ -530,7 +544,7 @@ export function mount(ctx) {
   }
 
   function onTypingFrame(f) {
-    if (f.who !== "operator" || f.conversation_id !== S.cid) return;
+    if (!ANSWERING.has(f.who) || f.conversation_id !== S.cid) return;
     clearTimeout(typingOff);
     typing.textContent = f.state === "on" ? t("typing", { name: f.name || t("operator") }) : "";
     if (f.state === "on") typingOff = setTimeout(() => { typing.textContent = ""; }, 8000);
