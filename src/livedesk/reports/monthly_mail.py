@@ -78,7 +78,7 @@ MAIL_STYLE = (
     "caption{text-align:left;font-weight:bold;padding:4px 0}"
     "th,td{padding:3px 10px;border-bottom:1px solid #dde2e8}"
     "th[scope=row]{text-align:left;font-weight:normal}td{text-align:right}"
-    "td.comment,td.text{text-align:left}a{color:#0b4d91}"
+    "td.comment,td.text,.comments th{text-align:left}a{color:#0b4d91}"
 )
 
 
@@ -148,7 +148,14 @@ def render_html(report: dict[str, Any], title: str, month: str, link: str, lang:
     if lists["comments"]:
         kinds = {"at": "text", "comment": "comment"}
         parts.append(
-            table_html(t["comments"], ("at", "score", "comment"), lists["comments"], lang, kinds)
+            table_html(
+                t["comments"],
+                ("at", "score", "comment"),
+                lists["comments"],
+                lang,
+                kinds,
+                css="comments",
+            )
         )
     if lists["leads"]:
         parts.append(f"<h2>{escape(t['leads'])}</h2>")

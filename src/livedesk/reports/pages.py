@@ -69,6 +69,9 @@ def render(
     if actor is not None and actor.is_staff:
         links += [f'<a href="/console">{escape(t["console"])}</a>']
         links += [f'<a href="/reports?lang={lang}">{escape(t["reports"])}</a>']
+    elif actor is not None and actor.business_ids:
+        own = escape(f"/reports/business/{sorted(actor.business_ids)[0]}?lang={lang}")
+        links += [f'<a href="{own}">{escape(t["reports"])}</a>']
     links.append(f'<a href="{switch}" hreflang="{other}" lang="{other}">{escape(t["other"])}</a>')
     page = (
         TEMPLATE.read_text("utf-8")

@@ -219,7 +219,7 @@ def comments_html(report: dict[str, Any], lang: str) -> str:
     rows = [[c["at"][:16].replace("T", " "), c["score"], c["comment"]] for c in comments]
     kinds = {"at": "text", "score": "count", "comment": "comment"}
     return f"<h3>{escape(t['comments'])}</h3>" + table_html(
-        t["comments"], ("at", "score", "comment"), rows, lang, kinds
+        t["comments"], ("at", "score", "comment"), rows, lang, kinds, css="comments"
     )
 
 
