@@ -1,9 +1,11 @@
-"""Routing's clocks: offer expiries, heartbeat timeouts, the safety sweep, visitor grace.
+"""Routing's clocks: offer expiries, heartbeat timeouts, the safety sweep, visitor grace, and
+operators whose console closed.
 
 One task per process sleeps until the earliest of: the deadline the last unit of work reported
-(``arm``), a visitor's grace period running out, or the next safety sweep, which also ticks
-pools with queued chats (work conservation after a lost wake-up or another process's timer).
-The database is the truth; these deadlines are hints a later sweep repairs.
+(``arm``), a visitor's grace period running out, the next look at the consoles open here, or the
+next safety sweep, which also ticks pools with queued chats (work conservation after a lost
+wake-up or another process's timer). The database is the truth; these deadlines are hints a
+later sweep repairs.
 
 Every process runs these timers today, and the pool lock makes a doubled tick harmless. This
 class is the seam where exactly-once timers across processes (a lease or advisory lock around
@@ -27,9 +29,62 @@ from livedesk.routing import engine as ev
 from livedesk.routing.batching import CommandBatcher, RoutingRejected, tick
 from livedesk.routing.policy import Presence, Status
 from livedesk.routing.snapshot import CONV, RC, RO, pool_of, skill_pairs
-from livedesk.runtime import conversation_topic
+from livedesk.runtime import conversation_topic, user_topic
 
 log = logging.getLogger(__name__)
+CONSOLE_CHECK = 1.0  # seconds between looks at the consoles open in this process
+
+
+class ClosedConsoles:
+    """Operators whose last console (staff socket) in this process closed: offline once the
+    grace has passed, unless a console is back here or a heartbeat came since (a console on
+    another process: the console beats more often than the grace). Without this a closed
+    browser stayed online until the heartbeat timeout, a minute of offers to nobody."""
+
+    def __init__(self, batcher: CommandBatcher) -> None:
+        self.batcher = batcher
+        self.connected: set[str] = set()  # operators with a console here at the last look
+        self.closed_at: dict[str, datetime] = {}  # … whose last console here has closed
+
+    @property
+    def watching(self) -> bool:
+        hub = self.batcher.runtime.hub
+        return bool(self.connected or self.closed_at or hub.connection_count)
+
+    async def check(self, now: datetime) -> None:
+        hub = self.batcher.runtime.hub
+        async with read_only(self.batcher.runtime.sessions) as session:
+            rows = (
+                await session.execute(
+                    select(RO.c.user_id, RO.c.last_heartbeat_at).where(
+                        RO.c.presence != Presence.OFFLINE
+                    )
+                )
+            ).all()
+        present = {user_id for user_id, _ in rows}
+        self.connected &= present  # offline meanwhile (by hand, a timeout): nothing to watch
+        self.closed_at = {u: at for u, at in self.closed_at.items() if u in present}
+        due = []
+        for user_id, beat in rows:
+            if hub.subscriber_count(user_topic(user_id)):
+                self.connected.add(user_id)
+                self.closed_at.pop(user_id, None)
+                continue
+            if user_id in self.connected:
+                self.connected.discard(user_id)
+                self.closed_at[user_id] = now
+            since = self.closed_at.get(user_id)
+            if since is None:
+                continue
+            if beat is not None and beat > since:
+                del self.closed_at[user_id]  # alive on another process
+            elif now - since >= self.batcher.options.disconnect_grace:
+                del self.closed_at[user_id]
+                due.append(user_id)
+        for user_id in due:
+            with contextlib.suppress(RoutingRejected):
+                command = commands.set_presence(user_id, Presence.OFFLINE, "disconnected")
+                await self.batcher.run(command, operators=[user_id])
 
 
 class Timers:
@@ -38,6 +93,7 @@ class Timers:
         self.deadline: datetime | None = None
         self._wake = asyncio.Event()
         self._grace: dict[str, datetime] = {}  # conversation id → when its visitor is gone
+        self.consoles = ClosedConsoles(batcher)
         batcher.listeners.append(lambda scope, deadline: self.arm(deadline))
 
     def wake(self) -> None:
@@ -153,12 +209,14 @@ class Timers:
             self._wake.set()
 
     async def run(self) -> None:
-        next_sweep = utcnow()
+        next_sweep = next_console_check = utcnow()
         while True:
             now = utcnow()
             candidates = [next_sweep, *self._grace.values()]
             if self.deadline is not None:
                 candidates.append(self.deadline)
+            if self.consoles.watching:
+                candidates.append(next_console_check)
             wait = max(0.0, (min(candidates) - now).total_seconds())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
@@ -166,6 +224,10 @@ class Timers:
             self._wake.clear()
             now = utcnow()
             try:
+                if next_console_check <= now:
+                    next_console_check = now + timedelta(seconds=CONSOLE_CHECK)
+                    if self.consoles.watching:
+                        await self.consoles.check(now)
                 for conversation_id, due in list(self._grace.items()):
                     if due <= now:
                         del self._grace[conversation_id]
