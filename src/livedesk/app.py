@@ -40,6 +40,9 @@ DOMAIN_MODULES = (
     "livedesk.knowledge.install",
     "livedesk.leads.install",
     "livedesk.canned.install",
+    "livedesk.billing.install",
+    "livedesk.portal.install",
+    "livedesk.reports.install",
     "livedesk.web.install",
     "livedesk.security.install",  # last: its middleware wraps every page and endpoint above
 )

@@ -28,6 +28,8 @@ from livedesk.leads.models import (
     LeadStatusChange,
     OutboxItem,
 )
+from livedesk.portal.models import ChangeRequest, PortalSettings
+from livedesk.reports.models import MonthlyReportSent
 from livedesk.routing import models as routing_models
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "Base",
     "Business",
     "CannedResponse",
+    "ChangeRequest",
     "Conversation",
     "ConversationEvent",
     "DeliveryAttempt",
@@ -50,9 +53,11 @@ __all__ = [
     "LeadConfig",
     "LeadStatusChange",
     "Message",
+    "MonthlyReportSent",
     "OperatorBusiness",
     "OperatorProfile",
     "OutboxItem",
+    "PortalSettings",
     "Rating",
     "ServerSecret",
     "User",
