@@ -349,9 +349,10 @@ _Dumper.add_representer(list, _represent_list)
 
 def write_yaml(data: dict[str, Any]) -> str:
     # A wide line: a long answer stays on one line instead of being folded at 80 columns.
-    return yaml.dump(
+    text: str = yaml.dump(
         data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096, indent=2
     )
+    return text
 
 
 def write_json(data: dict[str, Any]) -> str:

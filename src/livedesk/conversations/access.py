@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.conversations.models import Conversation, Message
@@ -60,5 +60,5 @@ async def access_messages_by_conversation(
     return list(await session.scalars(query))
 
 
-def staff_business_filter(actor: StaffActor):  # type: ignore[no-untyped-def]
+def staff_business_filter(actor: StaffActor) -> ColumnElement[bool] | None:
     return None if actor.business_ids is None else Conversation.business_id.in_(actor.business_ids)

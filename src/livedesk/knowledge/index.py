@@ -13,7 +13,7 @@ import math
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -361,7 +361,7 @@ class BusinessIndex:
     def embed_query(self, text: str) -> np.ndarray | None:
         if self.embedder is None:
             return None
-        return self.embedder.embed_queries([text])[0]
+        return cast(np.ndarray, self.embedder.embed_queries([text])[0])
 
     def rank(
         self,
@@ -462,7 +462,7 @@ def fuzzy_scores(query: str, choices: list[str]) -> np.ndarray:
         return np.zeros(0, dtype=np.float32)
     key = T.fuzzy_key(query)
     raw = process.cdist([key], choices, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
-    return (raw / np.float32(100.0)) ** 2
+    return cast(np.ndarray, (raw / np.float32(100.0)) ** 2)
 
 
 def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
@@ -478,7 +478,7 @@ def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarra
 def _scaled(name: str, values: np.ndarray) -> np.ndarray:
     if name.startswith("embedding"):
         return np.clip((values - EMB_FLOOR) / EMB_SPAN, 0.0, None)
-    return np.minimum(values, 1.5)
+    return cast(np.ndarray, np.minimum(values, 1.5))
 
 
 class FaqRegistry:

@@ -202,7 +202,7 @@ class KnowledgeService:
             pending = asyncio.ensure_future(provider(business_id, language))
             self._availability_pending[key] = pending
             try:
-                answer = await pending
+                answer: dict[str, Any] = await pending
             finally:
                 del self._availability_pending[key]
             self._availability[key] = (time.monotonic(), answer)

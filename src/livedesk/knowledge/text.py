@@ -67,7 +67,8 @@ def content_words(text: str) -> list[str]:
 
 
 def stems(tokens: Iterable[str]) -> list[str]:
-    return _stemmer().stemWords(list(tokens))
+    stems: list[str] = _stemmer().stemWords(list(tokens))
+    return stems
 
 
 def char_ngrams(tokens: Iterable[str], sizes: tuple[int, ...] = (3, 4, 5)) -> list[str]:

@@ -11,6 +11,7 @@ exponential patience, exactly as in Erlang A; with α = 0 this *is* Erlang A on 
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def completion_rates(operators: int, concurrency: int, aht1: float, slowdown: fl
     q, r = np.divmod(s, n)
     hi = np.where(q + 1 <= k, (q + 1) / aht_at(aht1, q + 1, slowdown), 0.0)
     lo = np.where(q >= 1, q / aht_at(aht1, np.maximum(q, 1), slowdown), 0.0)
-    return r * hi + (n - r) * lo
+    return cast(np.ndarray, r * hi + (n - r) * lo)
 
 
 def concurrent_chats(

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 import numpy as np
 
@@ -310,7 +310,7 @@ def price_from_dict(d: dict[str, Any]) -> PriceModel:
         require(0 <= v <= 1, "invalid_price", f"{name} must be in [0, 1]", kind=kind)
     if kind == "monthly_fee":
         require(model.contract_months >= 1, "invalid_price", "contract_months must be >= 1")
-    return model
+    return cast(PriceModel, model)
 
 
 def price_to_dict(p: PriceModel) -> dict[str, Any]:
@@ -391,7 +391,7 @@ def nice_ceiling(x: float) -> float:
     """Round up to 1, 2 or 5 × 10^k for chart axes."""
     if x <= 0:
         return 1.0
-    e = 10 ** math.floor(math.log10(x))
+    e: float = 10.0 ** math.floor(math.log10(x))
     for f in (1, 2, 2.5, 5, 10):
         if x <= f * e:
             return f * e

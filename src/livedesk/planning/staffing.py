@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -315,7 +316,7 @@ def modified_offered_load(
 def lag_aware_rates(lams: ArrayLike, holding_time: float, interval_min: float = 60.0) -> np.ndarray:
     """Arrival rate that a stationary model should be sized for in each interval."""
     start, end = modified_offered_load(lams, holding_time, interval_min)
-    return np.maximum(start, end) / holding_time
+    return cast(np.ndarray, np.maximum(start, end) / holding_time)
 
 
 def scheduled_operators(required: int, shrinkage: float) -> int:

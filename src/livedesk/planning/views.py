@@ -124,7 +124,8 @@ def _plan_json(p: Plan) -> dict[str, Any]:
 
     from .report import to_json
 
-    return json.loads(to_json(p))
+    data: dict[str, Any] = json.loads(to_json(p))
+    return data
 
 
 @router.get("/api/v1/plan")

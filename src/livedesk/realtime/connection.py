@@ -61,7 +61,7 @@ class Connection:
         if not self.replayed or not frame.startswith('{"type":"message"'):
             return False
         data = jsonutil.loads(frame)
-        return data["seq"] <= self.replayed.get(data["conversation_id"], 0)
+        return bool(data["seq"] <= self.replayed.get(data["conversation_id"], 0))
 
     def send(self, frame: str) -> None:
         self.outbox.put(frame)
