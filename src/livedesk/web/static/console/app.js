@@ -28,6 +28,8 @@ async function boot() {
   const who = await api("/api/v1/auth/me");
   if (!who.ok) return loginView();
   me = who.data;
+  // A client business's users have their own pages: the console's buttons are not theirs.
+  if (me.role === "business_user") { location.replace("/portal"); return; }
   t = makeT(me.language || "nl");
   document.documentElement.lang = t.lang;
   if (location.pathname.endsWith("/login")) history.replaceState(null, "", "/console");
@@ -141,7 +143,7 @@ function onFrame(f) {
       flush(true);
       renderList();
       return;
-    case "conversation": upsert(f); renderList(); if (f.conversation_id === current) { renderHead(); side(); } return;
+    case "conversation": upsert(f); renderList(); if (f.conversation_id === current) { renderHead(); side(); markRead(); } return;
     case "message": return onMessage(f);
     case "ack": return onAck(f);
     case "typing":
@@ -210,7 +212,7 @@ function onMessage(m) {
     v.lastVisitorAt = Date.parse(m.created_at) || Date.now();
     v.typingUntil = 0;
     if (m.conversation_id !== current || document.hidden) v.unread += 1;
-  } else if (m.author?.kind === "operator" && !m.internal) v.lastVisitorAt = 0;
+  } else if ((m.author?.kind === "operator" || m.author?.kind === "expert") && !m.internal) v.lastVisitorAt = 0;
   if (m.conversation_id === current) { renderMessage(m, true); markRead(); showTyping(); }
   renderList();
 }
@@ -318,12 +320,31 @@ async function select(id, focus) {
   if (focus) ui.input.focus();
 }
 
+// Whoever is answering the visitor: typing and read receipts go out only from them (the server
+// refuses them from anyone else: docs/protocol.md, the permission table).
+function answering(v) {
+  return !!v && v.c.operator?.id === me.id;
+}
+
+function businessName(conversationId) {
+  return businesses.get(convs.get(conversationId)?.c.business_id)?.name || "";
+}
+
+// A line from Livedesk itself (an expert of the business joined or handed back).
+function systemLine(m) {
+  return el("li", { class: "msg system", "data-seq": m.seq ? String(m.seq) : null },
+    el("div", { class: "text" }, m.body), el("time", { datetime: m.created_at || "" }, hhmm(m.created_at, t.lang)));
+}
+
 function bubble(m, cmid) {
   const kind = m.author?.kind || "system";
+  if (kind === "system" && !cmid) return systemLine(m);
   const mine = kind === "operator" || kind === "bot";
   const who = kind === "visitor" ? (convs.get(m.conversation_id)?.c.prechat?.name || t("visitor")) : m.author?.name || kind;
-  const li = el("li", { class: `msg ${mine ? "me" : "them"}${m.internal ? " internal" : ""}${cmid ? " pending" : ""}`, "data-seq": m.seq ? String(m.seq) : null, "data-cmid": cmid || m.client_msg_id || null },
-    el("div", { class: "meta" }, el("span", { class: "who" }, who), m.internal ? el("span", { class: "tag" }, t("note")) : null, " ",
+  // The business's own expert, named, with the business they speak for.
+  const expert = kind === "expert" ? el("span", { class: "tag expert" }, t("expertOf", { business: businessName(m.conversation_id) })) : null;
+  const li = el("li", { class: `msg ${mine ? "me" : "them"}${kind === "expert" ? " expert" : ""}${m.internal ? " internal" : ""}${cmid ? " pending" : ""}`, "data-seq": m.seq ? String(m.seq) : null, "data-cmid": cmid || m.client_msg_id || null },
+    el("div", { class: "meta" }, el("span", { class: "who" }, who), expert, m.internal ? el("span", { class: "tag" }, t("note")) : null, " ",
       el("time", { datetime: m.created_at || "" }, hhmm(m.created_at, t.lang))),
     el("div", { class: "text" }, linkify(m.body)),
     mine && !m.internal ? el("div", { class: "mark" }, cmid ? t("sending") : "") : null);
@@ -354,7 +375,7 @@ function renderMarks() {
 
 function markRead() {
   const v = convs.get(current);
-  if (!v || document.hidden) return;
+  if (!answering(v) || document.hidden) return;
   let seq = 0;
   for (const [s, m] of v.msgs) if (m.author?.kind === "visitor") seq = Math.max(seq, s);
   if (seq > (v.readSent || 0)) { v.readSent = seq; sock?.send({ type: "read", conversation_id: current, seq }); }
@@ -380,7 +401,9 @@ function renderHead() {
     const disp = el("select", { id: "disposition", "aria-label": t("disposition") }, DISPOSITIONS.map((d) => el("option", { value: d }, t(d))));
     buttons.push(el("span", { class: "close-group" }, disp, el("button", { type: "button", class: "ghost", id: "close-chat", onclick: () => sock.send({ type: "close", conversation_id: c.conversation_id, disposition: disp.value }) }, t("close"))));
   }
-  ui.head.replaceChildren(el("div", null, el("h2", null, biz?.name || ""), el("p", { class: "sub" }, `${t(c.state)}${c.operator?.name ? " · " + c.operator.name : ""}`)), el("div", { class: "actions" }, buttons));
+  const experts = (c.experts || []).map((x) => `${x.name} (${t("expertOf", { business: biz?.name || "" })})`);
+  ui.head.replaceChildren(el("div", null, el("h2", null, biz?.name || ""), el("p", { class: "sub" }, `${t(c.state)}${c.operator?.name ? " · " + c.operator.name : ""}`),
+    experts.length ? el("p", { class: "sub experts" }, t("experts", { names: experts.join(", ") })) : null), el("div", { class: "actions" }, buttons));
   const open = OPEN.has(c.state);
   ui.input.disabled = !open && !ui.note.checked;
   fillCanned(biz);
@@ -449,8 +472,8 @@ function onSend(e) {
   ui.log.append(bubble({ author: { kind: "operator", name: me.name }, body, internal, conversation_id: current }, cmid));
   ui.log.scrollTop = ui.log.scrollHeight;
   ui.input.value = "";
+  if (typingSent) sock.send({ type: "typing", conversation_id: current, state: "off" });
   typingSent = 0;
-  sock.send({ type: "typing", conversation_id: current, state: "off" });
   flush(false);
 }
 
@@ -466,7 +489,7 @@ function flush(all) {
 let typingSent = 0;
 let typingTimer = 0;
 function onTypingInput() {
-  if (!current || ui.note.checked) return;
+  if (!answering(convs.get(current)) || ui.note.checked) return;
   const now = Date.now();
   if (now - typingSent > 3000) { typingSent = now; sock.send({ type: "typing", conversation_id: current, state: "on" }); }
   clearTimeout(typingTimer);
