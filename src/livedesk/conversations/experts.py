@@ -44,10 +44,11 @@ i18n.register(
     {
         "nl": {
             "experts_only": "Alleen mensen van het bedrijf zelf kunnen als expert meedoen.",
-            "experts_not_allowed": "Je bedrijf kan (nog) niet meedoen aan chats. "
-            "Vraag je dienstverlener om dat aan te zetten.",
+            # Read by the business's own people, whom the client portal addresses with "u".
+            "experts_not_allowed": "Uw bedrijf kan (nog) niet meedoen aan chats. "
+            "Vraag uw dienstverlener om dat aan te zetten.",
             "conversation_closed": "Dit gesprek is al beëindigd.",
-            "not_joined": "Je neemt niet deel aan dit gesprek.",
+            "not_joined": "U neemt niet deel aan dit gesprek.",
         },
         "en": {
             "experts_only": "Only the business's own people can join as its expert.",
