@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from livedesk.conversations import expert_views
+from livedesk.conversations import expert_views, search_views
 from livedesk.conversations.views import router
 
 
 def install(app: FastAPI) -> None:
+    app.include_router(search_views.router)  # /search before /{conversation_id}
     app.include_router(router)
     app.include_router(expert_views.router)
