@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livedesk.accounts.actions import actor_for_token
+from livedesk.accounts.actions import login_for_token
+from livedesk.accounts.api_tokens import API_TOKEN, do_note_token_used, needs_last_used
 from livedesk.accounts.models import Role
+from livedesk.db import utcnow
 from livedesk.errors import Forbidden, Unauthorized
 from livedesk.runtime import Runtime
 from livedesk.security.actors import StaffActor
@@ -40,9 +42,13 @@ async def current_actor(
     secret = bearer_or_cookie(request)
     if secret:
         async with runtime.reading() as session:
-            actor = await actor_for_token(session, secret)
-        if actor is not None:
-            return actor
+            login = await login_for_token(session, secret)
+        if login is not None:
+            now = utcnow()
+            if login.kind == API_TOKEN and needs_last_used(login.last_used_at, now):
+                async with runtime.transaction() as session:
+                    await do_note_token_used(session, login.token_id, now)
+            return login.actor
     raise Unauthorized("log in first", code="unauthorized")
 
 

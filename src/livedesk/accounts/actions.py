@@ -138,10 +138,12 @@ async def do_issue_token(
     return secret
 
 
-async def do_revoke_token(session: AsyncSession, secret: str) -> None:
-    await session.execute(
-        delete(AuthToken).where(AuthToken.token_hash == hash_bearer_secret(secret))
-    )
+async def do_revoke_token(session: AsyncSession, secret: str, *kinds: str) -> None:
+    """Deletes the token with this secret (only if it is of one of `kinds`, when given)."""
+    query = delete(AuthToken).where(AuthToken.token_hash == hash_bearer_secret(secret))
+    if kinds:
+        query = query.where(AuthToken.kind.in_(kinds))
+    await session.execute(query)
 
 
 async def actor_for_user(session: AsyncSession, user: User) -> StaffActor:
@@ -160,9 +162,20 @@ async def actor_for_user(session: AsyncSession, user: User) -> StaffActor:
     return StaffActor(user.id, role, user.display_name, user.language, business_ids)
 
 
-async def actor_for_token(session: AsyncSession, secret: str) -> StaffActor | None:
+@dataclass(frozen=True, slots=True)
+class TokenLogin:
+    """Who a login session's or API token's secret logs in, and which token it is."""
+
+    actor: StaffActor
+    token_id: str
+    kind: str
+    last_used_at: datetime | None
+
+
+async def login_for_token(session: AsyncSession, secret: str) -> TokenLogin | None:
+    """None for an unknown, expired or password-link secret, or a deactivated user."""
     row = await session.execute(
-        select(User, AuthToken.expires_at)
+        select(User, AuthToken.id, AuthToken.kind, AuthToken.expires_at, AuthToken.last_used_at)
         .join(AuthToken, AuthToken.user_id == User.id)
         .where(
             AuthToken.token_hash == hash_bearer_secret(secret),
@@ -173,10 +186,15 @@ async def actor_for_token(session: AsyncSession, secret: str) -> StaffActor | No
     found = row.first()
     if found is None:
         return None
-    user, expires_at = found
+    user, token_id, kind, expires_at, last_used_at = found
     if not user.is_active or (expires_at is not None and expires_at < utcnow()):
         return None
-    return await actor_for_user(session, user)
+    return TokenLogin(await actor_for_user(session, user), token_id, kind, last_used_at)
+
+
+async def actor_for_token(session: AsyncSession, secret: str) -> StaffActor | None:
+    login = await login_for_token(session, secret)
+    return login.actor if login is not None else None
 
 
 # -- ending access and choosing a password -----------------------------------------------------

@@ -77,3 +77,5 @@ class AuthToken(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # API tokens: when a request last used it (written at most once a minute).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -1,5 +1,6 @@
-"""Login with username and password (session cookie), API tokens for scripts, and choosing a
-password through an invitation or reset link (the /set-password page and its API)."""
+"""Login with username and password (session cookie), API tokens for scripts (made with a
+lifetime, listed, revoked), and choosing a password through an invitation or reset link (the
+/set-password page and its API)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,15 @@ from livedesk.accounts.actions import (
     do_redeem_password_link,
     do_revoke_token,
 )
+from livedesk.accounts.api_tokens import (
+    api_tokens_of,
+    do_issue_api_token,
+    do_revoke_api_token,
+    token_payload,
+)
 from livedesk.accounts.models import User
 from livedesk.accounts.schemas import PasswordSet
-from livedesk.deps import SESSION_COOKIE, ActorDep, RuntimeDep, bearer_or_cookie
+from livedesk.deps import SESSION_COOKIE, ActorDep, RuntimeDep, SessionDep, bearer_or_cookie
 from livedesk.errors import ApiError
 from livedesk.i18n import request_language
 from livedesk.jsonutil import JsonResponse
@@ -38,6 +45,8 @@ class LoginIn(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
+    # Every token ends: a forgotten script's token stops working by itself.
+    expires_in_days: int = Field(default=90, ge=1, le=365)
 
 
 def me_payload(actor: Any) -> dict[str, Any]:
@@ -101,10 +110,12 @@ async def login(
 
 @router.post("/logout")
 async def logout(request: Request, response: Response, runtime: RuntimeDep) -> dict[str, Any]:
+    """Ends this login session only: the user's API tokens keep working until they expire or
+    are revoked (DELETE /api/v1/auth/tokens/{id})."""
     secret = bearer_or_cookie(request)
     if secret:
         async with runtime.transaction() as session:
-            await do_revoke_token(session, secret)
+            await do_revoke_token(session, secret, "session")
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="strict", secure=cookie_secure(request, runtime)
     )
@@ -118,12 +129,29 @@ async def me(actor: ActorDep) -> dict[str, Any]:
 
 @router.post("/tokens", status_code=201)
 async def create_token(body: TokenIn, actor: ActorDep, runtime: RuntimeDep) -> dict[str, Any]:
-    """An API token for scripts; shown once."""
+    """An API token for scripts, valid `expires_in_days` (1–365, default 90); its secret
+    (`token`) is shown this once. It outlives the login that made it."""
     async with runtime.transaction() as session:
         user = await session.get(User, actor.user_id)
         assert user is not None
-        secret = await do_issue_token(session, user, kind="api", ttl_seconds=None, name=body.name)
-    return {"token": secret, "name": body.name}
+        secret, token = await do_issue_api_token(
+            session, user, name=body.name, expires_in_days=body.expires_in_days
+        )
+        return {"token": secret, **token_payload(token)}
+
+
+@router.get("/tokens")
+async def list_tokens(actor: ActorDep, session: SessionDep) -> dict[str, Any]:
+    """Your own API tokens (never their secrets), with when each was last used (to the minute)."""
+    return {"items": [token_payload(t) for t in await api_tokens_of(session, actor)]}
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+async def revoke_token(token_id: str, actor: ActorDep, runtime: RuntimeDep) -> Response:
+    """Revokes one of your own API tokens at once; anyone else's is 404."""
+    async with runtime.transaction() as session:
+        await do_revoke_api_token(session, actor, token_id)
+    return Response(status_code=204)
 
 
 @router.post(
