@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     visitor_token_ttl_seconds: int = 30 * 24 * 3600
     session_ttl_seconds: int = 12 * 3600
     max_body_chars: int = 4000
+    # Visitor sessions a client address (bursts of 1.5x) and a widget (bursts of half) may
+    # open per minute: anyone on the internet can ask for one.
+    visitor_sessions_per_address_per_minute: float = Field(default=20.0, gt=0)
+    visitor_sessions_per_widget_per_minute: float = Field(default=600.0, gt=0)
     frames_per_second: float = 10.0  # sustained rate per connection; bursts up to 2x
     outbound_queue_size: int = 1000  # frames buffered per connection before it is dropped
     resume_limit: int = 1000  # a client further behind than this is told to resync

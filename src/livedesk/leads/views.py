@@ -16,6 +16,7 @@ from livedesk.businesses.access import access_business_by_id, widget_by_public_k
 from livedesk.businesses.models import Business, Widget
 from livedesk.businesses.widget_views import cors_for_widget as _cors
 from livedesk.conversations.models import Conversation
+from livedesk.conversations.visitors import do_ensure_visitor
 from livedesk.db import utcnow
 from livedesk.deps import ActorDep, RuntimeDep, SessionDep
 from livedesk.errors import ApiError, Conflict, Invalid, NotFound
@@ -35,7 +36,7 @@ from livedesk.leads.schemas import (
 )
 from livedesk.leads.service import EXTENSION, LeadsService
 from livedesk.runtime import Runtime
-from livedesk.security.actors import StaffActor
+from livedesk.security.actors import StaffActor, VisitorActor
 from livedesk.security.addresses import require_allowed_webhook_url
 from livedesk.security.tokens import InvalidToken, read_visitor_token
 
@@ -125,7 +126,8 @@ async def post_offline_message(key: str, request: Request, runtime: RuntimeDep) 
 async def _visitor_conversation(
     runtime: Runtime, session: Any, widget: Widget, token: str | None
 ) -> str | None:
-    """Link the form to the visitor's latest chat on this widget, if they had one."""
+    """Link the form to the visitor's latest chat on this widget, if they had one; a visitor
+    with a session is stored from their first message on."""
     if not token:
         return None
     try:
@@ -134,6 +136,8 @@ async def _visitor_conversation(
         return None
     if claims.widget_id != widget.id:
         return None
+    visitor = VisitorActor(claims.visitor_id, widget.id, widget.business_id)
+    await do_ensure_visitor(session, visitor)
     return await session.scalar(
         select(Conversation.id)
         .where(Conversation.visitor_id == claims.visitor_id, Conversation.widget_id == widget.id)

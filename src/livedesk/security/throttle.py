@@ -108,16 +108,7 @@ class LoginThrottle:
         return self._hash(b"account", username.strip().lower())
 
     def address_key(self, host: str | None) -> bytes:
-        try:
-            address = ip_address((host or "").split("%", 1)[0])
-        except ValueError:
-            return self._hash(b"address", host or "unknown")
-        if isinstance(address, IPv6Address):
-            if address.ipv4_mapped is not None:
-                address = address.ipv4_mapped
-            else:  # one subscriber usually holds a whole /64
-                return self._hash(b"address", str(IPv6Address(int(address) >> 64 << 64)) + "/64")
-        return self._hash(b"address", str(address))
+        return self._hash(b"address", client_network(host))
 
     # the two calls the login makes
 
@@ -187,6 +178,20 @@ class LoginThrottle:
         if len(self._known) > self.policy.max_entries:
             for pair in list(self._known)[: len(self._known) // 2]:
                 del self._known[pair]
+
+
+def client_network(host: str | None) -> str:
+    """What counts as one client: its IPv4 address, or its IPv6 /64 (one subscriber usually
+    holds a whole /64). Callers hash it before keeping it anywhere."""
+    try:
+        address = ip_address((host or "").split("%", 1)[0])
+    except ValueError:
+        return host or "unknown"
+    if isinstance(address, IPv6Address):
+        if address.ipv4_mapped is None:
+            return str(IPv6Address(int(address) >> 64 << 64)) + "/64"
+        address = address.ipv4_mapped
+    return str(address)
 
 
 def login_throttle(app: Any) -> LoginThrottle:
