@@ -37,10 +37,13 @@ from livedesk.runtime import (
     user_topic,
 )
 from livedesk.security.actors import StaffActor
+from livedesk.security.cross_site import staff_socket_origin_ok
 
 
 async def authenticate_staff(websocket: WebSocket, runtime: Runtime) -> StaffActor | None:
     secret = websocket.cookies.get(SESSION_COOKIE)
+    if secret and not staff_socket_origin_ok(websocket):
+        return None  # a foreign page opening the socket with a staff member's cookie
     header = websocket.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         secret = header[7:].strip()
