@@ -162,6 +162,10 @@ def print_tour(settings: Settings, seeded: Seeded) -> None:
     typer.echo("Livedesk demo " + ("(freshly seeded)" if seeded.created else "(existing data)"))
     typer.echo(f"  Operator console   {base}/console")
     typer.echo(f"  Supervisor floor   {base}/console/floor")
+    typer.echo(f"  Back office        {base}/admin")
+    typer.echo(f"  Client portal      {base}/portal")
+    typer.echo(f"  Reports            {base}/reports")
+    typer.echo(f"  Statements         {base}/billing")
     typer.echo(f"  Capacity planner   {base}/plan")
     typer.echo(f"  API docs           {base}/docs")
     for name, _slug, key in seeded.businesses:
