@@ -29,6 +29,7 @@ from livedesk.leads.models import (
     OutboxItem,
 )
 from livedesk.portal.models import ChangeRequest, PortalSettings
+from livedesk.privacy.models import Lease, PurgeCount, PurgeRun, RetentionSettings
 from livedesk.reports.models import MonthlyReportSent
 from livedesk.routing import models as routing_models
 
@@ -52,13 +53,17 @@ __all__ = [
     "Lead",
     "LeadConfig",
     "LeadStatusChange",
+    "Lease",
     "Message",
     "MonthlyReportSent",
     "OperatorBusiness",
     "OperatorProfile",
     "OutboxItem",
     "PortalSettings",
+    "PurgeCount",
+    "PurgeRun",
     "Rating",
+    "RetentionSettings",
     "ServerSecret",
     "User",
     "Visitor",

@@ -1,0 +1,1 @@
+"""Privacy: retention periods and their purge, a visitor's rights, and the end of a contract."""
