@@ -43,6 +43,7 @@ DOMAIN_MODULES = (
     "livedesk.billing.install",
     "livedesk.portal.install",
     "livedesk.reports.install",
+    "livedesk.privacy.install",
     "livedesk.web.install",
     "livedesk.security.install",  # last: its middleware wraps every page and endpoint above
 )
