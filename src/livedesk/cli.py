@@ -13,6 +13,7 @@ from livedesk.accounts import cli as accounts_cli
 from livedesk.businesses import cli as business_cli
 from livedesk.knowledge import cli as knowledge_cli
 from livedesk.planning import cli as planning_cli
+from livedesk.privacy import cli as privacy_cli
 from livedesk.settings import Settings
 
 cli = typer.Typer(
@@ -206,6 +207,7 @@ cli.add_typer(accounts_cli.app, name="user")
 planning_cli.register(cli)
 cli.add_typer(knowledge_cli.app, name="faq", help="FAQ knowledge base: evaluate search quality")
 cli.add_typer(business_cli.app, name="business")
+cli.add_typer(privacy_cli.app, name="privacy")
 
 
 def main() -> None:
