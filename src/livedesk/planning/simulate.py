@@ -163,24 +163,131 @@ def _run(
     t_ans: float,
     rng: _Rng,
 ) -> list[IntervalStats]:
-    stats = [IntervalStats() for _ in lam]
-    rate_at = [0.0] + [lv / (aht * (1.0 + alpha * (lv - 1))) for lv in range(1, k + 1)]
-    on = [0] * (k + 1)  # on-shift operators by number of chats held
-    off = [0] * (k + 1)  # off-shift operators still finishing chats
-    on[0] = staff[0]
-    queue: deque[list] = deque()  # [arrival time, interval, alive]
-    deadlines: list[tuple[float, int, list]] = []
-    counter = 0
-    t = 0.0
-    n_int = len(lam)
-    horizon = n_int * interval_min
-    cur = 0
-    in_service = 0
+    return _Simulation(lam, staff, aht, patience, k, alpha, interval_min, t_ans, rng).run()
 
-    def assign() -> None:
-        nonlocal in_service
+
+class _Simulation:
+    """One simulated run: exponential arrivals, services and patience, event by event.
+
+    Operators are counted by how many chats they hold (`on` for those on shift, `off` for those
+    whose shift ended and who finish their chats); a chat's completion rate depends on how many
+    its operator holds (`rate_at`). The random draws happen in a fixed order, so a seed gives
+    the same run every time."""
+
+    def __init__(
+        self,
+        lam: list[float],
+        staff: list[int],
+        aht: float,
+        patience: float,
+        k: int,
+        alpha: float,
+        interval_min: float,
+        t_ans: float,
+        rng: _Rng,
+    ) -> None:
+        self.lam, self.staff, self.k, self.rng = lam, staff, k, rng
+        self.patience, self.interval_min, self.t_ans = patience, interval_min, t_ans
+        self.stats = [IntervalStats() for _ in lam]
+        self.rate_at = [0.0] + [lv / (aht * (1.0 + alpha * (lv - 1))) for lv in range(1, k + 1)]
+        self.on = [0] * (k + 1)  # on-shift operators by number of chats held
+        self.off = [0] * (k + 1)  # off-shift operators still finishing chats
+        self.on[0] = staff[0]
+        self.queue: deque[list] = deque()  # [arrival time, interval, alive]
+        self.deadlines: list[tuple[float, int, list]] = []
+        self.counter = 0
+        self.t = 0.0
+        self.horizon = len(lam) * interval_min
+        self.cur = 0
+        self.in_service = 0
+
+    def run(self) -> list[IntervalStats]:
+        while self._step():
+            pass
+        return self.stats
+
+    def _step(self) -> bool:
+        """Advance to the next event and handle it; False when nothing is left to happen."""
+        t, cur, k = self.t, self.cur, self.k
+        arrival_rate = self.lam[cur] if t < self.horizon else 0.0
+        service_rate = sum(
+            (self.on[lv] + self.off[lv]) * self.rate_at[lv] for lv in range(1, k + 1)
+        )
+        total = arrival_rate + service_rate
+        dt = self.rng.exp() / total if total > 0 else math.inf
+        while self.deadlines and not self.deadlines[0][2][2]:
+            heapq.heappop(self.deadlines)
+        next_deadline = self.deadlines[0][0] if self.deadlines else math.inf
+        next_boundary = (cur + 1) * self.interval_min if t < self.horizon else math.inf
+        t_next = min(t + dt, next_deadline, next_boundary)
+        if math.isinf(t_next):
+            return False
+        if t < self.horizon:  # occupancy bookkeeping for the current interval
+            s = self.stats[cur]
+            s.busy_slot_min += self.in_service * (t_next - t)
+            s.slot_min += self.staff[cur] * k * (t_next - t)
+        self.t = t_next
+        if t_next == next_boundary:
+            self._next_interval()
+        elif t_next == next_deadline:
+            self._abandon()
+        elif self.rng.uniform() * total < arrival_rate:
+            self._arrive()
+        else:
+            self._complete(service_rate)
+        return True
+
+    def _next_interval(self) -> None:
+        self.cur += 1
+        if self.cur < len(self.lam):
+            _restaff(self.on, self.off, self.staff[self.cur], self.k)
+            self._assign()
+
+    def _abandon(self) -> None:
+        _, _, item = heapq.heappop(self.deadlines)
+        item[2] = False
+        s = self.stats[item[1]]
+        s.abandoned += 1
+        waited = self.t - item[0]
+        s.wait_all_min += waited
+        if waited <= self.t_ans + 1e-12:
+            s.abandoned_within += 1
+
+    def _arrive(self) -> None:
+        self.stats[self.cur].offered += 1
+        item = [self.t, self.cur, True]
+        self.queue.append(item)
+        self.counter += 1
+        deadline = self.t + self.patience * self.rng.exp()
+        heapq.heappush(self.deadlines, (deadline, self.counter, item))
+        self._assign()
+
+    def _complete(self, service_rate: float) -> None:
+        """A chat ends: pick the level, then on/off shift, in proportion to completion rates."""
+        u = self.rng.uniform() * service_rate
+        lv = 0
+        for level in range(1, self.k + 1):
+            w = (self.on[level] + self.off[level]) * self.rate_at[level]
+            if w <= 0:
+                continue
+            lv = level
+            if u < w:
+                break
+            u -= w
+        self.in_service -= 1
+        if u < self.on[lv] * self.rate_at[lv]:
+            self.on[lv] -= 1
+            self.on[lv - 1] += 1
+        else:
+            self.off[lv] -= 1
+            self.off[lv - 1] += 1
+        self._assign()
+
+    def _assign(self) -> None:
+        """Waiting chats go to the least busy on-shift operators, first come first served."""
+        on, queue = self.on, self.queue
         while queue:
-            lv = next((lv for lv in range(k) if on[lv]), None)
+            lv = next((lv for lv in range(self.k) if on[lv]), None)
             if lv is None:
                 return
             item = queue.popleft()
@@ -189,76 +296,14 @@ def _run(
             item[2] = False
             on[lv] -= 1
             on[lv + 1] += 1
-            in_service += 1
-            waited = t - item[0]
-            s = stats[item[1]]
+            self.in_service += 1
+            waited = self.t - item[0]
+            s = self.stats[item[1]]
             s.answered += 1
             s.wait_answered_min += waited
             s.wait_all_min += waited
-            if waited <= t_ans + 1e-12:
+            if waited <= self.t_ans + 1e-12:
                 s.answered_within += 1
-
-    while True:
-        arrival_rate = lam[cur] if t < horizon else 0.0
-        service_rate = sum((on[lv] + off[lv]) * rate_at[lv] for lv in range(1, k + 1))
-        total = arrival_rate + service_rate
-        dt = rng.exp() / total if total > 0 else math.inf
-        while deadlines and not deadlines[0][2][2]:
-            heapq.heappop(deadlines)
-        next_deadline = deadlines[0][0] if deadlines else math.inf
-        next_boundary = (cur + 1) * interval_min if t < horizon else math.inf
-        t_next = min(t + dt, next_deadline, next_boundary)
-        if math.isinf(t_next):
-            break
-        if t < horizon:  # occupancy bookkeeping for the current interval
-            s = stats[cur]
-            s.busy_slot_min += in_service * (t_next - t)
-            s.slot_min += staff[cur] * k * (t_next - t)
-        t = t_next
-        if t == next_boundary:
-            cur += 1
-            if cur < n_int:
-                _restaff(on, off, staff[cur], k)
-                assign()
-            continue
-        if t == next_deadline:
-            _, _, item = heapq.heappop(deadlines)
-            item[2] = False
-            s = stats[item[1]]
-            s.abandoned += 1
-            waited = t - item[0]
-            s.wait_all_min += waited
-            if waited <= t_ans + 1e-12:
-                s.abandoned_within += 1
-            continue
-        if rng.uniform() * total < arrival_rate:
-            stats[cur].offered += 1
-            item = [t, cur, True]
-            queue.append(item)
-            counter += 1
-            heapq.heappush(deadlines, (t + patience * rng.exp(), counter, item))
-            assign()
-        else:
-            # pick the level, then on/off shift, in proportion to completion rates
-            u = rng.uniform() * service_rate
-            lv = 0
-            for level in range(1, k + 1):
-                w = (on[level] + off[level]) * rate_at[level]
-                if w <= 0:
-                    continue
-                lv = level
-                if u < w:
-                    break
-                u -= w
-            in_service -= 1
-            if u < on[lv] * rate_at[lv]:
-                on[lv] -= 1
-                on[lv - 1] += 1
-            else:
-                off[lv] -= 1
-                off[lv - 1] += 1
-            assign()
-    return stats
 
 
 def _restaff(on: list[int], off: list[int], target: int, k: int) -> None:
