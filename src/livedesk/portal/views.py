@@ -8,6 +8,7 @@ supervisors any, operators 403 (see access.py). Change requests and settings: ch
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -254,35 +255,24 @@ async def get_features(request: Request, actor: ActorDep) -> dict[str, bool]:
     return features(request.app)
 
 
+# Each feature by the API route it needs. Their pages (/reports/business/{id}, /billing/{id})
+# come with the same domains; routes are compared whatever their parameters are called.
 FEATURE_ROUTES = {
-    "reports": ("GET", "/reports/business/{}"),
-    "reports_api": ("GET", "/api/v1/reports/summary"),
-    "billing": ("GET", "/billing/{}"),
-    "billing_api": ("GET", "/api/v1/billing/in-house/{}"),
-    "expert_join": ("POST", "/api/v1/conversations/{}/join"),
+    "reports": ("get", "/api/v1/reports/summary"),
+    "billing": ("get", "/api/v1/billing/in-house/{}"),
+    "expert_join": ("post", "/api/v1/conversations/{}/join"),
 }
 
 
 def _shape(path: str) -> str:
-    """ "/a/{id}/b" → "/a/{}/b": routes compare whatever their parameters are called."""
-    out, depth = [], 0
-    for ch in path:
-        if ch == "{":
-            depth += 1
-            if depth == 1:
-                out.append("{}")
-        elif ch == "}":
-            depth -= 1
-        elif not depth:
-            out.append(ch)
-    return "".join(out)
+    return re.sub(r"\{[^}]*\}", "{}", path)
 
 
 def features(app: Any) -> dict[str, bool]:
+    """From the OpenAPI document: it sees every included router, however FastAPI stores them."""
     have = {
-        (method, _shape(route.path))
-        for route in app.routes
-        for method in (getattr(route, "methods", None) or ())
-        if hasattr(route, "path")
+        (method, _shape(path))
+        for path, operations in app.openapi().get("paths", {}).items()
+        for method in operations
     }
     return {name: route in have for name, route in FEATURE_ROUTES.items()}
