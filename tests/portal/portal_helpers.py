@@ -181,3 +181,56 @@ async def _write(session: Any, tenant: Tenant, chat: Chat) -> str:
         )
     await session.flush()
     return conversation.id
+
+
+# -- the browser tests (tests/browser/test_browser_portal*.py) ---------------------------------
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+async def open_portal(
+    browser: Any,
+    server: Any,
+    username: str,
+    path: str = "/portal",
+    *,
+    locale: str = "nl-NL",
+    viewport: dict[str, int] = DESKTOP,
+) -> tuple[Any, Any]:
+    """A new browser context logged in through the portal's own login form, on `path`."""
+    context = await browser.new_context(viewport=viewport, locale=locale)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.js_errors = errors
+    await page.goto(f"{server.url}{path}")
+    await page.wait_for_selector("#login-user")
+    await page.fill("#login-user", username)
+    await page.fill("#login-pass", PASSWORD)
+    await page.click("form.login button[type=submit]")
+    await page.wait_for_selector("form.login", state="detached")
+    await page.wait_for_selector("main h1")
+    if await page.locator("main .page").count():  # the shell (not the "not for you" page)
+        await settled(page)
+    return context, page
+
+
+async def settled(page: Any) -> None:
+    """The page has finished loading what it shows (the shell marks it busy meanwhile)."""
+    await page.wait_for_selector("main .page:not([aria-busy]) h1")
+
+
+async def h1(page: Any) -> str:
+    await settled(page)
+    return str(await page.locator("main h1").inner_text())
+
+
+async def go(page: Any, link_name: str) -> str:
+    """Follows a link of the side navigation and returns the new page's title."""
+    await page.locator("nav.side-nav").get_by_role("link", name=link_name).click()
+    await page.wait_for_function(
+        "(name) => document.querySelector('nav.side-nav a[aria-current=page]')"
+        "?.textContent.startsWith(name)",
+        arg=link_name,
+    )
+    return await h1(page)
