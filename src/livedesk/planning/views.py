@@ -430,9 +430,6 @@ PAGE: dict[str, dict[str, Any]] = {
 def plan_page(request: Request) -> HTMLResponse:
     """The planner for a business owner: Dutch first (``?lang=en`` for English), plain
     words, Dutch numbers, every figure and every input escaped."""
-    from .charts import cost_svg, staffing_svg
-    from .numbers import money, num, pct, short
-    from .report import EXAMPLE_PRICES_NOTE, cost_table_html, staffing_matrix_html
 
     params = dict(request.query_params)
     lang = "en" if params.get("lang") == "en" else "nl"
@@ -448,81 +445,11 @@ def plan_page(request: Request) -> HTMLResponse:
             f'<p class="error" role="alert">{esc(tx["error"])}: {esc(e.message)} '
             f"({esc(e.code)})</p>"
         )
-    groups = []
-    for legend_nl, legend_en, group in FORM_GROUPS:
-        inputs = []
-        for name, nl, en, default_nl, default_en in group:
-            value = params.get(name, default_nl if lang == "nl" else default_en)
-            inputs.append(
-                f'<label for="f-{name}">{esc(nl if lang == "nl" else en)}</label>'
-                f'<input id="f-{name}" name="{name}" value="{esc(value, quote=True)}">'
-            )
-        legend = legend_nl if lang == "nl" else legend_en
-        groups.append(
-            f"<fieldset><legend>{esc(legend)}</legend>"
-            + "".join(f'<div class="field">{i}</div>' for i in inputs)
-            + "</fieldset>"
-        )
+    groups = _form_groups(params, lang)
     qs = esc(urlencode({k: v for k, v in params.items() if v != ""}), quote=True)
     other = "en" if lang == "nl" else "nl"
     other_qs = esc(urlencode({**params, "lang": other}), quote=True)
-    body = ""
-    if result is not None:
-        sc, s = result.scenario, result.summary
-        t = short(sc.answer_within_s, lang)
-        rows = [
-            (tx["chats"], num(s["chats_per_month"], 0, lang)),
-            (tx["peak"], str(s["peak_operators"])),
-            (tx["sl"].format(t=t), pct(s["service_level"], 1, lang)),
-            (tx["abandon"], pct(s["abandon"], 1, lang)),
-            (tx["fte"], num(s["fte_with_absence"], 2, lang)),
-            (tx["inhouse"], money(s["monthly_cost_in_house"], lang)),
-        ]
-        summary = "".join(
-            f'<tr><th scope="row">{esc(a)}</th><td>{esc(b)}</td></tr>' for a, b in rows
-        )
-        example = sc.prices is None
-        out_rows = []
-        for o in result.outsourcing:
-            be = "; ".join(
-                tx["from"].format(v=num(b["volume"], 0, lang), who=tx[b["cheaper_above"]])
-                for b in o["break_even"]
-            ) or tx["no_be"].format(v=num(result.v_max, 0, lang))
-            out_rows.append(
-                f'<tr><th scope="row">{esc(o["label"])}</th>'
-                f"<td>{esc(money(o['monthly_cost'], lang))}</td><td>{esc(be)}</td></tr>"
-            )
-        out_head = "".join(f'<th scope="col">{esc(h)}</th>' for h in tx["out_cols"])
-        caption = tx["out_caption_example"] if example else tx["out_caption"]
-        note = (
-            f'<p class="note" id="example-prices">{esc(EXAMPLE_PRICES_NOTE[lang])}</p>'
-            if example
-            else ""
-        )
-        body = (
-            f"<h2>{esc(tx['result'])}</h2>"
-            f'<table class="summary"><caption>{esc(tx["summary"])}</caption>{summary}</table>'
-            f'<p class="note">{esc(tx["sl_" + sc.sl_variant].format(t=t))}</p>'
-            f"<h2>{esc(tx['out'])}</h2>{note}"
-            f'<table class="outsourcing"><caption>{esc(caption)}</caption>'
-            f"<thead><tr>{out_head}</tr></thead><tbody>{''.join(out_rows)}</tbody></table>"
-            f"<h3>{esc(tx['advice'])}</h3>"
-            f'<p class="advice">{esc(result.recommendation)}</p>'
-            f'<figure id="chart-costs">{cost_svg(result)}'
-            f"<figcaption>{esc(tx['costs_chart'])} · "
-            f'<a href="/api/v1/plan/chart/costs.svg?{qs}">{esc(tx["svg"])}</a></figcaption>'
-            f"</figure>"
-            f"<h2>{esc(tx['staff'])}</h2>"
-            f'<figure id="chart-staffing">{staffing_svg(result)}'
-            f"<figcaption>{esc(tx['staff_chart'])} · "
-            f'<a href="/api/v1/plan/chart/staffing.svg?{qs}">{esc(tx["svg"])}</a></figcaption>'
-            f"</figure>"
-            f"{staffing_matrix_html(result)}"
-            f'<p class="note">{esc(tx["plus"])}</p>'
-            f"<h2>{esc(tx['costs'])}</h2>{cost_table_html(result)}"
-            f"<details><summary>{esc(tx['per_hour'])}</summary>"
-            f"{render_html_table(result)}</details>"
-        )
+    body = "" if result is None else _result_html(result, lang, qs)
     page = f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -544,3 +471,87 @@ def plan_page(request: Request) -> HTMLResponse:
 <script type="module" src="/plan/static/plan.js"></script>
 </body></html>"""
     return HTMLResponse(page, status_code=200 if result is not None else 422)
+
+
+def _form_groups(params: dict[str, str], lang: str) -> list[str]:
+    """The input form's fieldsets, each value as the user typed it (escaped)."""
+    esc = html.escape
+    groups = []
+    for legend_nl, legend_en, group in FORM_GROUPS:
+        inputs = []
+        for name, nl, en, default_nl, default_en in group:
+            value = params.get(name, default_nl if lang == "nl" else default_en)
+            inputs.append(
+                f'<label for="f-{name}">{esc(nl if lang == "nl" else en)}</label>'
+                f'<input id="f-{name}" name="{name}" value="{esc(value, quote=True)}">'
+            )
+        legend = legend_nl if lang == "nl" else legend_en
+        groups.append(
+            f"<fieldset><legend>{esc(legend)}</legend>"
+            + "".join(f'<div class="field">{i}</div>' for i in inputs)
+            + "</fieldset>"
+        )
+    return groups
+
+
+def _result_html(result: Plan, lang: str, qs: str) -> str:
+    """The plan: summary, outsourcing options and advice, charts, staffing and cost tables."""
+    from .charts import cost_svg, staffing_svg
+    from .numbers import money, num, pct, short
+    from .report import EXAMPLE_PRICES_NOTE, cost_table_html, staffing_matrix_html
+
+    tx = PAGE[lang]
+    esc = html.escape
+    sc, s = result.scenario, result.summary
+    t = short(sc.answer_within_s, lang)
+    rows = [
+        (tx["chats"], num(s["chats_per_month"], 0, lang)),
+        (tx["peak"], str(s["peak_operators"])),
+        (tx["sl"].format(t=t), pct(s["service_level"], 1, lang)),
+        (tx["abandon"], pct(s["abandon"], 1, lang)),
+        (tx["fte"], num(s["fte_with_absence"], 2, lang)),
+        (tx["inhouse"], money(s["monthly_cost_in_house"], lang)),
+    ]
+    summary = "".join(f'<tr><th scope="row">{esc(a)}</th><td>{esc(b)}</td></tr>' for a, b in rows)
+    example = sc.prices is None
+    out_rows = []
+    for o in result.outsourcing:
+        be = "; ".join(
+            tx["from"].format(v=num(b["volume"], 0, lang), who=tx[b["cheaper_above"]])
+            for b in o["break_even"]
+        ) or tx["no_be"].format(v=num(result.v_max, 0, lang))
+        out_rows.append(
+            f'<tr><th scope="row">{esc(o["label"])}</th>'
+            f"<td>{esc(money(o['monthly_cost'], lang))}</td><td>{esc(be)}</td></tr>"
+        )
+    out_head = "".join(f'<th scope="col">{esc(h)}</th>' for h in tx["out_cols"])
+    caption = tx["out_caption_example"] if example else tx["out_caption"]
+    note = (
+        f'<p class="note" id="example-prices">{esc(EXAMPLE_PRICES_NOTE[lang])}</p>'
+        if example
+        else ""
+    )
+    return (
+        f"<h2>{esc(tx['result'])}</h2>"
+        f'<table class="summary"><caption>{esc(tx["summary"])}</caption>{summary}</table>'
+        f'<p class="note">{esc(tx["sl_" + sc.sl_variant].format(t=t))}</p>'
+        f"<h2>{esc(tx['out'])}</h2>{note}"
+        f'<table class="outsourcing"><caption>{esc(caption)}</caption>'
+        f"<thead><tr>{out_head}</tr></thead><tbody>{''.join(out_rows)}</tbody></table>"
+        f"<h3>{esc(tx['advice'])}</h3>"
+        f'<p class="advice">{esc(result.recommendation)}</p>'
+        f'<figure id="chart-costs">{cost_svg(result)}'
+        f"<figcaption>{esc(tx['costs_chart'])} · "
+        f'<a href="/api/v1/plan/chart/costs.svg?{qs}">{esc(tx["svg"])}</a></figcaption>'
+        f"</figure>"
+        f"<h2>{esc(tx['staff'])}</h2>"
+        f'<figure id="chart-staffing">{staffing_svg(result)}'
+        f"<figcaption>{esc(tx['staff_chart'])} · "
+        f'<a href="/api/v1/plan/chart/staffing.svg?{qs}">{esc(tx["svg"])}</a></figcaption>'
+        f"</figure>"
+        f"{staffing_matrix_html(result)}"
+        f'<p class="note">{esc(tx["plus"])}</p>'
+        f"<h2>{esc(tx['costs'])}</h2>{cost_table_html(result)}"
+        f"<details><summary>{esc(tx['per_hour'])}</summary>"
+        f"{render_html_table(result)}</details>"
+    )
