@@ -86,25 +86,10 @@ def plan_command(
 
     Without arguments it plans the whitepaper's example.
     """
-    from .charts import write_charts
-    from .report import render_text, write_outputs
     from .scenario import Scenario, plan
 
     try:
-        base: dict[str, Any] = Scenario.from_file(scenario).to_dict() if scenario else {}
-        if from_db:
-            if not business:
-                raise PlanningInputError("business_required", "--from-db needs --business SLUG")
-            import asyncio
-
-            from livedesk.settings import Settings
-
-            from .from_db import estimate_from_db
-
-            estimates = asyncio.run(estimate_from_db(Settings(), business, weeks))
-            for note in estimates.notes:
-                typer.echo(f"note: {note}")
-            base.update(estimates.scenario_fields())
+        base = _base_fields(scenario, from_db, business, weeks)
         flags = {
             "visitors_per_day": visitors_per_day,
             "visitors_per_hour": _floats(visitors_per_hour),
@@ -134,22 +119,60 @@ def plan_command(
             {"kind": "per_chat", "price": price_per_chat} if price_per_chat is not None else None,
             {"kind": "per_hour", "rate": price_per_hour} if price_per_hour is not None else None,
         ]
-        chosen = [p for p in prices if p]
-        if chosen:
-            base["prices"] = chosen
+        if any(prices):
+            base["prices"] = [p for p in prices if p]
         result = plan(Scenario.from_dict(base))
-        typer.echo(render_text(result, detail=detail))
-        if simulate_runs > 0:
-            sim = result.simulate(replications=simulate_runs)
-            typer.echo("\n-- simulation --\n" + json.dumps(sim, indent=2))
-        written = write_outputs(result, csv_out, json_out)
-        if charts is not None:
-            written += write_charts(result, charts, chart_format)
-        for p in written:
-            typer.echo(f"wrote {p}")
+        _emit(result, detail, simulate_runs, csv_out, json_out, charts, chart_format)
     except PlanningInputError as e:
         typer.echo(f"error: {e.message} [{e.code}]", err=True)
         raise typer.Exit(code=2) from e
+
+
+def _base_fields(
+    scenario: Path | None, from_db: bool, business: str | None, weeks: int
+) -> dict[str, Any]:
+    """The scenario file's fields, then what Livedesk's own data says (--from-db)."""
+    from .scenario import Scenario
+
+    base: dict[str, Any] = Scenario.from_file(scenario).to_dict() if scenario else {}
+    if from_db:
+        if not business:
+            raise PlanningInputError("business_required", "--from-db needs --business SLUG")
+        import asyncio
+
+        from livedesk.settings import Settings
+
+        from .from_db import estimate_from_db
+
+        estimates = asyncio.run(estimate_from_db(Settings(), business, weeks))
+        for note in estimates.notes:
+            typer.echo(f"note: {note}")
+        base.update(estimates.scenario_fields())
+    return base
+
+
+def _emit(
+    result: Any,
+    detail: bool,
+    simulate_runs: int,
+    csv_out: Path | None,
+    json_out: Path | None,
+    charts: Path | None,
+    chart_format: str,
+) -> None:
+    """The plan as text, then the simulation check and the files asked for."""
+    from .charts import write_charts
+    from .report import render_text, write_outputs
+
+    typer.echo(render_text(result, detail=detail))
+    if simulate_runs > 0:
+        sim = result.simulate(replications=simulate_runs)
+        typer.echo("\n-- simulation --\n" + json.dumps(sim, indent=2))
+    written = write_outputs(result, csv_out, json_out)
+    if charts is not None:
+        written += write_charts(result, charts, chart_format)
+    for p in written:
+        typer.echo(f"wrote {p}")
 
 
 def register(app: typer.Typer) -> None:
