@@ -156,6 +156,7 @@ async def test_export_holds_everything_found(
         r = await http.post(f"{SUBJECTS}/export", json={"email": person.email})
         assert r.status_code == 200, r.text
         assert r.headers["content-disposition"].startswith("attachment;")
+        assert r.headers["cache-control"] == "no-store"
         doc = r.json()
     assert doc["format"] == "livedesk-subject/1"
     assert doc["query"] == {"email": person.email, "business_id": None}

@@ -92,12 +92,10 @@ async def search_subject(
 async def export_subject(body: SubjectQueryIn, actor: AdminDep, runtime: RuntimeDep) -> Any:
     """The visitor's data as one JSON document (livedesk-subject/1), as stored."""
     document = await rights.export(runtime, actor, rights.check_query(body))
-    return JsonResponse(
-        document,
-        headers={
-            "Content-Disposition": f'attachment; filename="subject-{document["request_id"]}.json"'
-        },
-    )
+    name = f"subject-{document['request_id']}.json"
+    # Personal data: no browser or proxy cache keeps a copy.
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return JsonResponse(document, headers=headers)
 
 
 @router.post(SUBJECTS + "/erase")
