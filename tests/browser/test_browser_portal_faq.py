@@ -69,6 +69,7 @@ async def test_a_shop_owner_writes_edits_and_restores_faq_entries(
     )
     await page.click("text=Terug naar de FAQ")
     await settled(page)
+    await assert_accessible(page, "the FAQ list")
     await page.fill("#faq-search", "bezorgen")  # an alternative question matches too
     assert await page.locator("#faq-entries tbody tr").count() == 1
     await page.fill("#faq-search", "retour")

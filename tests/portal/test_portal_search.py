@@ -181,4 +181,4 @@ def test_search_terms_are_words_only_and_sqlite_cuts_dutch_inflections() -> None
     assert sqlite_prefix("ideeën") == "ideeën"  # FTS5 folds the diaeresis on both sides
     assert sqlite_prefix("ideeen") == "idee"
     assert sqlite_prefix("fiets") == "fiets"  # short words stay whole
-    assert sqlite_match(["bezorgen", "fiets"]) == '"bezorg"* "fiets"*'
+    assert sqlite_match(["bezorgen", "fiets", "a4"]) == '"bezorg"* "fiets"* "a4"'

@@ -44,7 +44,9 @@ i18n.register(
 
 def require_portal_role(actor: StaffActor) -> None:
     if actor.role not in PORTAL_ROLES:
-        raise Forbidden("the portal is for the business and the provider's managers")
+        raise Forbidden(
+            "the portal is for the business and the provider's managers", code="portal_roles"
+        )
 
 
 async def portal_business(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk import i18n
@@ -211,13 +211,3 @@ async def do_reject_change(
     _decide(request, actor, ChangeStatus.REJECTED, note)
     _audit_status(session, actor, request, ChangeStatus.PENDING)
     return request
-
-
-async def pending_count(session: AsyncSession, business_id: str) -> int:
-    rows = await session.scalars(
-        select(ChangeRequest.id).where(
-            ChangeRequest.business_id == business_id,
-            ChangeRequest.status == ChangeStatus.PENDING,
-        )
-    )
-    return len(list(rows))

@@ -41,6 +41,8 @@ DUTCH_ENDINGS = ("ingen", "heden", "ing", "heid", "en", "e", "s")
 MIN_STEM = 4
 VOWELS = frozenset("aeiouy")
 EXCERPT_CHARS = 240
+# Shorter terms match whole words only: a one- or two-letter prefix would match half the index.
+MIN_PREFIX = 3
 
 
 def search_terms(q: str | None) -> list[str]:
@@ -69,11 +71,11 @@ def sqlite_prefix(term: str) -> str:
 
 
 def sqlite_match(terms: list[str]) -> str:
-    return " ".join(f'"{sqlite_prefix(t)}"*' for t in terms)
+    return " ".join(f'"{sqlite_prefix(t)}"*' if len(t) >= MIN_PREFIX else f'"{t}"' for t in terms)
 
 
 def postgres_tsquery(terms: list[str]) -> str:
-    return " & ".join(f"{t}:*" for t in terms)
+    return " & ".join(f"{t}:*" if len(t) >= MIN_PREFIX else t for t in terms)
 
 
 def matching_messages(business_id: str, terms: list[str], dialect: str) -> Select[Any]:
