@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
+from typing import Any, cast
 
 import aiosmtplib
 import httpx
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livedesk import jsonutil
@@ -480,6 +480,8 @@ class Dispatcher:
         await future
 
     async def _write(self, batch: list[tuple[Claimed, Outcome, asyncio.Future[None]]]) -> None:
+        """Record a batch of outcomes in one transaction: delivered items, retries scheduled
+        with back-off, failures flagged for a human, and every attempt's result."""
         now = utcnow()
         delivered: list[dict[str, Any]] = []
         erase: list[str] = []
@@ -494,32 +496,9 @@ class Dispatcher:
                         erase.append(item.id)
                     result = "delivered"
                 else:
-                    values: dict[str, Any]
-                    if outcome.permanent or self._too_old(item, now):
-                        values = {
-                            "state": OutboxState.FAILED,
-                            "flagged": True,
-                            "lease_until": None,
-                            "last_error": outcome.error
-                            if outcome.permanent
-                            else f"gave up after {item.attempts} attempts: {outcome.error}",
-                        }
-                        result = "failed"
+                    result, values = self._not_delivered(item, outcome, now)
+                    if result == "failed":
                         flagged.append((item.id, values["last_error"]))
-                    else:
-                        delay = backoff_seconds(
-                            item.attempts,
-                            self.settings.backoff_base_seconds,
-                            self.settings.backoff_max_seconds,
-                            self.rng,
-                        )
-                        values = {
-                            "state": OutboxState.PENDING,
-                            "lease_until": None,
-                            "next_attempt_at": now + timedelta(seconds=delay),
-                            "last_error": outcome.error,
-                        }
-                        result = "retry"
                     # Only the holder of this attempt may schedule a retry or give up.
                     await session.execute(
                         update(OutboxItem)
@@ -538,44 +517,39 @@ class Dispatcher:
                         "e": outcome.error,
                     }
                 )
-            conn = await session.connection()
-            if delivered:  # acknowledged is final, whoever holds the lease by now
-                await conn.execute(
-                    update(OutboxItem.__table__)
-                    .where(
-                        OutboxItem.__table__.c.id == bindparam("oid"),
-                        OutboxItem.__table__.c.state != OutboxState.DELIVERED,
-                    )
-                    .values(
-                        state=OutboxState.DELIVERED,
-                        delivered_at=now,
-                        lease_until=None,
-                        last_error=None,
-                    ),
-                    delivered,
-                )
-            if erase:  # a one-time link in the text: sent, so it need not be kept
-                await session.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id.in_(erase))
-                    .values(payload={"erased": True})
-                    .execution_options(synchronize_session=False)
-                )
-            table = DeliveryAttempt.__table__
-            await conn.execute(
-                update(table)
-                .where(table.c.id == bindparam("aid"))
-                .values(
-                    outcome=bindparam("o"),
-                    status_code=bindparam("c"),
-                    error=bindparam("e"),
-                    finished_at=now,
-                ),
-                attempts,
-            )
+            await _record_outcomes(session, now, delivered, erase, attempts)
         self.delivered += len(delivered)
         for item_id, error in flagged:
             log.warning("delivery %s flagged for a human: %s", item_id, error)
+
+    def _not_delivered(
+        self, item: OutboxItem, outcome: Outcome, now: datetime
+    ) -> tuple[str, dict[str, Any]]:
+        """Give up (a permanent error, or too old: flagged for a human) or retry with back-off."""
+        if outcome.permanent or self._too_old(item, now):
+            error = (
+                outcome.error
+                if outcome.permanent
+                else f"gave up after {item.attempts} attempts: {outcome.error}"
+            )
+            return "failed", {
+                "state": OutboxState.FAILED,
+                "flagged": True,
+                "lease_until": None,
+                "last_error": error,
+            }
+        delay = backoff_seconds(
+            item.attempts,
+            self.settings.backoff_base_seconds,
+            self.settings.backoff_max_seconds,
+            self.rng,
+        )
+        return "retry", {
+            "state": OutboxState.PENDING,
+            "lease_until": None,
+            "next_attempt_at": now + timedelta(seconds=delay),
+            "last_error": outcome.error,
+        }
 
     def _too_old(self, item: OutboxItem, now: datetime) -> bool:
         return (now - item.created_at).total_seconds() >= self.settings.give_up_after_seconds
@@ -589,3 +563,43 @@ class Dispatcher:
                 return
             await asyncio.gather(*(self._deliver(job) for job in claimed))
         raise TimeoutError("deliveries still due")
+
+
+async def _record_outcomes(
+    session: AsyncSession,
+    now: datetime,
+    delivered: list[dict[str, Any]],
+    erase: list[str],
+    attempts: list[dict[str, Any]],
+) -> None:
+    """One executemany each: delivered items, sent one-time texts blanked, attempt results."""
+    conn = await session.connection()
+    outbox = cast(Table, OutboxItem.__table__)
+    if delivered:  # acknowledged is final, whoever holds the lease by now
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("oid"), outbox.c.state != OutboxState.DELIVERED)
+            .values(
+                state=OutboxState.DELIVERED, delivered_at=now, lease_until=None, last_error=None
+            ),
+            delivered,
+        )
+    if erase:  # a one-time link in the text: sent, so it need not be kept
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(erase))
+            .values(payload={"erased": True})
+            .execution_options(synchronize_session=False)
+        )
+    table = cast(Table, DeliveryAttempt.__table__)
+    await conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("aid"))
+        .values(
+            outcome=bindparam("o"),
+            status_code=bindparam("c"),
+            error=bindparam("e"),
+            finished_at=now,
+        ),
+        attempts,
+    )
