@@ -20,7 +20,7 @@ from livedesk.leads.models import (
 from livedesk.security.actors import StaffActor
 
 
-def scoped_leads(actor: StaffActor) -> Select[tuple[Lead]]:
+def scoped_leads(actor: StaffActor) -> Select[Lead]:
     query = select(Lead)
     if actor.business_ids is not None:
         query = query.where(Lead.business_id.in_(actor.business_ids))
@@ -66,7 +66,7 @@ def filtered_leads(
     status: str | None,
     start: datetime | None,
     end: datetime | None,
-) -> Select[tuple[Lead]]:
+) -> Select[Lead]:
     query = scoped_leads(actor)
     if business_id is not None:
         query = query.where(Lead.business_id == business_id)
@@ -81,7 +81,7 @@ def filtered_leads(
     return query
 
 
-async def count(session: AsyncSession, query: Select[tuple[Lead]]) -> int:
+async def count(session: AsyncSession, query: Select[Lead]) -> int:
     return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
