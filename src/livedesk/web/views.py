@@ -1,8 +1,11 @@
 """The web front ends: the visitor widget (one script tag on any website), the operator console,
 the supervisor floor and a demo client website. Plain JS modules and CSS, no build step.
 
-Static assets live in web/static and are served at /static by the app; the widget's own files
-are also served here with CORS (a client website imports the chat panel lazily as a module)."""
+Static assets live in web/static and are served from memory, gzipped when the client takes it,
+with ETags (assets.py): at /static/… for this server's own pages, and with CORS at /widget.js
+(the loader, at its stable URL with a short max-age), /widget/… and /shared/… (the panel's
+modules and those the console shares, imported lazily by client websites under content-hashed
+names that are cached for a year)."""
 
 from __future__ import annotations
 
@@ -11,17 +14,23 @@ import json
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from livedesk.businesses.access import widget_by_public_key
 from livedesk.businesses.models import Business
 from livedesk.deps import SessionDep
+from livedesk.web.assets import IMMUTABLE, AssetTree, asset_response
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
-WIDGET_FILES = {"panel.js", "forms.js", "preview.js", "i18n.js", "dom.js", "widget.css"}
+ASSETS = AssetTree(STATIC)
+# What a client website may load cross-origin: the widget's scripts and stylesheets, and the
+# modules shared with the console. Anything else (or anything deeper) is a 404.
+WIDGET_FILES = {p.name for p in (STATIC / "widget").glob("*") if p.suffix in (".js", ".css")}
+SHARED_FILES = {p.name for p in (STATIC / "shared").glob("*") if p.suffix in (".js", ".css")}
+LOADER_CACHE = "public, max-age=300"  # on client pages: a new release reaches them in minutes
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,12 +47,22 @@ OPTIONAL_ROUTES = {
 }
 
 
-def _js(path: Path, *, cors: bool) -> Response:
-    headers = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"}
-    if cors:
-        headers["Access-Control-Allow-Origin"] = "*"
-    media = "text/css" if path.suffix == ".css" else "text/javascript"
-    return FileResponse(path, media_type=f"{media}; charset=utf-8", headers=headers)
+def _asset(request: Request, path: str, *, cors: bool, plain_cache: str) -> Response:
+    """An asset by its plain name (`plain_cache`) or its current hashed name (a year)."""
+    found = ASSETS.get(path)
+    if found is None:
+        return Response(status_code=404)
+    asset, hashed = found
+    return asset_response(
+        request, asset, cache_control=IMMUTABLE if hashed else plain_cache, cors=cors
+    )
+
+
+def _listed(name: str, allowed: set[str]) -> bool:
+    """`panel.js` or `panel.<hash>.js` for a listed `panel.js`."""
+    stem, _, suffix = name.rpartition(".")
+    plain = f"{stem.rpartition('.')[0]}.{suffix}" if "." in stem else name
+    return name in allowed or plain in allowed
 
 
 def _routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -82,17 +101,34 @@ def capabilities(app: FastAPI) -> dict[str, bool]:
     return {name: (m, shape(p)) in shapes for name, (m, p) in OPTIONAL_ROUTES.items()}
 
 
-@router.get("/widget.js")
-async def widget_loader() -> Response:
-    """The one-line embed: a small classic script; the chat panel loads on first open."""
-    return _js(STATIC / "widget" / "widget.js", cors=True)
+@router.api_route("/widget.js", methods=["GET", "HEAD"])
+async def widget_loader(request: Request) -> Response:
+    """The one-line embed: a small classic script at a stable URL (so a short max-age); it
+    names the panel's modules by their hashed names, and the panel loads on first open."""
+    return _asset(request, "widget/widget.js", cors=True, plain_cache=LOADER_CACHE)
 
 
-@router.get("/widget/{name}")
-async def widget_asset(name: str) -> Response:
-    if name not in WIDGET_FILES:
+@router.api_route("/widget/{name}", methods=["GET", "HEAD"])
+async def widget_asset(name: str, request: Request) -> Response:
+    if not _listed(name, WIDGET_FILES):
         return Response(status_code=404)
-    return _js(STATIC / "widget" / name, cors=True)
+    return _asset(request, f"widget/{name}", cors=True, plain_cache=LOADER_CACHE)
+
+
+@router.api_route("/shared/{name}", methods=["GET", "HEAD"])
+async def shared_asset(name: str, request: Request) -> Response:
+    """Modules the widget and the console share (the reconnecting socket, translations)."""
+    if not _listed(name, SHARED_FILES):
+        return Response(status_code=404)
+    return _asset(request, f"shared/{name}", cors=True, plain_cache=LOADER_CACHE)
+
+
+@router.api_route("/static/{path:path}", methods=["GET", "HEAD"])
+async def static_asset(path: str, request: Request) -> Response:
+    """This server's own pages' files: revalidated on every use (ETag, 304), gzipped."""
+    if ".." in path.split("/"):
+        return Response(status_code=404)
+    return _asset(request, path, cors=False, plain_cache="no-cache")
 
 
 @router.get("/ui/capabilities")
