@@ -353,7 +353,7 @@ async def test_browser_offer_times_out_and_moves_on(
         await first.wait_for_selector("#chatlist .chip.offer", state="detached", timeout=3000)
         await other.click("#chatlist button.item")
         await other.click("#accept")
-        await vis.wait_for_selector(f"{W} .status:has-text('Je chat met')")
+        await vis.wait_for_selector(f"{W} .status:has-text('U chat met')")
         await vis_ctx.close()
         await ctx1.close()
         await ctx2.close()

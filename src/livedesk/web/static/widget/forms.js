@@ -1,6 +1,7 @@
-// The widget's forms: the pre-chat form, the offline form and the privacy notice as each business
-// configures them (Widget.settings), and the end-of-chat rating and transcript forms. Labels and
-// notices are business text: inserted as text only, links only from a parsed http(s) URL.
+// The widget's forms as each business configures them (Widget.settings): the pre-chat form, the
+// fields the offline form (offline.js) asks for, and the privacy notice. Loaded only when a form
+// is shown. Labels and notices are business text: inserted as text only, links only from a
+// parsed http(s) URL.
 import { el, safeUrl } from "./dom.js";
 
 // What a field of each kind is: the input it needs and what the browser may fill in.
@@ -45,7 +46,7 @@ function labelOf(field, lang, t) {
 }
 
 // [label, control] for one field; ids are prefix + name so tests and labels can find them.
-function fieldRow(field, prefix, lang, t) {
+export function fieldRow(field, prefix, lang, t) {
   const id = `${prefix}-${field.name}`;
   const kind = KINDS[field.name] || { type: "text", autocomplete: "off" };
   const attrs = { id, name: field.name, required: !!field.required, autocomplete: kind.autocomplete };
@@ -83,65 +84,5 @@ export function prechatForm({ settings, lang, t, hint, onStart }) {
   hint ? el("p", { class: "hint" }, hint) : null,
   rows.flat(), privacyNotice(settings, t), err,
   el("button", { type: "submit", class: "primary" }, t("start")));
-  return form;
-}
-
-// The offline form; `send(data)` posts it and resolves when the server has it.
-export function offlineForm({ settings, lang, t, send }) {
-  const rows = offlineFields(settings).map((f) => fieldRow(f, "ld-off", lang, t));
-  const msg = el("p", { role: "status" });
-  const consent = el("input", { type: "checkbox", id: "ld-off-consent", name: "consent", required: true });
-  const form = el("form", { class: "offline", onsubmit: async (e) => {
-    e.preventDefault();
-    if (!form.reportValidity()) return;
-    const data = {};
-    for (const [, field] of rows) if (field.value.trim()) data[field.name] = field.value.trim();
-    data.consent = consent.checked;
-    try {
-      await send(data);
-      form.replaceChildren(el("p", { class: "ok" }, t("offlineThanks")));
-      form.setAttribute("tabindex", "-1");
-      form.focus();
-    } catch { msg.textContent = t("failed"); }
-  } }, el("p", null, t("leaveMsg")), rows.flat(),
-  el("label", { class: "check", for: "ld-off-consent" }, consent, " ", t("consent")),
-  privacyNotice(settings, t), msg,
-  el("button", { type: "submit", class: "primary" }, t("offlineSend")));
-  return form;
-}
-
-// Stars and a comment after a chat; `onRate(score, comment)` sends them.
-export function ratingForm({ t, onRate }) {
-  const name = "ld-rate";
-  const stars = [1, 2, 3, 4, 5].map((n) => el("label", { class: "star" },
-    el("input", { type: "radio", name, value: String(n), required: true }),
-    el("span", { "aria-hidden": "true" }, "★"), el("span", { class: "sr" }, t("stars", { n }))));
-  const comment = el("textarea", { rows: 2, maxLength: 1000, "aria-label": t("comment"), placeholder: t("comment") });
-  const form = el("form", { class: "rating", onsubmit: (e) => {
-    e.preventDefault();
-    const picked = form.querySelector("input:checked");
-    if (!picked) return;
-    onRate(Number(picked.value), comment.value.trim() || null);
-    form.replaceChildren(el("p", { class: "ok", role: "status" }, t("thanksRating")));
-  } }, el("fieldset", null, el("legend", null, t("rateQ")), el("div", { class: "stars" }, stars)), comment,
-  el("button", { type: "submit", class: "primary" }, t("rateSend")));
-  return form;
-}
-
-// The transcript by e-mail; `request(email)` posts it. A server without the endpoint: no form.
-export function transcriptForm({ t, request }) {
-  const email = el("input", { type: "email", required: true, id: "ld-tr-email", autocomplete: "email" });
-  const msg = el("p", { role: "status" });
-  const form = el("form", { class: "transcript", onsubmit: async (e) => {
-    e.preventDefault();
-    if (!form.reportValidity()) return;
-    try {
-      const r = await request(email.value.trim());
-      if (r.status === 404 || r.status === 405) { form.remove(); return; }
-      if (!r.ok) throw new Error(String(r.status));
-      form.replaceChildren(el("p", { class: "ok" }, t("transcriptSent")));
-    } catch { msg.textContent = t("failed"); }
-  } }, el("label", { for: "ld-tr-email" }, t("transcriptQ")), email, msg,
-  el("button", { type: "submit", class: "secondary" }, t("transcriptSend")));
   return form;
 }

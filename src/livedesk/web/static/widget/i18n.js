@@ -1,114 +1,59 @@
-// Visitor widget texts: Dutch first, English available. makeT(lang)(key, {vars}).
-export const dict = {
-  nl: {
-    title: "Chat met {name}",
-    close: "Chat sluiten",
-    start: "Start de chat",
-    required: "verplicht",
-    fillRequired: "Vul de verplichte velden in.",
-    placeholder: "Typ je bericht…",
-    send: "Versturen",
-    you: "Jij",
-    operator: "Medewerker",
-    sending: "Wordt verzonden…",
-    sent: "Verzonden",
-    read: "Gelezen",
-    waiting: "Even geduld, er komt zo een medewerker bij je.",
-    queue: "Je bent nummer {position} in de wachtrij.",
-    eta: "Geschatte wachttijd: {wait}.",
-    minutes: "ongeveer {n} min",
-    seconds: "minder dan een minuut",
-    chattingWith: "Je chat met {name}.",
-    typing: "{name} typt…",
-    ended: "Dit gesprek is beëindigd.",
-    newChat: "Nieuw gesprek",
-    rateQ: "Hoe tevreden ben je over dit gesprek?",
-    stars: "{n} van 5",
-    comment: "Opmerking (optioneel)",
-    rateSend: "Beoordeling versturen",
-    thanksRating: "Bedankt voor je beoordeling!",
-    transcriptQ: "Wil je dit gesprek per e-mail ontvangen?",
-    email: "E-mailadres",
-    transcriptSend: "Stuur mij het gesprek",
-    transcriptSent: "Het gesprek wordt naar je gemaild.",
-    closedNow: "We zijn nu gesloten.",
-    busyNow: "Het is op dit moment erg druk.",
-    nextOpen: "We zijn weer bereikbaar vanaf {when}.",
-    leaveMsg: "Laat een bericht achter, dan nemen we contact met je op.",
-    name: "Naam",
-    tel: "Telefoon",
-    message: "Bericht",
-    offlineSend: "Bericht versturen",
-    offlineThanks: "Bedankt! We nemen zo snel mogelijk contact met je op.",
-    failed: "Dat lukte niet. Probeer het later opnieuw.",
-    reconnecting: "Verbinding verbroken. We proberen opnieuw te verbinden…",
-    offline: "Je bent offline. Berichten worden verstuurd zodra je weer verbonden bent.",
-    gap: "Eerdere berichten zijn niet geladen.",
-    tooLong: "Je bericht is te lang.",
-    consent: "Ik geef toestemming om mijn gegevens te gebruiken om contact met mij op te nemen.",
-    privacyLink: "Privacyverklaring",
-    inactive: "Deze chat is niet beschikbaar. Neem op een andere manier contact met ons op.",
-    previewOperator: "Goedemiddag! Waarmee kan ik je helpen?",
-    previewVisitor: "Hallo, ik heb een vraag over mijn bestelling.",
-  },
-  en: {
-    title: "Chat with {name}",
-    close: "Close chat",
-    start: "Start chat",
-    required: "required",
-    fillRequired: "Please fill in the required fields.",
-    placeholder: "Type your message…",
-    send: "Send",
-    you: "You",
-    operator: "Agent",
-    sending: "Sending…",
-    sent: "Sent",
-    read: "Read",
-    waiting: "Please wait, an agent will be with you shortly.",
-    queue: "You are number {position} in the queue.",
-    eta: "Estimated wait: {wait}.",
-    minutes: "about {n} min",
-    seconds: "less than a minute",
-    chattingWith: "You are chatting with {name}.",
-    typing: "{name} is typing…",
-    ended: "This conversation has ended.",
-    newChat: "New conversation",
-    rateQ: "How satisfied are you with this conversation?",
-    stars: "{n} out of 5",
-    comment: "Comment (optional)",
-    rateSend: "Send rating",
-    thanksRating: "Thank you for your rating!",
-    transcriptQ: "Would you like this conversation by e-mail?",
-    email: "E-mail address",
-    transcriptSend: "Send me the transcript",
-    transcriptSent: "The transcript is on its way.",
-    closedNow: "We are closed right now.",
-    busyNow: "It is very busy at the moment.",
-    nextOpen: "We are available again from {when}.",
-    leaveMsg: "Leave a message and we will get back to you.",
-    name: "Name",
-    tel: "Phone",
-    message: "Message",
-    offlineSend: "Send message",
-    offlineThanks: "Thank you! We will contact you as soon as possible.",
-    failed: "That did not work. Please try again later.",
-    reconnecting: "Connection lost. Reconnecting…",
-    offline: "You are offline. Messages will be sent once you are connected again.",
-    gap: "Earlier messages were not loaded.",
-    tooLong: "Your message is too long.",
-    consent: "I agree that my details are used to contact me.",
-    privacyLink: "Privacy statement",
-    inactive: "This chat is not available. Please contact us another way.",
-    previewOperator: "Good afternoon! How can I help you?",
-    previewVisitor: "Hi, I have a question about my order.",
-  },
+// The widget's texts for the chat itself; those of the forms, the offline form, the end of a
+// chat and the preview are in form-texts.js, loaded with the first of those. Dutch comes in two
+// forms of address, as the business chooses (Business.form_of_address): "je" below, and "u" as
+// the overrides in U. English (en.js, form-texts.js) is loaded only for a visitor who gets the
+// widget in English.
+import { translator } from "../shared/i18n.js";
+
+const NL = {
+  title: "Chat met {name}",
+  close: "Chat sluiten",
+  placeholder: "Typ je bericht…",
+  send: "Versturen",
+  you: "Jij",
+  operator: "Medewerker",
+  assistant: "Digitale assistent",
+  sending: "Wordt verzonden…",
+  sent: "Verzonden",
+  read: "Gelezen",
+  waiting: "Even geduld, er komt zo een medewerker bij je.",
+  queue: "Je bent nummer {position} in de wachtrij.",
+  eta: "Geschatte wachttijd: {wait}.",
+  minutes: "ongeveer {n} min",
+  seconds: "minder dan een minuut",
+  nobody: "Er is nu geen medewerker online.",
+  botHelps: "Onze digitale assistent beantwoordt je vraag alvast.",
+  chattingWith: "Je chat met {name}.",
+  typing: "{name} typt…",
+  newChat: "Nieuw gesprek",
+  reconnecting: "Verbinding verbroken. We proberen opnieuw te verbinden…",
+  offline: "Je bent offline. Berichten worden verstuurd zodra je weer verbonden bent.",
+  gap: "Eerdere berichten zijn niet geladen.",
+  tooLong: "Je bericht is te lang.",
+  inactive: "Deze chat is niet beschikbaar. Neem op een andere manier contact met ons op.",
 };
 
-export function makeT(lang) {
-  const table = dict[lang] || dict.nl;
-  return (key, vars) => {
-    let text = table[key] ?? dict.nl[key] ?? key;
-    if (vars) for (const [k, v] of Object.entries(vars)) text = text.split(`{${k}}`).join(String(v));
-    return text;
-  };
+// "u": every text above that addresses the visitor.
+const U = {
+  placeholder: "Typ uw bericht…",
+  you: "U",
+  waiting: "Een ogenblik geduld, er komt zo een medewerker bij u.",
+  queue: "U bent nummer {position} in de wachtrij.",
+  botHelps: "Onze digitale assistent beantwoordt uw vraag alvast.",
+  chattingWith: "U chat met {name}.",
+  offline: "U bent offline. Berichten worden verstuurd zodra u weer verbonden bent.",
+  tooLong: "Uw bericht is te lang.",
+};
+
+// t(key, vars) in the language and form of address ("u" unless the business chose "je"); with
+// `forms`, the texts of the forms and the end of a chat too.
+export async function loadT(lang, form, forms) {
+  const nl = form === "je" ? { ...NL } : { ...NL, ...U };
+  const en = lang === "en" ? { ...(await import("./en.js")).EN } : null;
+  if (forms) {
+    const more = await import("./form-texts.js");
+    Object.assign(nl, more.NL, form === "je" ? {} : more.U);
+    if (en) Object.assign(en, more.EN);
+  }
+  return translator(en ? { nl, en } : { nl }, lang);
 }

@@ -1,65 +1,58 @@
-// The visitor chat panel, imported by widget.js on first open. One conversation at a time;
-// resumes by seq after navigation and reconnects; sends are queued and retried with the same
-// client_msg_id until acknowledged, so nothing is lost or doubled. Its look, forms and language
-// come from the widget's configuration (the loader fetched it and picked the language). In the
-// back office's preview (ctx.preview) it opens no session and no socket: placeholder content only.
-import { makeT } from "./i18n.js";
-import { el, linkify, hhmm, uid, safeUrl } from "./dom.js";
-import { prechatForm, prechatFields, offlineForm, privacyNotice, ratingForm, transcriptForm } from "./forms.js";
+// The visitor chat panel, imported by widget.js on first open: one conversation at a time, its
+// views (the chat, the forms, the end) and the frames that drive them. Around it: connection.js
+// (token, socket, unacknowledged sends), transcript.js (the messages), composer.js (typing),
+// styles.js (its stylesheet); the forms, the offline form and the end of a chat load (with
+// their texts) only when they are shown. The look, forms, language and form of address come
+// from the widget's configuration. In the back office's preview (ctx.preview) it opens no
+// session and no socket: placeholder content only.
+import { loadT } from "./i18n.js";
+import { el, uid } from "./dom.js";
+import { makeSession, INACTIVE } from "./connection.js";
+import { makeTranscript } from "./transcript.js";
+import { makeComposer, MAX_CHARS } from "./composer.js";
+import { CSS } from "./styles.js";
 
 const OPEN_STATES = new Set(["queued", "offered", "active"]);
-const PING_EVERY = 20000;
-const PONG_WAIT = 8000;
-const RESEND_AFTER = 6000;
-const MAX_CHARS = 4000;
-// A deactivated business or widget: the server refuses a session with one of these codes.
-const INACTIVE = new Set(["business_inactive", "widget_inactive"]);
-// Who answers the visitor: the operator, or an expert of the business who joined the chat.
-const ANSWERING = new Set(["operator", "expert"]);
 
-export function mount(ctx) {
-  const { root, panel, key, base } = ctx;
+// Whether a new visitor sees a form before the chat: pre-chat fields or a privacy notice.
+function wantsPrechat(s) {
+  const given = (v) => typeof v === "string" && v.trim();
+  return !!(s?.prechat?.fields?.length || given(s?.privacy?.text) || given(s?.privacy?.url) || given(s?.prechat?.gdpr_notice));
+}
+
+export async function mount(ctx) {
+  const { root, panel, base } = ctx;
   const preview = ctx.preview !== undefined && ctx.preview !== null;
-  let S = read();
-  let lang = ctx.lang || "nl";
-  let t = makeT(lang);
   let config = ctx.config || null;
-  let started = false; // a visitor session was asked for (token, capabilities)
+  let lang = ctx.lang || "nl";
+  const form = () => config?.business?.form_of_address;
+  let t = await loadT(lang, form());
+  let ft = null; // t with the texts of the forms and the end too, loaded with the first of them
+  const formsT = async () => (ft ||= await loadT(lang, form(), true));
+  let S = {};
+  if (!preview) try { S = JSON.parse(localStorage.getItem(ctx.storeKey) || "{}") || {}; } catch { S = {}; }
+  S.out = Array.isArray(S.out) ? S.out : [];
+  S.seen = S.seen || 0;
+  const save = () => { if (!preview) try { localStorage.setItem(ctx.storeKey, JSON.stringify(S)); } catch { /* private mode */ } };
   let refusal = null; // what to tell the visitor once the business or widget is deactivated
-  let caps = {};
   let known = null; // frame types the visitor socket accepts (the welcome frame lists them)
-  let ws = null;
-  let ready = false;
-  let attempt = 0;
-  let timer = 0;
-  let pingTimer = 0;
-  let pongTimer = 0;
-  let freshToken = false;
+  let ready = false; // welcomed on the current socket
   let conv = null;
-  let maxSeq = 0;
-  let readByOperator = 0;
   let resumeAt = 0;
   let typingOff = 0;
-  let myTyping = 0;
   let isOpen = false;
   let operatorName = null;
   let built = false;
-  const rendered = new Map(); // seq -> li
-  const pending = new Map(); // client_msg_id -> li
+  let bot = false; // the FAQ bot answers while nobody can
+  let queueText = "";
+  let endShown = null; // the conversation whose end (or offline form) is on screen
 
-  function read() {
-    if (preview) return {};
-    try { return JSON.parse(localStorage.getItem(ctx.storeKey) || "{}") || {}; } catch { return {}; }
-  }
-  function save() {
-    if (preview) return;
-    try { localStorage.setItem(ctx.storeKey, JSON.stringify(S)); } catch { /* private mode */ }
-  }
-  S.out = Array.isArray(S.out) ? S.out : [];
-  S.seen = S.seen || 0;
+  const session = makeSession({ base, key: ctx.key, S, save, lang: () => lang, maxSeq: () => log.maxSeq,
+    onFrame, onState: banner, onRefused: refuse });
+  const log = makeTranscript(t, lang);
+  const composer = makeComposer({ onSend: sendText, onTyping: (state) => S.cid && ready && session.send({ type: "typing", conversation_id: S.cid, state }) });
 
-  // ---- DOM ---------------------------------------------------------------------------------
-  const css = el("link", { rel: "stylesheet", href: `${base}/widget/widget.css` });
+  // ---- the frame ------------------------------------------------------------------------------
   const title = el("h2", { id: "ld-title", class: "title" });
   const logo = el("img", { class: "logo", hidden: true, width: 32, height: 32, referrerPolicy: "no-referrer",
     onerror: () => { logo.hidden = true; } });
@@ -68,25 +61,28 @@ export function mount(ctx) {
   const closeBtn = el("button", { type: "button", class: "x", onclick: () => close() }, "×");
   const conn = el("p", { class: "conn", role: "alert", hidden: true });
   const body = el("div", { class: "body" });
-  const log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
   const typing = el("p", { class: "typing", "aria-live": "polite" });
-  const input = el("textarea", { rows: 2, maxLength: MAX_CHARS, class: "input" });
-  const sendBtn = el("button", { type: "submit", class: "primary" });
-  const composer = el("form", { class: "composer", onsubmit: onSubmit }, input, sendBtn);
   const after = el("div", { class: "after", hidden: true });
+  const onKey = (e) => { if (e.key === "Escape") { e.stopPropagation(); close(); } };
+  const resend = setInterval(() => { if (S.out.length && ready) flush(false); }, 6000);
+  document.addEventListener("visibilitychange", markSeen);
 
   function build() {
     if (built) return;
     built = true;
-    root.prepend(css);
+    // A constructed sheet, like the loader's: allowed under a strict style-src, and no request.
+    if (root.adoptedStyleSheets && CSSStyleSheet.prototype.replaceSync) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    } else {
+      root.prepend(el("style", null, CSS));
+    }
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-labelledby", "ld-title");
-    panel.append(el("header", { class: "head" }, logo, el("div", null, title, status), closeBtn), greeting, conn, body);
-    panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.stopPropagation(); close(); } });
-    input.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); composer.requestSubmit(); }
-    });
-    input.addEventListener("input", onTyping);
+    // A div, not a <header>: inside a dialog the banner landmark would be the page's second.
+    panel.append(el("div", { class: "head" }, logo, el("div", null, title, status), closeBtn), greeting, conn, body);
+    panel.addEventListener("keydown", onKey);
     texts();
   }
 
@@ -94,13 +90,12 @@ export function mount(ctx) {
     const name = config?.business?.name || "";
     title.textContent = t("title", { name });
     closeBtn.setAttribute("aria-label", t("close"));
-    input.placeholder = t("placeholder");
-    input.setAttribute("aria-label", t("placeholder"));
-    sendBtn.textContent = t("send");
-    log.setAttribute("aria-label", t("title", { name }));
+    log.log.setAttribute("aria-label", t("title", { name }));
+    composer.texts(t);
     // The business's own look: a logo only from an https URL, the greeting as plain text.
     const look = config?.settings?.look || {};
-    const url = typeof look.logo_url === "string" ? safeUrl(look.logo_url.trim()) : null;
+    let url = null;
+    try { url = new URL(String(look.logo_url || "").trim()); } catch { url = null; }
     if (url && url.protocol === "https:") {
       if (logo.src !== url.href) { logo.hidden = false; logo.src = url.href; }
       logo.alt = name;
@@ -112,25 +107,22 @@ export function mount(ctx) {
     greeting.hidden = !greeting.textContent;
   }
 
-  function show(...nodes) {
-    body.replaceChildren(...nodes);
-  }
+  const show = (...nodes) => body.replaceChildren(...nodes);
+  const say = (text) => { status.textContent = text; };
+  const wait = (s) => (s < 60 ? t("seconds") : t("minutes", { n: Math.round(s / 60) }));
 
   function chatView() {
-    if (body.contains(log)) return;
-    show(log, typing, after, composer);
+    if (body.contains(log.log)) return;
+    body.classList.remove("ended");
+    show(log.log, typing, after, composer.form);
     // Messages typed on an earlier page and not acknowledged yet: shown until the server has them.
     for (const m of S.out) {
-      if (pending.has(m.id) || (m.cid && S.cid && m.cid !== S.cid)) continue;
-      const li = bubble(true, null, m.body, new Date(m.at).toISOString());
-      li.classList.add("pending");
-      setMark(li, "sending");
-      pending.set(m.id, li);
-      log.append(li);
+      if (log.pending.has(m.id) || (m.cid && S.cid && m.cid !== S.cid)) continue;
+      log.addPending(m.id, m.body, m.at);
     }
   }
 
-  // ---- opening and views -------------------------------------------------------------------
+  // ---- opening and closing ---------------------------------------------------------------------
   async function open(opts = {}) {
     build();
     panel.hidden = false;
@@ -140,15 +132,10 @@ export function mount(ctx) {
     ctx.setOpen(true);
     if (preview) { previewView(); return; } // focus stays in the back office's form
     if (!refusal && config?.active === false) refusal = config.message || t("inactive");
-    if (!refusal && !started) await session().catch(() => null);
-    if (refusal) {
-      refusedView();
-    } else if (conv || S.cid) {
-      chatView();
-      connect();
-    } else if (!body.firstChild) {
-      await entryView();
-    }
+    if (!refusal && !session.started) await start().catch(() => null);
+    if (refusal) refusedView();
+    else if (conv || S.cid) { chatView(); session.socket.start(); }
+    else if (!body.firstChild) await entryView();
     markSeen();
     if (!opts.restore) focusFirst();
   }
@@ -162,227 +149,134 @@ export function mount(ctx) {
     ctx.launcher.focus();
   }
 
-  function focusFirst() {
-    if (body.contains(log)) {
-      const target = input.disabled ? after.querySelector("input, button") : input;
-      (target || closeBtn).focus();
-      return;
-    }
-    (body.querySelector("input, textarea, button") || closeBtn).focus();
+  // Unmounted (window.Livedesk.destroy): nothing of the panel stays on the page.
+  function destroy() {
+    session.socket.stop();
+    clearInterval(resend);
+    clearTimeout(typingOff);
+    document.removeEventListener("visibilitychange", markSeen);
+    panel.removeEventListener("keydown", onKey);
   }
 
-  async function session() {
-    started = true;
-    // The refusal's message comes in the language asked for: the widget's, not the browser's.
-    const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/session`, {
-      method: "POST", headers: { "content-type": "application/json", "accept-language": lang },
-      body: JSON.stringify({ token: S.token || null }),
-    });
-    if (r.status === 409) {
-      const err = await r.json().catch(() => ({}));
-      if (INACTIVE.has(err.code)) refuse(err.message);
-    }
-    if (!r.ok) throw new Error(`session ${r.status}`);
-    const data = await r.json();
-    S.token = data.token;
-    config = data.config;
+  function focusFirst() {
+    const target = body.contains(log.log) && !composer.input.disabled ? composer.input
+      : body.querySelector("input, textarea, button");
+    (target || closeBtn).focus();
+  }
+
+  async function start() {
+    await session.start();
+    if (session.config) config = session.config;
     S.lang = lang;
     save();
     if (built) texts();
-    try { caps = await (await fetch(`${base}/ui/capabilities`)).json(); } catch { caps = {}; }
-    return data;
   }
 
+  // ---- what a new visitor sees -----------------------------------------------------------------
   async function entryView() {
     let avail = null;
-    if (caps.availability) {
+    if (session.caps.availability) {
       try {
-        const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/availability?language=${lang}`);
+        const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(ctx.key)}/availability?language=${lang}`);
         if (r.ok) avail = await r.json();
       } catch { avail = null; }
     }
-    // Closed, nobody online, or the wait is over the contract's limit: the offline form.
-    if (avail && !avail.open) return offlineView(avail);
-    const settings = config?.settings;
-    const eta = avail?.eta_seconds ? t("eta", { wait: wait(avail.eta_seconds) }) : "";
-    if (!prechatFields(settings).length && !privacyNotice(settings, t)) {
+    // Nobody can answer: the bot tries first where the contract says so, else the offline form.
+    if (avail && !avail.open) {
+      if (avail.reason === "inactive" || !/^bot/.test(avail.overflow_action)) return offlineEntry(avail);
+      bot = true;
+    }
+    const eta = bot ? t("botHelps") : avail?.eta_seconds ? t("eta", { wait: wait(avail.eta_seconds) }) : "";
+    if (!wantsPrechat(config?.settings)) {
       chatView();
-      statusText(eta);
-      connect();
+      say(eta);
+      session.socket.start();
       return;
     }
-    show(prechatForm({ settings, lang, t, hint: eta, onStart: (values) => {
+    const [{ prechatForm }, ft] = await Promise.all([import("./forms.js"), formsT()]);
+    show(prechatForm({ settings: config?.settings, lang, t: ft, hint: eta, onStart: (values) => {
       chatView();
       startConversation(values);
-      input.focus();
+      composer.input.focus();
     } }));
-    connect();
+    session.socket.start();
   }
 
-  function offlineView(avail) {
-    const parts = [el("p", { class: "lead" }, avail.reason === "closed" ? t("closedNow") : t("busyNow"))];
-    if (avail.next_open) {
-      const when = new Date(avail.next_open);
-      if (!Number.isNaN(when.getTime())) {
-        parts.push(el("p", null, t("nextOpen", { when: when.toLocaleString(lang === "en" ? "en-GB" : "nl-NL", { weekday: "long", hour: "2-digit", minute: "2-digit" }) })));
-      }
-    }
-    if (caps.offline || preview) parts.push(offlineForm({ settings: config?.settings, lang, t, send: sendOffline }));
-    show(el("div", { class: "offline-view" }, parts));
+  async function offlineEntry(avail) {
+    const [{ offlineView }, ft] = await Promise.all([import("./offline.js"), formsT()]);
+    show(offlineView({ reason: avail.reason, nextOpen: avail.next_open, settings: config?.settings, lang, t: ft,
+      send: sendOffline, withForm: !!session.caps.offline || preview }));
   }
 
   async function sendOffline(data) {
     if (preview) return;
-    const body = { ...data, page_url: location.href, token: S.token, language: lang };
-    const r = await fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/offline`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const r = await session.post("offline", { ...data, page_url: location.href, token: S.token, language: lang });
     if (!r.ok) throw new Error(String(r.status));
   }
 
   // ---- a deactivated business or widget ------------------------------------------------------
   function refuse(message) {
     refusal = (typeof message === "string" && message.trim()) || t("inactive");
-    drop();
-    clearTimeout(timer);
-    timer = 0;
+    session.socket.stop();
     if (built) refusedView();
   }
 
   function refusedView() {
-    statusText("");
+    say("");
     show(el("p", { class: "lead refused", role: "status" }, refusal));
   }
 
-  // ---- the back office's preview ---------------------------------------------------------------
+  // ---- the back office's preview -------------------------------------------------------------
   // What a new visitor sees first (the pre-chat form, else the chat), or the view asked for.
-  function previewView() {
-    const view = ctx.preview || (prechatFields(config?.settings).length ? "prechat" : "chat");
-    statusText("");
-    if (view === "offline") return offlineView({ reason: "closed" });
+  async function previewView() {
+    const view = ctx.preview || (wantsPrechat(config?.settings) ? "prechat" : "chat");
+    say("");
+    if (view === "offline") return offlineEntry({ reason: "closed" });
+    const ft = await formsT();
     if (view === "prechat") {
-      return show(prechatForm({ settings: config?.settings, lang, t, onStart: () => {} }));
+      const { prechatForm } = await import("./forms.js");
+      return show(prechatForm({ settings: config?.settings, lang, t: ft, onStart: () => {} }));
     }
-    log.replaceChildren(bubble(false, null, t("previewOperator"), null), bubble(true, null, t("previewVisitor"), null));
-    show(log, typing, composer);
-    statusText(t("chattingWith", { name: t("operator") }));
+    log.show(log.bubble(false, null, ft("previewOperator"), null), log.bubble(true, null, ft("previewVisitor"), null));
+    show(log.log, typing, composer.form);
+    say(t("chattingWith", { name: t("operator") }));
   }
 
   // New settings (the preview's unsaved changes): the look, texts and forms again.
-  function configure(next, nextLang, view) {
+  async function configure(next, nextLang, view) {
     config = next;
-    if (nextLang && nextLang !== lang) { lang = nextLang; t = makeT(lang); }
+    lang = nextLang || lang;
+    t = await loadT(lang, form());
+    ft = null;
+    log.locale(t, lang);
     if (view !== undefined) ctx.preview = view;
     if (!built) return;
     texts();
     if (preview) previewView();
   }
 
-  function wait(seconds) {
-    return seconds < 60 ? t("seconds") : t("minutes", { n: Math.round(seconds / 60) });
+  // ---- the connection ----------------------------------------------------------------------------
+  function banner(state) {
+    if (state === "down" || state === "refused" || state === "offline" || state === "stopped") ready = false;
+    const text = state === "offline" ? t("offline") : state === "down" || state === "refused" ? t("reconnecting") : "";
+    conn.hidden = !text;
+    conn.textContent = text;
   }
 
-  function statusText(text) {
-    status.textContent = text;
-  }
-
-  // ---- connection --------------------------------------------------------------------------
-  function wsUrl() {
-    return `${base.replace(/^http/, "ws")}/ws/visitor?token=${encodeURIComponent(S.token)}`;
-  }
-
-  async function connect() {
-    if (ws || timer || preview || refusal) return;
-    if (!navigator.onLine) { banner("offline"); return; }
-    if (!S.token || freshToken) {
-      try { await session(); freshToken = false; } catch { schedule(); return; }
-      if (ws) return;
-    }
-    const sock = new WebSocket(wsUrl());
-    let opened = false;
-    ws = sock;
-    sock.onopen = () => {
-      opened = true;
-      attempt = 0;
-      const resume = {};
-      if (S.cid) resume[S.cid] = maxSeq;
-      sock.send(JSON.stringify({ type: "hello", resume }));
-      ping();
-    };
-    sock.onmessage = (e) => {
-      let frame;
-      try { frame = JSON.parse(e.data); } catch { return; }
-      onFrame(frame);
-    };
-    sock.onclose = () => {
-      if (ws !== sock) return;
-      ws = null;
-      ready = false;
-      clearTimeout(pingTimer);
-      clearTimeout(pongTimer);
-      if (!opened) freshToken = true; // refused: the token may have expired
-      banner(navigator.onLine ? "down" : "offline");
-      if (navigator.onLine) schedule();
-    };
-  }
-
-  function schedule() {
-    clearTimeout(timer);
-    if (preview || refusal) return;
-    const cap = Math.min(30000, 500 * 2 ** attempt);
-    attempt += 1;
-    timer = setTimeout(() => { timer = 0; connect(); }, cap / 2 + Math.random() * cap / 2);
-  }
-
-  function drop() {
-    const sock = ws;
-    ws = null;
-    ready = false;
-    clearTimeout(pingTimer);
-    clearTimeout(pongTimer);
-    if (sock) sock.close();
-  }
-
-  function ping() {
-    clearTimeout(pingTimer);
-    pingTimer = setTimeout(() => {
-      if (!ws || !ready) return;
-      send({ type: "ping", t: Date.now() });
-      pongTimer = setTimeout(() => { drop(); banner("down"); schedule(); }, PONG_WAIT);
-      ping();
-    }, PING_EVERY);
-  }
-
-  window.addEventListener("offline", () => { drop(); clearTimeout(timer); timer = 0; banner("offline"); });
-  window.addEventListener("online", () => { clearTimeout(timer); timer = 0; attempt = 0; connect(); });
-
-  function banner(kind) {
-    conn.hidden = !kind;
-    conn.textContent = kind === "offline" ? t("offline") : kind === "down" ? t("reconnecting") : "";
-  }
-
-  function send(frame) {
-    if (ws && ws.readyState === 1) { ws.send(JSON.stringify(frame)); return true; }
-    return false;
-  }
-
-  // ---- frames ------------------------------------------------------------------------------
   function onFrame(f) {
+    const mine = !f.conversation_id || f.conversation_id === S.cid;
     switch (f.type) {
       case "welcome": return onWelcome(f);
       case "conversation": return applyConversation(f);
       case "message": return addMessage(f);
-      case "ack": return onAck(f);
-      case "typing": return onTypingFrame(f);
-      case "read":
-        if (ANSWERING.has(f.who) && f.conversation_id === S.cid) { readByOperator = Math.max(readByOperator, f.seq); marks(); }
-        return;
-      case "queue":
-        if (f.conversation_id && f.conversation_id !== S.cid) return;
-        return queueStatus(f);
+      case "ack": log.ack(f); return acked(f.client_msg_id);
+      case "typing": return onTyping(f);
+      case "read": if (f.who === "operator" && mine) log.read(f.seq); return;
+      case "queue": if (mine) queueStatus(f); return;
+      case "overflow": if (mine) onOverflow(f); return;
       case "resync":
-        if (f.conversation_id === S.cid) { maxSeq = Math.max(maxSeq, f.last_seq); log.append(el("li", { class: "note" }, t("gap"))); }
+        if (mine) { log.maxSeq = Math.max(log.maxSeq, f.last_seq); log.note(t("gap")); }
         return;
-      case "pong": clearTimeout(pongTimer); return;
       case "error": return onError(f);
       default: return;
     }
@@ -393,27 +287,24 @@ export function mount(ctx) {
     if (Array.isArray(f.accepts)) known = new Set(f.accepts);
     banner("");
     const list = f.conversations || [];
-    const mine = list.find((c) => c.conversation_id === S.cid) || list.find((c) => OPEN_STATES.has(c.state));
-    if (mine) applyConversation(mine);
-    else if (S.cid) { forget(); }
+    const found = list.find((c) => c.conversation_id === S.cid) || list.find((c) => OPEN_STATES.has(c.state));
+    if (found) applyConversation(found);
+    else if (S.cid) forget();
     if (S.startPending && !(conv && OPEN_STATES.has(conv.state))) sendStart();
     flush(true);
   }
 
   function onError(f) {
-    if (INACTIVE.has(f.code)) { refuse(null); return; }
+    if (INACTIVE.has(f.code)) return refuse(null);
     if (f.code === "conversation_closed") {
       S.out = S.out.filter((m) => m.cid !== f.data?.conversation_id);
       save();
-      return;
-    }
-    if (f.code === "message_too_long") statusText(t("tooLong"));
+    } else if (f.code === "message_too_long") say(t("tooLong"));
   }
 
   function applyConversation(c) {
     if (S.cid && c.conversation_id !== S.cid && conv && OPEN_STATES.has(conv.state)) return;
-    const changed = !conv || conv.conversation_id !== c.conversation_id;
-    const before = changed ? null : conv;
+    const before = conv?.conversation_id === c.conversation_id ? conv : null;
     conv = { ...c };
     // Welcome payloads carry the operator's id only: keep the name we know.
     if (conv.operator && !conv.operator.name) {
@@ -423,261 +314,169 @@ export function mount(ctx) {
     S.startPending = null;
     for (const m of S.out) if (!m.cid) m.cid = S.cid;
     save();
-    if (OPEN_STATES.has(c.state)) {
-      after.hidden = true;
-      after.replaceChildren();
-      input.disabled = false;
-      sendBtn.disabled = false;
-      if (c.state === "active") delete status.dataset.queue;
-      refreshStatus();
-      flush(false);
-    } else {
-      endedView();
-    }
+    if (!OPEN_STATES.has(c.state)) return S.overflow === S.cid ? overflowView({ reason: S.overflowReason }) : endedView();
+    composer.enable(true);
+    if (c.state === "active") { queueText = ""; bot = false; }
+    refreshStatus();
+    flush(false);
   }
 
   function refreshStatus() {
     if (!conv || !OPEN_STATES.has(conv.state)) return;
-    if (conv.state === "active") statusText(t("chattingWith", { name: conv.operator?.name || t("operator") }));
-    else if (!status.dataset.queue) statusText(t("waiting"));
+    if (conv.state === "active") say(t("chattingWith", { name: conv.operator?.name || t("operator") }));
+    else say([bot ? t("botHelps") : "", queueText].filter(Boolean).join(" ") || t("waiting"));
   }
 
+  // Where the visitor is in line and how long it will take; with nobody online to answer there
+  // is no estimate, and the visitor is told so instead of "busy".
   function queueStatus(f) {
-    status.dataset.queue = "1";
-    const parts = [];
-    if (f.position) parts.push(t("queue", { position: f.position }));
-    if (f.eta_seconds !== undefined && f.eta_seconds !== null) parts.push(t("eta", { wait: wait(f.eta_seconds) }));
-    statusText(parts.join(" ") || t("waiting"));
+    const parts = f.position ? [t("queue", { position: f.position })] : [];
+    parts.push(f.eta_seconds === null || f.eta_seconds === undefined ? t("nobody") : t("eta", { wait: wait(f.eta_seconds) }));
+    queueText = parts.join(" ");
+    refreshStatus();
+  }
+
+  // The contract's overflow, in the chat: the bot answers while the chat waits, or the chat ends
+  // and the offline form takes over, filled in with what the visitor already said.
+  function onOverflow(f) {
+    if (f.action !== "offline_form") { bot = true; refreshStatus(); return; }
+    S.overflow = S.cid;
+    S.overflowReason = f.reason;
+    save();
+    overflowView(f);
+  }
+
+  async function overflowView(f) {
+    if (endShown === S.cid) return;
+    endShown = S.cid;
+    composer.enable(false);
+    composer.form.hidden = true;
+    typing.textContent = "";
+    say("");
+    const [{ offlineView }, ft] = await Promise.all([import("./offline.js"), formsT()]);
+    const values = { ...(S.prechat || {}), question: log.visitorText() };
+    const restart = el("button", { type: "button", class: "secondary", onclick: newChat }, t("newChat"));
+    after.replaceChildren(offlineView({ reason: f.reason, settings: config?.settings, lang, t: ft, send: sendOffline,
+      withForm: !!session.caps.offline, values, onSent: () => { S.overflow = null; save(); } }), restart);
+    after.hidden = false;
+    body.classList.add("ended");
+    chatView();
+    after.scrollIntoView?.({ block: "start" });
   }
 
   function addMessage(m) {
     if (m.internal || m.conversation_id !== S.cid) return;
-    if (rendered.has(m.seq)) return;
-    if (m.seq > maxSeq + 1 && ready && Date.now() - resumeAt > 2000) {
+    if (m.seq > log.maxSeq + 1 && ready && Date.now() - resumeAt > 2000) {
       // A gap: ask the server for what we missed (dedupe by seq absorbs any overlap).
       resumeAt = Date.now();
-      send({ type: "hello", resume: { [S.cid]: maxSeq } });
+      session.send({ type: "hello", resume: { [S.cid]: log.maxSeq } });
     }
-    let li = m.client_msg_id ? pending.get(m.client_msg_id) : null;
-    if (li) {
-      pending.delete(m.client_msg_id);
-      acked(m.client_msg_id);
-    } else if (m.author?.kind === "system") {
-      li = notice(m.body, m.created_at);
-    } else {
-      li = bubble(m.author?.kind === "visitor", m.author, m.body, m.created_at);
+    if (m.client_msg_id) acked(m.client_msg_id);
+    if (!log.add(m) || m.author?.kind === "visitor") return;
+    typing.textContent = "";
+    if (m.author?.kind === "operator" && m.author.name) {
+      operatorName = m.author.name;
+      if (conv?.operator && !conv.operator.name) { conv.operator.name = operatorName; refreshStatus(); }
     }
-    li.dataset.seq = String(m.seq);
-    li.classList.remove("pending");
-    if (li.classList.contains("me")) setMark(li, m.seq <= readByOperator ? "read" : "sent");
-    rendered.set(m.seq, li);
-    maxSeq = Math.max(maxSeq, m.seq);
-    place(li, m.seq);
-    if (m.author?.kind !== "visitor") {
-      typing.textContent = "";
-      if (m.author?.name && m.author.kind === "operator") {
-        operatorName = m.author.name;
-        if (conv?.operator && !conv.operator.name) { conv.operator.name = operatorName; refreshStatus(); }
-      }
-      if (isOpen && !document.hidden) markSeen(); else unread();
-    }
-  }
-
-  // Keep the list in seq order; messages still waiting for their ack stay at the end.
-  function place(li, seq) {
-    const later = [...log.children].find((n) => n !== li
-      && (n.dataset.seq ? Number(n.dataset.seq) > seq : n.classList.contains("pending")));
-    if (later) log.insertBefore(li, later);
-    else log.append(li);
-    log.scrollTop = log.scrollHeight;
-  }
-
-  function bubble(mine, author, text, at) {
-    let who = mine ? t("you") : author?.name || t("operator");
-    // The business's own expert: named, with the business they speak for.
-    const expert = author?.kind === "expert";
-    if (expert && config?.business?.name) who = `${who} · ${config.business.name}`;
-    return el("li", { class: `msg ${mine ? "me" : "them"}${expert ? " expert" : ""}` },
-      el("div", { class: "meta" }, el("span", { class: "who" }, who), " ",
-        el("time", { datetime: at || new Date().toISOString() }, hhmm(at, lang))),
-      el("div", { class: "text" }, linkify(text)),
-      mine ? el("div", { class: "mark" }) : null);
-  }
-
-  // A line from Livedesk itself (an expert of the business joined or left): nobody's bubble.
-  function notice(text, at) {
-    return el("li", { class: "msg system" },
-      el("div", { class: "text" }, text),
-      el("time", { datetime: at || new Date().toISOString() }, hhmm(at, lang)));
-  }
-
-  function setMark(li, state) {
-    const mark = li.querySelector(".mark");
-    if (!mark) return;
-    li.dataset.state = state;
-    mark.textContent = state === "read" ? `✓✓ ${t("read")}` : state === "sent" ? `✓ ${t("sent")}` : t("sending");
-  }
-
-  function marks() {
-    for (const [seq, li] of rendered) if (li.classList.contains("me") && seq <= readByOperator) setMark(li, "read");
-  }
-
-  function onAck(f) {
-    const li = pending.get(f.client_msg_id);
-    acked(f.client_msg_id);
-    if (li) {
-      pending.delete(f.client_msg_id);
-      if (rendered.has(f.seq)) { li.remove(); return; } // the message frame came first
-      li.dataset.seq = String(f.seq);
-      li.classList.remove("pending");
-      rendered.set(f.seq, li);
-      maxSeq = Math.max(maxSeq, f.seq);
-      setMark(li, f.seq <= readByOperator ? "read" : "sent");
-      place(li, f.seq);
-    }
+    if (isOpen && !document.hidden) markSeen();
+    else ctx.setBadge(log.theirs().filter((s) => s > S.seen).length);
   }
 
   function acked(cmid) {
-    const before = S.out.length;
+    const count = S.out.length;
     S.out = S.out.filter((m) => m.id !== cmid);
-    if (S.out.length !== before) save();
+    if (S.out.length !== count) save();
   }
 
-  function onTypingFrame(f) {
-    if (!ANSWERING.has(f.who) || f.conversation_id !== S.cid) return;
+  function onTyping(f) {
+    if (f.who !== "operator" || f.conversation_id !== S.cid) return;
     clearTimeout(typingOff);
     typing.textContent = f.state === "on" ? t("typing", { name: f.name || t("operator") }) : "";
     if (f.state === "on") typingOff = setTimeout(() => { typing.textContent = ""; }, 8000);
   }
 
-  // ---- sending -----------------------------------------------------------------------------
-  function onSubmit(e) {
-    e.preventDefault();
-    if (preview || refusal) return;
-    const text = input.value;
-    if (!text.trim()) return;
-    if (text.trim().length > MAX_CHARS) { statusText(t("tooLong")); return; }
-    const item = { id: uid(), cid: S.cid || null, body: text, at: Date.now(), tries: 0 };
+  // ---- sending ---------------------------------------------------------------------------------
+  function sendText(text) {
+    if (preview || refusal) return false;
+    if (text.trim().length > MAX_CHARS) { say(t("tooLong")); return false; }
+    const item = { id: uid(), cid: S.cid || null, body: text, at: Date.now() };
     S.out.push(item);
     save();
-    input.value = "";
-    typingState("off");
-    const li = bubble(true, null, text, new Date().toISOString());
-    li.classList.add("pending");
-    li.dataset.cmid = item.id;
-    setMark(li, "sending");
-    pending.set(item.id, li);
-    log.append(li);
-    log.scrollTop = log.scrollHeight;
+    log.addPending(item.id, text, item.at);
     if (!S.cid) startConversation({});
     else flush(false);
+    return true;
   }
 
   function startConversation(prechat) {
     S.startPending = { prechat };
+    S.prechat = prechat;
     save();
-    if (ready) sendStart(); else connect();
+    if (ready) sendStart();
+    else session.socket.start();
   }
 
   function sendStart() {
-    send({
-      type: "start", language: lang, prechat: S.startPending?.prechat || {},
-      page: { url: location.href, title: document.title, referrer: document.referrer },
-    });
+    session.send({ type: "start", language: lang, prechat: S.startPending?.prechat || {},
+      page: { url: location.href, title: document.title, referrer: document.referrer } });
   }
 
-  // Send whatever is not acknowledged yet. `all` after a (re)connect; otherwise only items that
-  // never went out or have waited too long for their ack. Same client_msg_id every time.
   function flush(all) {
-    if (!ready || !conv || !OPEN_STATES.has(conv.state)) return;
-    const now = Date.now();
-    for (const m of S.out) {
-      if (!m.cid) m.cid = S.cid;
-      if (m.cid !== S.cid) continue;
-      if (!all && m.sentAt && now - m.sentAt < RESEND_AFTER) continue;
-      // What we held when it first went out; every retry repeats it (the server looks for the
-      // original only after that seq).
-      if (m.after === undefined) m.after = maxSeq;
-      if (send({ type: "send", conversation_id: m.cid, client_msg_id: m.id, body: m.body, after_seq: m.after })) m.sentAt = now;
-    }
-    save();
-  }
-  setInterval(() => { if (S.out.length) flush(false); }, RESEND_AFTER);
-
-  function onTyping() {
-    if (!S.cid || !ready) return;
-    const now = Date.now();
-    if (now - myTyping > 3000) { myTyping = now; send({ type: "typing", conversation_id: S.cid, state: "on" }); }
-    clearTimeout(onTyping.off);
-    onTyping.off = setTimeout(() => typingState("off"), 4000);
+    if (ready && conv && OPEN_STATES.has(conv.state)) session.flush(all);
   }
 
-  function typingState(state) {
-    if (state === "off" && myTyping && S.cid) { myTyping = 0; send({ type: "typing", conversation_id: S.cid, state: "off" }); }
-  }
-
-  // ---- unread & read receipts --------------------------------------------------------------
-  function operatorSeqs() {
-    return [...rendered].filter(([, li]) => li.classList.contains("them")).map(([seq]) => seq);
-  }
-  function unread() {
-    const n = operatorSeqs().filter((s) => s > S.seen).length;
-    ctx.setBadge(n);
-  }
+  // ---- unread & read receipts ------------------------------------------------------------------
   function markSeen() {
     if (!isOpen || document.hidden || !S.cid) return;
-    if (maxSeq > S.seen) {
-      S.seen = maxSeq;
+    if (log.maxSeq > S.seen) {
+      S.seen = log.maxSeq;
       save();
-      send({ type: "read", conversation_id: S.cid, seq: maxSeq });
+      session.send({ type: "read", conversation_id: S.cid, seq: log.maxSeq });
     }
     ctx.setBadge(0);
   }
-  document.addEventListener("visibilitychange", markSeen);
 
-  // ---- the end of a chat ---------------------------------------------------------------------
-  function endedView() {
-    input.disabled = true;
-    sendBtn.disabled = true;
-    statusText(t("ended"));
+  // ---- the end of a chat -----------------------------------------------------------------------
+  async function endedView() {
+    if (endShown === S.cid) return;
+    endShown = S.cid;
+    composer.enable(false);
+    composer.form.hidden = true;
     typing.textContent = "";
-    const parts = [el("p", { class: "lead" }, t("ended"))];
-    if (known && known.has("rating") && !S.rated?.[S.cid]) parts.push(ratingForm({ t, onRate: rate }));
-    if (caps.transcript) parts.push(transcriptForm({ t, request: askTranscript }));
-    parts.push(el("button", { type: "button", class: "secondary", onclick: newChat }, t("newChat")));
-    after.replaceChildren(...parts);
+    say("");
+    const [{ endView }, ft] = await Promise.all([import("./ending.js"), formsT()]);
+    const cid = S.cid;
+    after.replaceChildren(...endView({ t: ft,
+      rating: known?.has("rating") && !S.rated?.[cid], transcript: !!session.caps.transcript,
+      onRate: (score, comment) => {
+        session.send({ type: "rating", conversation_id: cid, score, comment });
+        S.rated = { ...(S.rated || {}), [cid]: true };
+        save();
+      },
+      request: (email) => session.post("transcript", { token: S.token, conversation_id: cid, email }),
+      onNew: newChat }).filter(Boolean));
     after.hidden = false;
+    body.classList.add("ended");
     chatView();
   }
 
-  function rate(score, comment) {
-    send({ type: "rating", conversation_id: S.cid, score, comment });
-    S.rated = { ...(S.rated || {}), [S.cid]: true };
-    save();
-  }
-
-  function askTranscript(email) {
-    return fetch(`${base}/api/v1/widget/${encodeURIComponent(key)}/transcript`, {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ token: S.token, conversation_id: S.cid, email }) });
-  }
-
   function forget() {
-    S.cid = null;
-    S.out = [];
+    Object.assign(S, { cid: null, out: [], overflow: null, prechat: null });
     conv = null;
-    maxSeq = 0;
-    readByOperator = 0;
-    rendered.clear();
-    pending.clear();
-    log.replaceChildren();
+    bot = false;
+    queueText = "";
+    endShown = null;
+    log.clear();
     save();
   }
 
   async function newChat() {
     forget();
-    statusText("");
+    say("");
     after.hidden = true;
+    after.replaceChildren();
+    composer.form.hidden = false;
+    composer.enable(true);
     body.replaceChildren();
     await entryView();
     focusFirst();
@@ -685,8 +484,10 @@ export function mount(ctx) {
 
   // Resume at once when this visitor already has a conversation (page navigation).
   if (S.cid && !preview) {
-    session().then(() => { build(); chatView(); connect(); }).catch(() => { if (!refusal) schedule(); });
+    start().then(() => { build(); chatView(); session.socket.start(); }).catch(() => {
+      if (!refusal) session.socket.start();
+    });
   }
 
-  return { open, close, configure };
+  return { open, close, configure, destroy };
 }

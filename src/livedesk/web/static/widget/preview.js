@@ -8,20 +8,21 @@ import { mount as mountPanel } from "./panel.js";
 const SECTIONS = ["look", "prechat", "privacy", "offline_form"];
 const VIEWS = new Set(["", "chat", "prechat", "offline"]);
 
-export function mount(ctx) {
-  const panel = mountPanel(ctx);
+export async function mount(ctx) {
+  const panel = await mountPanel(ctx);
   let config = ctx.config || { business: { name: "" }, settings: {} };
-  window.addEventListener("message", (event) => {
+  const onMessage = (event) => {
     if (event.origin !== location.origin || event.source !== window.parent) return;
     const next = merged(config, event.data);
     if (!next) return;
     config = next;
     const view = typeof event.data.view === "string" && VIEWS.has(event.data.view) ? event.data.view : undefined;
     panel.configure(config, ctx.apply(config), view);
-  });
+  };
+  window.addEventListener("message", onMessage);
   // Tell a framing page that it may send the form's current state now.
   if (window.parent !== window) window.parent.postMessage({ type: "livedesk:preview-ready" }, location.origin);
-  return panel;
+  return { ...panel, destroy() { window.removeEventListener("message", onMessage); panel.destroy(); } };
 }
 
 // The saved configuration with the posted sections in place of its own; null for a message

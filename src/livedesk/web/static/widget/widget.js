@@ -1,6 +1,7 @@
 /* Livedesk widget loader: <script src="https://HOST/widget.js" data-widget="KEY" async>.
    The launcher only, dressed by the widget's configuration (fetched per page view, so back-office
-   changes apply at once); panel.js loads on first open. Shadow DOM with a constructed stylesheet
+   changes apply at once); panel.js loads on first open, by the content-hashed name the server
+   writes into this file (so it may be cached for a year). Shadow DOM with a constructed stylesheet
    (fine under a strict CSP); one global, window.Livedesk. data-preview: the back office's preview
    page (configuration in data-config, never a visitor session). */
 (function () {
@@ -158,11 +159,10 @@
     if (!loading) {
       var file = preview === undefined ? "/widget/panel.js" : "/widget/preview.js";
       loading = configured.then(function () { return import(base + file); }).then(function (mod) {
-        api = mod.mount({ root: root, panel: panel, launcher: launcher, badge: badge, key: key,
-                          base: base, lang: lang, config: config, preview: preview, storeKey: storeKey,
-                          setOpen: setOpen, setBadge: setBadge, apply: apply });
-        return api;
-      });
+        return mod.mount({ root: root, panel: panel, launcher: launcher, badge: badge, key: key,
+                           base: base, lang: lang, config: config, preview: preview, storeKey: storeKey,
+                           setOpen: setOpen, setBadge: setBadge, apply: apply });
+      }).then(function (a) { api = a; return a; });
       loading.catch(function () { loading = null; });
     }
     return loading;
@@ -190,11 +190,21 @@
 
   launcher.addEventListener("click", function () { if (isOpen) close(); else open(); });
 
+  // Takes the widget off the page: the panel stops its socket, timers and listeners.
+  function destroy() {
+    if (api) api.destroy();
+    loading = Promise.reject(new Error("removed"));
+    loading.catch(function () {});
+    if (host.parentNode) host.parentNode.removeChild(host);
+    delete window.Livedesk;
+  }
+
   window.Livedesk = Object.freeze({
     key: key,
     open: open,
     close: close,
     toggle: function () { return isOpen ? close() : open(); },
+    destroy: destroy,
   });
 
   // Shown once the look is known (with the defaults if the configuration cannot be read), so the
