@@ -63,6 +63,7 @@ def business_snapshot(business: Business) -> dict[str, Any]:
         "slug": business.slug,
         "language": business.language,
         "timezone": business.timezone,
+        "form_of_address": business.form_of_address,
         "guidelines": business.guidelines,
         "is_active": business.is_active,
     }
@@ -110,6 +111,7 @@ async def do_create_business(
         slug=data.slug,
         language=data.language,
         timezone=data.timezone,
+        form_of_address=data.form_of_address,
         guidelines=data.guidelines.model_dump(),
         opening_hours=hours,
         contract=dict(CONTRACT_DEFAULTS),

@@ -46,6 +46,8 @@ class Business(Base):
     guidelines: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opening_hours: Mapped[dict[str, Any]] = mapped_column(default=default_opening_hours)
     contract: Mapped[dict[str, Any]] = mapped_column(default=default_contract)
+    # How the widget and the FAQ bot address the business's visitors in Dutch: "u" or "je".
+    form_of_address: Mapped[str] = mapped_column(String(2), default="u", server_default="u")
     # Deactivated businesses keep every row; their widgets refuse new chats.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

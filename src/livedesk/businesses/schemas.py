@@ -128,6 +128,8 @@ Slug = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_timezone)]
 Language = Literal["nl", "en"]
+# How the widget and the FAQ bot address visitors in Dutch (English has one form).
+FormOfAddress = Literal["u", "je"]
 FallbackAction = Literal["offline_form", "bot", "bot_then_form"]
 
 
@@ -173,6 +175,7 @@ class BusinessCreate(Strict):
     slug: Slug
     language: Language = "nl"
     timezone: Timezone = DEFAULT_TIMEZONE
+    form_of_address: FormOfAddress = "u"
     guidelines: Guidelines = Field(default_factory=Guidelines)
 
 
@@ -181,6 +184,7 @@ class BusinessUpdate(Patch):
     slug: Slug | None = None
     language: Language | None = None
     timezone: Timezone | None = None
+    form_of_address: FormOfAddress | None = None
     guidelines: Guidelines | None = None
 
 
@@ -190,6 +194,7 @@ class BusinessOut(BaseModel):
     name: str
     language: str
     timezone: str
+    form_of_address: str
     guidelines: Guidelines
     opening_hours: dict[str, Any]  # as stored: the console and routing read this form
     contract: dict[str, Any]

@@ -55,6 +55,7 @@ def business_out(business: Business, widget_count: int) -> BusinessOut:
         name=business.name,
         language=business.language,
         timezone=business.timezone,
+        form_of_address=business.form_of_address,
         guidelines=Guidelines.from_stored(business.guidelines),
         opening_hours=business.opening_hours or {},
         contract=business.contract or {},
