@@ -12,6 +12,8 @@ import fastapi
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from livedesk.errors import NotFound
+
 from .errors import PlanningInputError
 from .report import render_html_table
 from .scenario import Plan, Scenario, plan
@@ -168,7 +170,7 @@ def plan_chart(name: str, request: Request) -> Response:
 def plan_static(name: str) -> Response:
     files = {"plan.js": "text/javascript", "plan.css": "text/css"}
     if name not in files:
-        return Response(status_code=404)
+        raise NotFound("no such file")  # in the error shape, like every other refusal
     return Response((STATIC / name).read_text(encoding="utf-8"), media_type=files[name])
 
 
