@@ -116,8 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JsonResponse:
-        """The database answers and its schema is at the latest migration."""
+        """The database answers, its schema is at the latest migration, and the bus between
+        processes (when scaled out) is up; its fields also count outages and lost publishes."""
         runtime: Runtime = app.state.runtime
+        bus = runtime.broker.status()
+        if bus and bus["bus"] != "up":
+            return JsonResponse({"status": "unavailable", **bus}, 503)
         try:
             async with runtime.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -127,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JsonResponse({"status": "unavailable", "database": "unreachable"}, 503)
         if not current:
             return JsonResponse({"status": "unavailable", "database": "migrations pending"}, 503)
-        return JsonResponse({"status": "ok", "database": "ok"})
+        return JsonResponse({"status": "ok", "database": "ok", **bus})
 
     install_domains(app)
     if STATIC_DIR.is_dir():

@@ -24,9 +24,10 @@ from livedesk.security.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
-# Close codes (4000–4999 are ours): the client reconnects and resumes after 4008 and 4013.
+# Close codes (4000–4999 are ours): the client reconnects and resumes after 4008, 4013 and 4014.
 CLOSE_RATE_LIMITED = 4008
 CLOSE_SLOW_CONSUMER = 4013
+CLOSE_RESYNC = 4014  # the bus between processes had a gap: frames may have been missed
 ABUSE_LIMIT = 20  # rate-limit errors in a row before the connection is closed
 FLUSH_SECONDS = 2.0  # how long a closing socket may take to send what is already queued
 
@@ -93,13 +94,23 @@ class Connection:
 
     def _overflowed(self) -> None:
         # A slow reader: close it (which also ends the receive loop); it resumes by seq.
-        self._close_code = CLOSE_SLOW_CONSUMER
+        self._end(CLOSE_SLOW_CONSUMER)
+
+    def resync(self) -> None:
+        """Called by the hub after a bus gap: the client reconnects and resumes by seq."""
+        if self._closer is None and not self.outbox.closed:  # not closing for another reason
+            self._end(CLOSE_RESYNC)
+
+    def _end(self, code: int) -> None:
+        self._close_code = code
         self._closer = asyncio.ensure_future(self._close())
 
     async def run(self) -> None:
+        self.runtime.hub.sockets.add(self)
         try:
             await self._receive_loop()
         finally:
+            self.runtime.hub.sockets.discard(self)
             self.runtime.hub.unsubscribe(self.outbox)
             await self._close()
 

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 CONVERSATION_FRAME = '{"type":"conversation"'
 
 SendFrame = Callable[[str], Coroutine[Any, Any, None]]
+
+# Closing every socket after a bus gap is spread over this many seconds per socket, at most
+# RESYNC_SPREAD_MAX: ten thousand clients must not all reconnect in the same millisecond.
+RESYNC_SPREAD_PER_SOCKET = 0.0005
+RESYNC_SPREAD_MAX = 2.0
+
+
+class Resyncable(Protocol):
+    def resync(self) -> None: ...
 
 
 class Outbox:
@@ -161,6 +171,8 @@ class Hub:
         # Called with every conversation-state frame this process sees (from any node), so
         # per-process caches of conversation facts stay current when scaled out.
         self.conversation_watchers: list[Callable[[str], None]] = []
+        # Every open socket of this process (subscribed or not yet), for resync_all.
+        self.sockets: set[Resyncable] = set()
 
     def subscribe(self, outbox: Outbox, topics: Iterable[str]) -> None:
         for topic in topics:
@@ -188,6 +200,17 @@ class Hub:
         for outbox in tuple(members):
             outbox.put(frame)
         return len(members)
+
+    def resync_all(self) -> None:
+        """Tells every socket to reconnect and resume (it may have missed frames), each after
+        a random delay so the reconnects spread out."""
+        sockets = tuple(self.sockets)
+        if not sockets:
+            return
+        spread = min(RESYNC_SPREAD_MAX, RESYNC_SPREAD_PER_SOCKET * len(sockets))
+        loop = asyncio.get_running_loop()
+        for socket in sockets:
+            loop.call_later(random.uniform(0, spread), socket.resync)
 
     def subscriber_count(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))
