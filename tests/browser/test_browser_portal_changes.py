@@ -171,6 +171,7 @@ async def test_an_operator_is_sent_to_the_console_and_a_manager_picks_a_business
     context, page = await open_portal(browser, server, world.a.operator)
     await page.wait_for_selector("#to-console")
     assert await page.locator("h1").inner_text() == "Het klantportaal is voor klanten"
+    await assert_accessible(page, "the portal's page for operators")
     await context.close()
     context, page = await open_portal(browser, server, "super", "/portal/gesprekken")
     await page.select_option("#business-pick", label="Beta BV")
