@@ -44,8 +44,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from livedesk import i18n
 from livedesk.conversations.models import AuthorKind, Conversation, Message
 from livedesk.db import utcnow
+from livedesk.errors import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +208,28 @@ async def store_batch(ops: BatchOps, batch: list[NewMessage], now: datetime) -> 
     return results
 
 
+class ClientMsgIdReused(Conflict):
+    """A send whose client_msg_id names an earlier message with another body or author: a client
+    bug (ids reused across messages), refused rather than acked as the earlier message."""
+
+
+i18n.register(
+    {
+        "nl": {"client_msg_id_reused": "Deze client_msg_id is al voor een ander bericht gebruikt."},
+        "en": {"client_msg_id_reused": "This client_msg_id was already used for another message."},
+    }
+)
+
+
+def same_message(stored: StoredMessage, sent: NewMessage) -> bool:
+    return (
+        stored.body == sent.body
+        and stored.author_kind == sent.author_kind
+        and stored.author_id == sent.author_id
+        and stored.internal == sent.internal
+    )
+
+
 OnCommitted = Callable[[Sequence[StoredMessage]], None]
 
 
@@ -232,9 +256,22 @@ class MessageWriter:
         await self._store.stop()
 
     async def write(self, message: NewMessage) -> StoredMessage:
+        """Stores a message, or for a retried send returns its original (marked duplicate).
+        Raises ClientMsgIdReused when the "retry" is in fact another message."""
         future: asyncio.Future[StoredMessage] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((message, future))
-        return await future
+        stored = await future
+        if stored.duplicate and not same_message(stored, message):  # compared for retries only
+            raise ClientMsgIdReused(
+                "this client_msg_id was already used for another message",
+                code="client_msg_id_reused",
+                data={
+                    "conversation_id": stored.conversation_id,
+                    "client_msg_id": stored.client_msg_id,
+                    "seq": stored.seq,
+                },
+            )
+        return stored
 
     async def _run(self) -> None:
         while True:
