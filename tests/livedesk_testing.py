@@ -28,6 +28,7 @@ from livedesk.accounts.models import Role
 from livedesk.app import create_app
 from livedesk.businesses.models import Business, Widget
 from livedesk.db import Base, make_engine, make_sessionmaker, unit_of_work
+from livedesk.realtime.protocol import WS_MAX_BYTES
 from livedesk.settings import Settings, normalise_database_url
 
 PASSWORD = "test-password-1"
@@ -128,6 +129,7 @@ class LiveServer:
             log_level="warning",
             ws="websockets-sansio",
             ws_per_message_deflate=False,
+            ws_max_size=WS_MAX_BYTES,  # as `livedesk serve` does
             lifespan="on",
         )
         self.server = uvicorn.Server(config)

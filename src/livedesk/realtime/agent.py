@@ -197,20 +197,17 @@ class AgentConnection(Connection):
                     .limit(2000)
                 )
             )
-            found = (
-                (
-                    await session.execute(
-                        select(Conversation.id, Conversation.business_id).where(
-                            Conversation.id.in_(resume)
-                        )
-                    )
-                ).all()
+            named = (
+                list(await session.scalars(select(Conversation).where(Conversation.id.in_(resume))))
                 if resume
                 else []
             )
-            await load_operator_names(session, open_rows)
+            visible = {c.id: c for c in named if self.actor.can_see_business(c.business_id)}
+            # Named chats that ended while the client was away: their final state is sent after
+            # their messages, so a client that was away converges (welcome lists open ones only).
+            ended = [c for c in visible.values() if c.state not in OPEN_STATES]
+            await load_operator_names(session, [*open_rows, *ended])
             experts = await joined_experts(session, [c.id for c in open_rows])
-        visible = {cid for cid, business_id in found if self.actor.can_see_business(business_id)}
         self.hold()
         self.runtime.hub.subscribe(self.outbox, self.topics())
         self.outbox.put_direct(
@@ -231,9 +228,21 @@ class AgentConnection(Connection):
                         "not_found", "conversation not found", conversation_id=conversation_id
                     )
                     continue
-                await self.replay(
-                    conversation_id, last_seq, include_internal=self.actor.sees_internal_notes
-                )
+                conversation = visible[conversation_id]
+                if last_seq > conversation.last_seq:  # state from elsewhere: it must reset
+                    self.error(
+                        "seq_ahead",
+                        protocol.SEQ_AHEAD,
+                        conversation_id=conversation_id,
+                        held=last_seq,
+                        last_seq=conversation.last_seq,
+                    )
+                else:
+                    await self.replay(
+                        conversation_id, last_seq, include_internal=self.actor.sees_internal_notes
+                    )
+                if conversation.state not in OPEN_STATES:
+                    self.outbox.put_direct(protocol.encode(conversation_payload(conversation)))
         finally:
             self.release()
 
@@ -308,6 +317,14 @@ class AgentConnection(Connection):
     async def on_close(self, data: dict[str, Any]) -> None:
         conversation_id = protocol.require_str(data, "conversation_id", max_len=64)
         disposition = protocol.optional_str(data, "disposition", max_len=32)
+        facts = await self._visible(conversation_id)
+        if facts.state not in OPEN_STATES:  # a client needs an answer, not silence
+            raise FrameError(
+                "invalid_transition",
+                "this conversation has already ended",
+                conversation_id=conversation_id,
+                state=facts.state,
+            )
         hook = self.runtime.extensions.get("close")  # routing frees the slot under its lock
         if hook is not None:
             await hook(self.actor, conversation_id, disposition)

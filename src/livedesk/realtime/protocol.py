@@ -9,8 +9,14 @@ from livedesk import jsonutil
 from livedesk.realtime.writer import StoredMessage
 
 PROTOCOL_VERSION = 1
-MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_BYTES = 64 * 1024  # UTF-8 bytes of one frame
+# What the WebSocket server itself reads before it cuts a frame with 1009 (uvicorn's
+# ws_max_size). Above our limit, so a frame of up to 64 Ki characters of any script (four
+# bytes each at most) reaches `parse` and is answered with `frame_too_large`; far larger ones
+# are cut at their header, before their payload is buffered.
+WS_MAX_BYTES = 4 * MAX_FRAME_BYTES + 4096
 MAX_CLIENT_MSG_ID = 64
+SEQ_AHEAD = "you hold a later seq than this conversation has: reset it from last_seq"
 
 
 class FrameError(Exception):
@@ -66,9 +72,23 @@ def message_frame(m: StoredMessage) -> str:
     return jsonutil.dumps_str(message_payload(m))
 
 
+def oversize(raw: str | bytes) -> int | None:
+    """The frame's size in UTF-8 bytes if over the limit, else None. Encodes only a text that
+    might be over (one of more than a quarter of the limit in characters)."""
+    if isinstance(raw, str) and len(raw) * 4 > MAX_FRAME_BYTES:
+        raw = raw.encode("utf-8", "surrogatepass")
+    return len(raw) if len(raw) > MAX_FRAME_BYTES else None
+
+
 def parse(raw: str | bytes) -> dict[str, Any]:
-    if len(raw) > MAX_FRAME_BYTES:
-        raise FrameError("frame_too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes")
+    size = oversize(raw)
+    if size is not None:
+        raise FrameError(
+            "frame_too_large",
+            f"frames are limited to {MAX_FRAME_BYTES} bytes",
+            limit=MAX_FRAME_BYTES,
+            size=size,
+        )
     try:
         data = jsonutil.loads(raw)
     except jsonutil.JSONDecodeError:
