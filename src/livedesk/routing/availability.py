@@ -2,7 +2,10 @@
 
 Closed outside opening hours, or with reason "inactive" when the business is switched off;
 "no_operators" when nobody who serves the business in this language is online; "overflow" when
-the expected wait passes the contract's maximum.
+the expected wait passes the contract's maximum. `overflow_action` is what the contract says for
+that reason: `outside_hours` when closed, `overflow` otherwise ("offline_form", "bot" or
+"bot_then_form"), so the widget lets the bot try first where the contract says so.
+`form_of_address` ("u" or "je") is how the bot speaks to the visitor in Dutch.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from livedesk.routing.hours import EmptyScheduleError, Schedule, ScheduleError, 
 from livedesk.routing.policy import ConversationState, Presence, can_serve
 
 log = logging.getLogger(__name__)
+ACTIONS = frozenset({"offline_form", "bot", "bot_then_form"})
+
+
+def _action(value: Any) -> str:
+    return value if value in ACTIONS else "offline_form"
 
 
 async def availability(
@@ -31,7 +39,6 @@ async def availability(
     if business is None:
         raise Conflict("unknown business", code="not_found")
     contract = {**default_contract(), **(business.contract or {})}
-    action = "bot" if contract.get("overflow") == "bot" else "offline_form"
     language = language or business.language
     now = utcnow()
     out: dict[str, Any] = {
@@ -40,7 +47,8 @@ async def availability(
         "operators_online": 0,
         "eta_seconds": None,
         "next_open": None,
-        "overflow_action": action,
+        "overflow_action": _action(contract.get("outside_hours")),
+        "form_of_address": business.form_of_address,
     }
     if not business.is_active:
         # Switched off in the back office: no chat and no "opens at", whatever the hours say.
@@ -56,6 +64,7 @@ async def availability(
             change = next_change(schedule, now)
             out["next_open"] = change.at.isoformat() if change.is_open else None
         return out
+    out["overflow_action"] = _action(contract.get("overflow"))
     snap = await batcher.snapshot([business_id])
     engine = snap.engine(now, batcher.options.engine)
     probe = ConversationState(

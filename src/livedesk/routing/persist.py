@@ -36,7 +36,7 @@ from livedesk.routing.snapshot import (
     handle_stat,
     operator_key,
 )
-from livedesk.runtime import ALL_STAFF, queue_after_commit, user_topic
+from livedesk.runtime import ALL_STAFF, conversation_topic, queue_after_commit, user_topic
 
 EVENTS = cast(Table, ConversationEvent.__table__)
 PRESENCE_LOG = cast(Table, PresenceLog.__table__)
@@ -174,6 +174,29 @@ def _presence_changed(w: WriteBack, e: ev.PresenceChanged) -> None:
     queue_after_commit(w.session, user_topic(e.operator_id), frame)
 
 
+def _overflows(w: WriteBack) -> None:
+    """The contract's overflow (overflow.py): logged, and told to the visitor before the frame
+    of the chat's end, so the widget shows the offline form rather than an ended chat."""
+    for notice in w.snap.overflows:
+        w.event_rows.append(
+            dict(
+                business_id=notice.business_id,
+                conversation_id=notice.conversation_id,
+                kind="overflow",
+                operator_id=None,
+                at=notice.at,
+                data={"action": notice.action, "reason": notice.reason},
+            )
+        )
+        frame = protocol.frame(
+            "overflow",
+            conversation_id=notice.conversation_id,
+            action=notice.action,
+            reason=notice.reason,
+        )
+        queue_after_commit(w.session, conversation_topic(notice.conversation_id), frame)
+
+
 def _nothing(w: WriteBack, e: ev.Event) -> None:
     """Events that only inform (queued, first reply): the chat core records those itself."""
 
@@ -210,6 +233,7 @@ async def persist(
     for conv_id, disposition in snap.dispositions.items():
         if conv_id in w.rows:
             w.rows[conv_id].disposition = disposition
+    _overflows(w)  # logged before the end it causes
     for event in events:
         RECORDERS[type(event)](w, event)
     await session.flush()  # the conversation rows first (events reference them)

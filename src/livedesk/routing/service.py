@@ -2,7 +2,8 @@
 
 ``Router`` puts the parts together: the ``CommandBatcher`` (batching.py) runs every command in
 a locked unit of work per routing pool, ``Timers`` (timers.py) wake it for what falls due,
-``QueueAnnouncer`` (queue_frames.py) keeps waiting visitors informed. The commands themselves
+``QueueAnnouncer`` (queue_frames.py) keeps waiting visitors informed, ``OverflowWatch``
+(overflow.py) applies the contract's overflow to chats that waited too long. The commands themselves
 are in commands.py, the widget's availability in availability.py, the agent-socket frames in
 frames.py; install.py plugs all of it into the app.
 """
@@ -27,6 +28,7 @@ from livedesk.routing.batching import Command, CommandBatcher, tick
 from livedesk.routing.frames import agent_frames
 from livedesk.routing.models import RoutingOperator
 from livedesk.routing.options import RouterOptions
+from livedesk.routing.overflow import OverflowWatch
 from livedesk.routing.policy import Presence
 from livedesk.routing.queue_frames import QueueAnnouncer
 from livedesk.routing.snapshot import Snapshot
@@ -42,6 +44,7 @@ class Router:
         self.batcher = CommandBatcher(runtime, options)
         self.timers = Timers(self.batcher)
         self.queue = QueueAnnouncer(self.batcher)
+        self.overflow = OverflowWatch(self.batcher)
         self._first_reply_logged: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -54,6 +57,7 @@ class Router:
         rt.extensions["close"] = self.close
         rt.extensions["leave"] = self.visitor_leave
         rt.extensions["availability"] = self.availability
+        rt.extensions["overflow"] = self.overflow.apply  # the bot hands a chat to the form
         rt.extensions["agent_frames"] = agent_frames(self)
         rt.on(Hook.CONVERSATION_STARTED, self._on_started)
         rt.on(Hook.CONVERSATION_CLOSED, self._on_closed)
@@ -63,6 +67,7 @@ class Router:
             self.batcher.start(),
             asyncio.create_task(self.timers.run()),
             asyncio.create_task(self.queue.run()),
+            asyncio.create_task(self.overflow.run()),
         ]
         self.timers.wake()  # an initial sweep picks up offers left by a previous process
 
@@ -192,6 +197,7 @@ class Router:
     # -- hooks -------------------------------------------------------------------------------
 
     async def _on_started(self, conversation: Conversation) -> None:
+        self.overflow.wake()
         await self.dispatch([conversation.business_id])
 
     async def _on_closed(self, conversation_id: str) -> None:

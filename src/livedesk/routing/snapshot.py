@@ -61,6 +61,7 @@ class Snapshot:
     loaded_ops: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     loaded_convs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     dispositions: dict[str, str] = field(default_factory=dict)  # set by `close`, persisted
+    overflows: list[Any] = field(default_factory=list)  # overflow.OverflowNotice, persisted
 
     def engine(self, now: datetime, config: RoutingConfig) -> RoutingEngine:
         engine = RoutingEngine(
