@@ -248,8 +248,29 @@ async def test_bot_answers_only_when_sure_and_stops_for_a_human(
         )
     )
     assert "geen zeker antwoord" in fallback["body"] and "offline formulier" in fallback["body"]
-    await say(visitor, cid, "en met goud dan", "v4")
-    await say(visitor, cid, "Mag ik een medewerker spreken?", "v5")
+    # What the bot promised, the chat shows: the offline form takes over and the chat ends.
+    form = await visitor.wait_type("overflow", conversation_id=cid)
+    assert (form["action"], form["reason"]) == ("offline_form", "bot")
+    await visitor.wait_for(lambda f: f.get("type") == "conversation" and f["state"] == "abandoned")
+    # An operator who opens the chat sees what the bot said.
+    transcript = (
+        await (await as_user(world.a.operator)).get(f"/api/v1/conversations/{cid}/messages")
+    ).json()["items"]
+    bot_said = [m for m in transcript if m["author"]["kind"] == "bot"]
+    assert [m["body"] for m in bot_said] == [m["body"] for m in bot_messages(visitor)]
+    await visitor.close()
+
+    # Busy rather than closed, the bot only: a fallback once, then a request for a human stops it.
+    server.runtime.extensions["availability"] = availability("overflow", "bot")
+    await asyncio.sleep(1.1)  # the bot's cached availability expires
+    visitor, cid = await start_chat(server, world)
+    await say(visitor, cid, "kan ik met bitcoin betalen", "b1")
+    fallback = await visitor.wait_for(
+        lambda f: f.get("type") == "message" and f["author"]["kind"] == "bot"
+    )
+    assert "offline formulier" not in fallback["body"]  # no form is offered here
+    await say(visitor, cid, "en met goud dan", "b2")
+    await say(visitor, cid, "Mag ik een medewerker spreken?", "b3")
     handoff = await visitor.wait_for(
         lambda f: (
             f.get("type") == "message"
@@ -258,16 +279,10 @@ async def test_bot_answers_only_when_sure_and_stops_for_a_human(
         )
     )
     assert handoff["body"].startswith("Ik geef uw vraag door aan een medewerker.")
-    await say(visitor, cid, "wat zijn de verzendkosten", "v6")
+    await say(visitor, cid, "wat zijn de verzendkosten", "b4")
     await asyncio.sleep(0.3)
-    assert len(bot_messages(visitor)) == 3  # no second fallback; stopped after the request
-
-    # An operator who opens the chat sees what the bot said.
-    transcript = (
-        await (await as_user(world.a.operator)).get(f"/api/v1/conversations/{cid}/messages")
-    ).json()["items"]
-    bot_said = [m for m in transcript if m["author"]["kind"] == "bot"]
-    assert [m["body"] for m in bot_said] == [m["body"] for m in bot_messages(visitor)]
+    assert len(bot_messages(visitor)) == 2  # no second fallback; stopped after the request
+    assert visitor.of_type("overflow") == []
     await visitor.close()
 
     # English conversation, overflow routed to the bot: honest English fallback.

@@ -1,11 +1,20 @@
 """The FAQ bot: answers a visitor from the FAQ only when no operator can, and only when the
-top entry's calibrated confidence reaches the bot threshold; otherwise it says honestly that a
-colleague will answer or that the offline form is the way. Asking for a human stops it.
+top entry's calibrated confidence reaches the bot threshold; otherwise it says honestly what
+happens next, as the contract has it. Asking for a human stops it.
 
 When does it speak? Only for a conversation without an operator, when the availability
 extension (routing) says operators cannot answer (`open` is false: closed, no_operators or
-overflow) AND either routing's `overflow_action` is "bot" or the business switched
-`bot_enabled` on. Without an availability extension operators count as available: no bot.
+overflow) AND either the contract sends such visitors to the bot (`overflow_action` "bot" or
+"bot_then_form") or the business switched `bot_enabled` on; and for a chat the contract's
+overflow handed to the bot after it waited too long (routing logs an `overflow` event and asks
+the bot to take over, answering the question the visitor is waiting with). Without an
+availability extension operators count as available: no bot.
+
+What it promises, the widget shows: when its words send the visitor to the offline form (the
+contract's action is the form, or the bot first and then the form), it asks routing to apply
+that overflow, and the widget shows the form under its message.
+
+Its words follow the business's form of address in Dutch ("u" or "je").
 """
 
 from __future__ import annotations
@@ -14,9 +23,16 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from livedesk.conversations.models import OPEN_STATES, AuthorKind
+from livedesk.conversations.models import (
+    OPEN_STATES,
+    AuthorKind,
+    ConversationEvent,
+    ConversationState,
+    Message,
+)
 from livedesk.db import read_only, utcnow
 from livedesk.knowledge import text as T
 from livedesk.knowledge.index import SuggestResult
@@ -53,20 +69,38 @@ TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "unsure": "Hier heb ik geen zeker antwoord op.",
         "colleague": "Een collega beantwoordt uw vraag zo snel mogelijk.",
-        "form": "We zijn nu niet bereikbaar: laat via het offline formulier een bericht "
-        "achter, dan nemen we contact met u op.",
+        "nobody": "Er is nu geen collega bereikbaar. Stel gerust een andere vraag, of probeer het "
+        "later opnieuw.",
+        "form": "Laat hieronder via het offline formulier een bericht achter, dan nemen we "
+        "contact met u op.",
         "handoff": "Ik geef uw vraag door aan een medewerker.",
         "hint": "Niet wat u zocht? Typ 'medewerker' voor een mens.",
     },
     "en": {
         "unsure": "I don't have a reliable answer to that.",
         "colleague": "A colleague will answer your question as soon as possible.",
-        "form": "We can't be reached right now: please leave a message via the offline form "
-        "and we will get back to you.",
+        "nobody": "No colleague can be reached right now. Feel free to ask something else, or "
+        "try again later.",
+        "form": "Please leave a message via the offline form below and we will get back to you.",
         "handoff": "I'm passing your question on to a colleague.",
         "hint": "Not what you were looking for? Type 'human' to reach a person.",
     },
 }
+# Dutch with "je": the texts above that address the visitor.
+JE_TEXTS = {
+    "colleague": "Een collega beantwoordt je vraag zo snel mogelijk.",
+    "form": "Laat hieronder via het offline formulier een bericht achter, dan nemen we contact "
+    "met je op.",
+    "handoff": "Ik geef je vraag door aan een medewerker.",
+    "hint": "Niet wat je zocht? Typ 'medewerker' voor een mens.",
+}
+FORM_ACTIONS = frozenset({"offline_form", "bot_then_form"})  # the bot's last word is the form
+
+
+def texts(lang: str, form_of_address: str | None) -> dict[str, str]:
+    if lang == "nl" and form_of_address == "je":
+        return {**TEXTS["nl"], **JE_TEXTS}
+    return TEXTS[lang]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +109,7 @@ class BotAction:
     text: str | None
     language: str
     faq_id: str | None = None
+    offers_form: bool = False  # its words send the visitor to the offline form
 
 
 def asks_for_human(text: str) -> bool:
@@ -86,12 +121,28 @@ def _lang(language: str | None) -> str:
     return "en" if (language or "").lower().startswith("en") else "nl"
 
 
-def _no_human_text(lang: str, availability: dict[str, Any]) -> str:
-    texts = TEXTS[lang]
-    form = availability.get("reason") == "closed" or (
-        availability.get("overflow_action") == "offline_form"
-    )
-    return texts["form"] if form else texts["colleague"]
+def _next_step(availability: dict[str, Any]) -> str:
+    """What happens now that the bot cannot help, as the contract says: the offline form, a
+    colleague later (operators are there, only busy), or nobody for now."""
+    if availability.get("overflow_action", "offline_form") in FORM_ACTIONS:
+        return "form"
+    if availability.get("reason") in ("closed", "no_operators"):
+        return "nobody"
+    return "colleague"
+
+
+async def handed_to_bot(service: KnowledgeService, conversation_id: str) -> bool:
+    """Whether the contract's overflow gave this waiting chat to the bot (routing logged it)."""
+    async with read_only(service.runtime.sessions) as session:
+        found = await session.scalar(
+            select(ConversationEvent.data)
+            .where(
+                ConversationEvent.conversation_id == conversation_id,
+                ConversationEvent.kind == "overflow",
+            )
+            .limit(1)
+        )
+    return isinstance(found, dict) and found.get("action") == "bot"
 
 
 async def decide(
@@ -107,9 +158,11 @@ async def decide(
     # business speaking, and then it costs no database read.
     info = await service.availability(stored.business_id, language or "nl")
     engaged = not info.get("open", True) and (
-        info.get("overflow_action") == "bot"
+        info.get("overflow_action") in ("bot", "bot_then_form")
         or service.business_settings(stored.business_id).bot_enabled
     )
+    if not engaged and facts.state == ConversationState.QUEUED:
+        engaged = await handed_to_bot(service, stored.conversation_id)
     if not engaged and not human:
         return None
     async with read_only(runtime.sessions) as session:
@@ -117,24 +170,47 @@ async def decide(
     if state is not None and state.human_requested_at is not None:
         return None
     lang = _lang(language)
+    words = texts(lang, info.get("form_of_address"))
+    step = _next_step(info)
     if human:
         if not engaged:
             return BotAction("stop", None, lang)
-        return BotAction("handoff", f"{TEXTS[lang]['handoff']} {_no_human_text(lang, info)}", lang)
-    if not engaged:
-        return None
+        text = f"{words['handoff']} {words[step]}"
+        return BotAction("handoff", text, lang, offers_form=step == "form")
     # The business's own record may demand more confidence than the shared default.
     threshold, _ = await service.bot_threshold(stored.business_id)
     best = result.answer_at(threshold)
     if best is not None:
         doc = service.registry.index(stored.business_id).get(best.entry_id)
         if doc is not None:
-            return BotAction(
-                "answer", f"{doc.answer}\n\n{TEXTS[lang]['hint']}", lang, best.entry_id
-            )
+            return BotAction("answer", f"{doc.answer}\n\n{words['hint']}", lang, best.entry_id)
     if state is not None and state.fallback_sent:
         return None  # said once; repeating it on every message helps nobody
-    return BotAction("fallback", f"{TEXTS[lang]['unsure']} {_no_human_text(lang, info)}", lang)
+    text = f"{words['unsure']} {words[step]}"
+    return BotAction("fallback", text, lang, offers_form=step == "form")
+
+
+async def take_over(service: KnowledgeService, conversation_id: str) -> None:
+    """Routing handed a waiting chat to the bot: answer the last thing the visitor asked."""
+    async with read_only(service.runtime.sessions) as session:
+        row = (
+            await session.execute(
+                select(Message)
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.author_kind == AuthorKind.VISITOR,
+                )
+                .order_by(Message.seq.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    if row is None:
+        return  # nothing asked yet: the bot answers the first message when it comes
+    stored = StoredMessage.from_row(row)
+    result = await service.suggest(stored.business_id, stored.body, 3)
+    action = await decide(service, stored, result)
+    if action is not None:  # the operator's suggestions for this message were logged already
+        await act(service, stored, action)
 
 
 async def act(service: KnowledgeService, stored: StoredMessage, action: BotAction) -> None:
@@ -166,3 +242,6 @@ async def act(service: KnowledgeService, stored: StoredMessage, action: BotActio
         )
     if action.kind in ("handoff", "stop"):
         await runtime.emit(Hook.HUMAN_REQUESTED, stored.conversation_id)
+    overflow = runtime.extensions.get("overflow")
+    if action.offers_form and overflow is not None:
+        await overflow(stored.conversation_id, "offline_form", "bot")

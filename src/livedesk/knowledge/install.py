@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from livedesk.knowledge import import_views, proposal_views, views
+from livedesk.knowledge import bot, import_views, proposal_views, views
 from livedesk.knowledge.service import KnowledgeService
 from livedesk.runtime import Hook, Runtime
 
@@ -25,8 +25,13 @@ def install(app: FastAPI) -> None:
         await service.start()
         service.start_workers()
         runtime.on(Hook.VISITOR_MESSAGE, service.on_visitor_message)
+        # Routing hands a chat that waited past the contract's maximum to the bot.
+        runtime.extensions["bot_takeover"] = lambda conversation_id: bot.take_over(
+            service, conversation_id
+        )
 
     async def stop(runtime: Runtime) -> None:
+        runtime.extensions.pop("bot_takeover", None)
         service = runtime.extensions.pop("knowledge", None)
         if service is not None:
             await service.stop_workers()
