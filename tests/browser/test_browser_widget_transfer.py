@@ -11,12 +11,12 @@ import re
 from typing import Any
 
 import pytest
+from widget_look_helpers import ALL_DAY, W, operator_online, set_hours, wait_until_open
 
 from livedesk.settings import Settings
 from livedesk.web.views import ASSETS
 
 from livedesk_testing import LiveServer, World
-from widget_look_helpers import ALL_DAY, W, operator_online, set_hours, wait_until_open
 
 pytestmark = pytest.mark.browser
 
