@@ -18,8 +18,9 @@ also how a chat is known to have overflowed once: it is never overflowed twice.
 `OverflowWatch.run` is one task per process: it sleeps until the earliest deadline of the
 waiting chats (woken when a chat starts, so a new one's deadline is known at once), or the
 next sweep. Two processes may both see a deadline: the command re-checks under the pool's
-lock that the chat still waits, and the first one's event keeps the second from repeating it
-on its next look.
+lock that the chat still waits, so the form ends a chat once; two looks at the same instant
+can repeat the bot's notice (harmless: the widget already shows the bot). Exactly-once belongs
+with the timers' lease (timers.py).
 """
 
 from __future__ import annotations

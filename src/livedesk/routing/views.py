@@ -34,8 +34,9 @@ async def widget_availability(
     runtime: RuntimeDep,
     language: str | None = Query(None, max_length=8),
 ) -> dict[str, Any]:
-    """Open for chat now? If not, `reason` says why and the widget shows the offline form (or
-    the FAQ bot when `overflow_action` is "bot")."""
+    """Open for chat now? If not, `reason` says why and `overflow_action` what the contract
+    says for it: the widget lets the FAQ bot try first ("bot", "bot_then_form") or shows the
+    offline form."""
     widget = await widget_by_public_key(session, key)
     cors_for_widget(request, response, widget)
     response.headers["Cache-Control"] = "no-store"
