@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,7 +43,7 @@ def load_settings(
     redis_url: str | None = None,
 ) -> Settings:
     """Flags win over LIVEDESK_* environment variables, which win over defaults."""
-    overrides = {
+    overrides: dict[str, Any] = {
         k: v
         for k, v in {
             "host": host,
@@ -78,6 +78,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from livedesk.app import create_app
+    from livedesk.realtime.protocol import WS_MAX_BYTES
     from livedesk.security.proxies import uvicorn_proxy_options
 
     app = create_app(settings)
@@ -93,6 +94,7 @@ def _serve(settings: Settings) -> None:
         http="httptools",
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # doubles CPU per message and memory per socket
+        ws_max_size=WS_MAX_BYTES,  # just above our frame limit, so we answer frame_too_large
         ws_ping_interval=settings.ping_interval_seconds,  # browsers never ping; we find the dead
         ws_ping_timeout=settings.ping_interval_seconds,
         log_level="info",
