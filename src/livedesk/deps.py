@@ -74,6 +74,9 @@ async def current_manager(actor: Annotated[StaffActor, Depends(current_actor)]) 
     return actor
 
 
+# The largest page offset a list accepts: past it the database's integer would overflow (a 500).
+MAX_OFFSET = 1_000_000_000
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(read_session)]
 ActorDep = Annotated[StaffActor, Depends(current_actor)]

@@ -25,7 +25,7 @@ from livedesk import i18n
 from livedesk.businesses.access import access_business_by_id, list_businesses
 from livedesk.businesses.models import Business
 from livedesk.conversations.models import Conversation
-from livedesk.deps import RuntimeDep, SessionDep, StaffDep
+from livedesk.deps import MAX_OFFSET, RuntimeDep, SessionDep, StaffDep
 from livedesk.errors import FieldError
 from livedesk.portal import transcripts
 from livedesk.routing.hours import resolve_local
@@ -131,7 +131,7 @@ async def search_conversations(
     start: str | None = Query(None, alias="from", max_length=40, description="a date or time"),
     end: str | None = Query(None, alias="to", max_length=40, description="a date (included)"),
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """Newest first, over the businesses the user serves; `excerpt` is the first message that
     matched (or the visitor's first). A business the user does not serve is a 404."""

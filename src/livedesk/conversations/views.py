@@ -14,7 +14,7 @@ from livedesk.conversations.access import (
 from livedesk.conversations.actions import conversation_payload, load_operator_names
 from livedesk.conversations.models import Conversation, ConversationState, Message
 from livedesk.conversations.participants import joined_experts
-from livedesk.deps import ActorDep, SessionDep
+from livedesk.deps import MAX_OFFSET, ActorDep, SessionDep
 from livedesk.realtime import protocol
 from livedesk.realtime.writer import StoredMessage
 
@@ -36,7 +36,7 @@ async def list_conversations(
     business_id: str | None = None,
     visitor_id: str | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     query = scoped_conversations(actor)
     if state is not None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from livedesk.businesses.access import access_business_by_id
-from livedesk.deps import ActorDep, RuntimeDep, SessionDep
+from livedesk.deps import MAX_OFFSET, ActorDep, RuntimeDep, SessionDep
 from livedesk.errors import Conflict, NotFound
 from livedesk.knowledge import io as kio
 from livedesk.knowledge.access import access_faq_entry
@@ -40,7 +40,7 @@ async def list_entries(
     status: FaqStatus | None = None,
     tag: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     await access_business_by_id(session, actor, business_id)
     query = select(FaqEntry).where(FaqEntry.business_id == business_id)

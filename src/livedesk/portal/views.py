@@ -21,7 +21,7 @@ from livedesk.businesses.hours_preview import load_schedule, preview
 from livedesk.businesses.models import Business
 from livedesk.conversations.models import Conversation, Disposition
 from livedesk.db import utcnow
-from livedesk.deps import ActorDep, RuntimeDep, SessionDep
+from livedesk.deps import MAX_OFFSET, ActorDep, RuntimeDep, SessionDep
 from livedesk.errors import FieldError
 from livedesk.knowledge.models import FaqProposal, ProposalStatus
 from livedesk.leads.models import Lead, LeadStatus
@@ -156,7 +156,7 @@ async def list_transcripts(
     has_lead: bool | None = None,
     bot: bool | None = Query(None, description="the FAQ bot answered in it"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """Newest first; `excerpt` is the first matching message (with `q`)."""
     business = await portal_business(session, actor, business_id)
