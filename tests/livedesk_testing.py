@@ -333,3 +333,11 @@ async def running(settings: Settings) -> AsyncIterator[LiveServer]:
         yield server
     finally:
         await server.stop()
+
+
+async def search_indexed(server: LiveServer) -> None:
+    """On SQLite transcript search lags writes by up to a second (portal/indexer.py): index
+    everything written so far before searching. Nothing to wait for on PostgreSQL."""
+    indexer = server.runtime.extensions.get("search_indexer")
+    if indexer is not None:
+        await indexer.catch_up()

@@ -14,7 +14,7 @@ from axe_helper import assert_accessible
 from livedesk.settings import Settings
 from portal.portal_helpers import Chat, go, h1, open_portal, seed_chats, settled
 
-from livedesk_testing import LiveServer, World
+from livedesk_testing import LiveServer, World, search_indexed
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +67,7 @@ async def test_transcripts_are_searched_and_read_as_the_business_sees_them(
         ),
         Chat(messages=[("visitor", "Hoe laat gaan jullie open?")], visitor_name="Joop"),
     )
+    await search_indexed(server)
     context, page = await open_portal(browser, server, world.a.business_user, "/portal/gesprekken")
     assert await h1(page) == "Gesprekken"
     assert await page.locator(".transcript-item").count() == 2

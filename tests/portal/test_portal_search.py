@@ -1,5 +1,6 @@
 """Searching the business's transcripts: full text on PostgreSQL (Dutch stemming) and FTS5 on
-SQLite, kept in step with every message the chat writes; internal notes and other businesses'
+SQLite, following every message the chat writes (there a second behind, tests/portal/
+test_search_indexer.py); internal notes and other businesses'
 chats are never found. And the list's filters."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from livedesk_testing import (
     connect_agent,
     connect_visitor,
     login,
+    search_indexed,
     visitor_token,
 )
 
@@ -47,6 +49,7 @@ async def test_a_dutch_word_is_found_in_what_was_said_not_in_notes_nor_other_bus
         Chat(messages=[("visitor", "Kan ik mijn fiets retourneren? Het zadel is stuk.")]),
     )
     await seed_chats(settings, world.b, Chat(messages=[("visitor", "Waar blijft mijn bestelling")]))
+    await search_indexed(server)
     async with await login_as(world.a.business_user) as http:
         assert await found(http, "bestelling") == [orders]  # inflected: bestellingen
         assert await found(http, "Bestelling geleverd") == [orders]  # every word, any case
@@ -68,11 +71,12 @@ async def test_a_dutch_word_is_found_in_what_was_said_not_in_notes_nor_other_bus
         assert orders not in await found(http, "bestelling")
 
 
-async def test_messages_written_by_the_chat_are_searchable_at_once_and_deletions_leave(
+async def test_messages_written_by_the_chat_are_searchable_and_deletions_leave(
     login_as: LoginAs, settings: Settings, server: LiveServer, world: World
 ) -> None:
     """Through the real message writer (SQLite: its own connection; PostgreSQL: SQLAlchemy
-    Core in batches): the index is kept by triggers/expressions, not by the writer."""
+    Core in batches): the index is kept by the indexer and triggers (SQLite) or an expression
+    index (PostgreSQL), not by the writer."""
     token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
     visitor = await connect_visitor(server, token, ORIGIN_A)
     await visitor.send(type="hello")
@@ -100,6 +104,7 @@ async def test_messages_written_by_the_chat_are_searchable_at_once_and_deletions
         await agent.wait_type("ack", client_msg_id=f"o{n}")
     await visitor.close()
     await agent.close()
+    await search_indexed(server)  # SQLite: the indexer, up to a second behind the writer
     async with await login_as(world.a.business_user) as http:
         assert await found(http, "onderdeel") == [cid]
         assert await found(http, "garantie jaar") == []  # two different messages

@@ -14,7 +14,7 @@ from sqlalchemy import make_url
 from conftest import AccessCheck, LoginAs
 from livedesk.settings import Settings
 
-from livedesk_testing import Tenant, World
+from livedesk_testing import LiveServer, Tenant, World, search_indexed
 
 SUBJECTS = "/api/v1/privacy/subjects"
 
@@ -50,10 +50,11 @@ async def sqlite_file_holds(settings: Settings, needles: list[str]) -> list[str]
 
 
 async def test_erase_removes_the_visitor_everywhere_and_keeps_the_counts(
-    admin: str, world: World, settings: Settings, login_as: LoginAs
+    admin: str, world: World, settings: Settings, login_as: LoginAs, server: LiveServer
 ) -> None:
     person = await seed_person(settings, world.a, jan(), world.b, at=long_ago(30))
     other = await seed_person(settings, world.a, piet(), world.b, at=long_ago(20))
+    await search_indexed(server)  # so that the erasure has words to take out of the index
     assert await find_anywhere(settings, person.needles)  # the search does find what is there
     assert await portal_hits(login_as, "user-alpha", person.phrase) == 2
     counts = await count_rows(settings)

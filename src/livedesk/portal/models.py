@@ -2,7 +2,8 @@
 proposes to its guidelines and opening hours.
 
 Transcript search adds no model: on PostgreSQL it is an expression index on `messages`, on
-SQLite an FTS5 table kept in step by triggers (both made by migration 0012_portal only).
+SQLite an FTS5 table filled by the indexer (portal/indexer.py) and kept in step with updates and
+deletes by triggers (made by migrations 0012_portal and 0017_search_indexer only).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from livedesk.db import Base, UTCDateTime, new_id, utcnow
 
-# What migration 0012 makes that no model describes (the models cannot say "SQLite only" or
+# What migrations 0012 and 0017 make that no model describes (the models cannot say "SQLite only" or
 # "PostgreSQL only"): the schema comparison in tests leaves these names out.
 SQLITE_SEARCH_TABLE = "messages_fts"
+# One row: the id up to which messages are indexed (portal/indexer.py).
+SQLITE_SEARCH_STATE = "messages_search_state"
 # A contentless FTS5 table keeps its index in shadow tables (the text stays in `messages`).
 SQLITE_SEARCH_OBJECTS = frozenset(
     {SQLITE_SEARCH_TABLE}
     | {f"{SQLITE_SEARCH_TABLE}_{part}" for part in ("data", "idx", "docsize", "config")}
+    | {SQLITE_SEARCH_STATE}
 )
 POSTGRES_SEARCH_INDEX = "ix_messages_body_fts"
 SEARCH_SCHEMA_OBJECTS = SQLITE_SEARCH_OBJECTS | {POSTGRES_SEARCH_INDEX}
