@@ -3,9 +3,10 @@
 Before the visitor opens the chat, a page that embeds `<script src=".../widget.js"
 data-widget="KEY" async>` loads widget.js only (launcher and its styles inside). On first open
 (at once for a returning visitor with an open conversation) it imports panel.js, served with
-every module it imports statically inlined (src/livedesk/web/bundle.py): the transcript, the
-composer, the connection, the texts, the DOM helpers, the stylesheet and the shared socket and
-translation modules. What only some visitors need loads when they need it (LATER).
+every module it imports statically inlined (src/livedesk/web/bundle.py): its views and frames,
+the transcript, the composer, the connection, the texts, the DOM helpers, the stylesheet and
+the shared socket and translation modules. What only some visitors need loads when they need
+it (LATER).
 
 Sizes are the bodies as served: minified and bundled, and gzipped as the server sends them
 (level 9, made once; src/livedesk/web/assets.py). Response headers are not in these figures:
@@ -22,6 +23,7 @@ import importlib
 
 from livedesk.web.assets import Asset
 from livedesk.web.bundle import IMPORT, _target
+from livedesk.web.minify import minify_js
 from livedesk.web.views import ASSETS
 
 BEFORE_BUDGET = 30_000  # bytes gzipped before the chat opens
@@ -42,7 +44,10 @@ def inlined(entry: str) -> list[str]:
     todo = [entry]
     while todo:
         name = todo.pop()
-        text = (ASSETS.root / name).read_text("utf-8")
+        path = ASSETS.root / name
+        if not path.is_file():
+            continue  # widget.css.js: made from widget.css by the server
+        text = minify_js(path.read_text("utf-8"))  # as the bundler reads it
         for match in IMPORT.finditer(text):
             target = _target(name, match[3])
             if target and target not in found:

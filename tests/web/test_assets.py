@@ -41,8 +41,9 @@ def test_comments_and_indentation_go_and_code_strings_and_regexes_stay() -> None
     )
 
 
-def test_css_loses_comments_and_indentation() -> None:
-    assert minify_css("/* x */\n.a {\n  color: red; /* y */\n}\n") == ".a {\ncolor: red;\n}\n"
+def test_css_loses_comments_and_the_spaces_nothing_needs() -> None:
+    source = "/* x */\n.a > b ~ .c, d {\n  color: red; /* y */\n  margin: 0 calc(1px - 2px);\n}\n"
+    assert minify_css(source) == ".a>b~.c,d{color:red;margin:0 calc(1px - 2px)}\n"
 
 
 def test_a_bundle_inlines_static_imports_each_in_its_own_scope() -> None:

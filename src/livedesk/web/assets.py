@@ -6,7 +6,8 @@ or after a file changed on disk, builds every asset of the tree in memory:
 - the widget's own scripts and stylesheet lose their comments and indentation (minify.py):
   a visitor's phone downloads them, the sources keep their comments;
 - the panel (and the preview) come with the modules they import statically inlined
-  (bundle.py): one response instead of one per module;
+  (bundle.py): one response instead of one per module, its stylesheet included (`x.css.js`,
+  a module the server makes from `x.css`);
 - a module's relative imports and the loader's `/widget/…` references are rewritten to the
   content-hashed names of their targets (`panel.js` → `panel.1a2b3c4d5e.js`), so a hashed name
   changes whenever anything it pulls in changes and may be cached for a year;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import mimetypes
 import posixpath
 import re
@@ -177,11 +179,19 @@ class _Builder:
         return asset
 
     def _module(self, name: str) -> str | None:
-        """A widget module's minified text, for bundling; None for anything else."""
-        if name not in self.files or not name.startswith(MINIFIED) or not name.endswith(".js"):
+        """A widget module's minified text, for bundling; None for anything else. `x.css.js`
+        is made from the stylesheet `x.css`: a module exporting its minified text as CSS."""
+        if not name.startswith(MINIFIED) or not name.endswith(".js"):
             return None
         if name not in self.texts:
-            self.texts[name] = minify_js(self.files[name].read_bytes().decode())
+            sheet = name.removesuffix(".js")
+            if name in self.files:
+                self.texts[name] = minify_js(self.files[name].read_bytes().decode())
+            elif sheet.endswith(".css") and sheet in self.files:
+                css = minify_css(self.files[sheet].read_bytes().decode())
+                self.texts[name] = f"export const CSS = {json.dumps(css.strip())};\n"
+            else:
+                return None
         return self.texts[name]
 
     def _rewrite(self, name: str, match: re.Match[str]) -> str:
