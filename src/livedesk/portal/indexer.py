@@ -25,8 +25,9 @@ from livedesk.runtime import Runtime
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
-# At the trigger's ~26 µs a message, a batch holds the write lock for a few milliseconds.
-BATCH = 200
+# A batch holds the write lock for ~10-20 µs a message, and costs the loop ~2.5 ms of CPU
+# whatever its size (sessions, thread hops): 500 keep both small (docs/benchmarks.md).
+BATCH = 500
 EXTENSION = "search_indexer"
 
 _BEHIND = text(
@@ -68,9 +69,10 @@ class SearchIndexer:
         async with self._runtime.reading() as session:
             return bool(await session.scalar(_BEHIND))
 
-    async def index_batch(self) -> int:
-        """Indexes the next messages; how many it passed (notes too), 0 when none were left."""
-        if not await self.behind():  # idle: no write lock taken
+    async def index_batch(self, look_first: bool = True) -> int:
+        """Indexes the next messages; how many it passed (notes too), 0 when none were left.
+        Unless told there is a backlog, it looks first, so that idle it takes no write lock."""
+        if look_first and not await self.behind():
             return 0
         async with self._runtime.transaction() as session:
             # Read again under the lock: another process may have indexed them meanwhile.
@@ -83,9 +85,12 @@ class SearchIndexer:
 
     async def catch_up(self) -> None:
         """Indexes until nothing is left (tests, and the loop under a backlog)."""
+        full = False
         while True:
-            if not await self.index_batch():
+            passed = await self.index_batch(look_first=not full)
+            if not passed:
                 return
+            full = passed == self._batch
             await asyncio.sleep(0)  # the message writer goes first between batches
 
     async def _run(self) -> None:
