@@ -7,6 +7,8 @@ Search, per backend (indexes made by migration 0012_portal):
   of the partial GIN index (NOT internal), so the Dutch stemmer and prefix matching both apply.
 - SQLite: the FTS5 table `messages_fts` (diacritics folded). FTS5 has no Dutch stemmer, so each
   term is cut to a stem-like prefix first (`bestellingen` → `bestell*`, `factuur` → `factur*`).
+  New messages reach it from a background indexer (portal/indexer.py), so a search may miss what
+  was written in the last second or so.
 Several terms must all occur in one message.
 """
 

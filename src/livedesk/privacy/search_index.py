@@ -1,8 +1,10 @@
 """Making erased words leave the portal's transcript search for good.
 
-The search index follows `messages` by itself (migration 0012_portal): on PostgreSQL it is an
-expression index over the rows, on SQLite a contentless FTS5 table kept in step by triggers, so
-an erased message is no longer found the moment its text is replaced. FTS5 only marks a removed
+The search index follows `messages` by itself: on PostgreSQL it is an expression index over the
+rows, on SQLite a contentless FTS5 table kept in step with updates and deletes by triggers
+(migrations 0012_portal, 0017_search_indexer), so an erased message is no longer found the
+moment its text is replaced. (New messages reach it from portal/indexer.py up to a second later;
+one erased before that is indexed with its new text only.) FTS5 only marks a removed
 entry as deleted, though, and the old words stay inside its index pages until segments are
 merged. After an erasure the index is therefore merged down, a small step per write transaction
 (chats get the write lock in between), with SQLite's secure_delete on, so the freed pages are
