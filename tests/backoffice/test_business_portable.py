@@ -36,6 +36,7 @@ business:
   name: Bakkerij Jansen & Zn.
   language: nl
   timezone: Europe/Brussels
+  form_of_address: je
   is_active: true
   guidelines:
     tone: Hartelijk; 'u'.

@@ -1,7 +1,7 @@
 """A business as one portable document (`livedesk business export|import`), YAML or JSON.
 
     format: livedesk-business/1
-    business:          slug, name, language, timezone, is_active, guidelines
+    business:          slug, name, language, timezone, form_of_address, is_active, guidelines
     widgets:           [name, public_key, allowed_origins, language, look, prechat, privacy,
                         offline_form, is_active], ordered by public key
     opening_hours:     the weekly schedule and dated exceptions

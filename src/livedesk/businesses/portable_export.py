@@ -41,6 +41,7 @@ def business_section(business: Business) -> dict[str, Any]:
         "name": business.name,
         "language": business.language,
         "timezone": business.timezone,
+        "form_of_address": business.form_of_address,
         "is_active": business.is_active,
         "guidelines": plain(Guidelines.from_stored(business.guidelines)),
     }
