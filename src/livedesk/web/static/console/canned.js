@@ -131,3 +131,34 @@ export class SlashMenu {
     ta.dispatchEvent(new Event("input", { bubbles: true })); // typing indicator, as when typed
   }
 }
+
+// The responses for a business (its own and the shared ones), from the API, kept a minute.
+const FRESH_MS = 60000;
+
+export class CannedResponses {
+  constructor(api, onLoaded) {
+    this.api = api;
+    this.onLoaded = onLoaded; // (businessId) when a business's list arrived
+    this.byBusiness = new Map(); // business id -> { items, at, loading }
+  }
+
+  // What is known now; a stale or missing list is fetched in the background.
+  for(businessId) {
+    if (!businessId) return [];
+    const entry = this.byBusiness.get(businessId);
+    if (!entry || Date.now() - entry.at > FRESH_MS) this.load(businessId);
+    return entry?.items || [];
+  }
+
+  async load(businessId) {
+    const entry = this.byBusiness.get(businessId) || { items: [], at: 0, loading: false };
+    if (entry.loading) return;
+    entry.loading = true;
+    this.byBusiness.set(businessId, entry);
+    const r = await this.api(`/api/v1/canned-responses?business_id=${encodeURIComponent(businessId)}`);
+    entry.loading = false;
+    entry.at = Date.now();
+    if (r.ok && Array.isArray(r.data)) entry.items = r.data;
+    this.onLoaded(businessId);
+  }
+}

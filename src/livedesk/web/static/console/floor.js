@@ -1,86 +1,138 @@
-// Supervisor floor: queues per business, waits, operators' load and missed offers. From
-// GET /api/v1/floor (polled every 3 s) when the server has it, else computed from the agent socket.
+// The floor: every business's queue, longest wait against its contract, the operators serving
+// it and its open chats, from GET /api/v1/floor (every 3 s) and the staff socket. Supervisors
+// and provider admins give a chat to a named operator or set an operator away from here.
 import { el } from "/widget/dom.js";
+import { makeApi } from "./api.js";
+import { businessCard, summaryTable } from "./floor_view.js";
 import { makeT } from "./i18n.js";
-import { AgentSocket, api, mmss } from "./socket.js";
+import { AgentSocket } from "./socket.js";
+import { MANAGERS, OPEN, visitorName } from "./state.js";
 
-const root = document.getElementById("floor");
-const OPEN = new Set(["queued", "offered", "active"]);
-let t = makeT(navigator.language);
+const POLL_MS = 3000;
 
-async function boot() {
-  const who = await api("/api/v1/auth/me");
-  if (!who.ok) { location.href = "/console/login?next=/console/floor"; return; }
-  t = makeT(who.data.language || "nl");
-  document.documentElement.lang = t.lang;
-  const caps = (await api("/ui/capabilities")).data || {};
-  const biz = (await api("/api/v1/businesses")).data || [];
-  const body = el("div", { class: "floor", "aria-live": "polite" });
-  const source = el("p", { class: "muted" });
-  root.replaceChildren(el("header", { class: "top" }, el("strong", null, "Livedesk"), el("span", { class: "me" }, `${t("floorTitle")} · ${who.data.name}`),
-    el("a", { href: "/console" }, t("console"))), el("main", { class: "floor" }, source, body));
-  root.removeAttribute("aria-busy");
-  if (caps.floor) {
-    source.textContent = `${t("source")}: ${t("sourceApi")}`;
-    const poll = async () => {
-      const r = await api("/api/v1/floor");
-      if (r.ok) render(body, r.data);
-      setTimeout(poll, 3000);
-    };
-    poll();
-    return;
+class Floor {
+  constructor(root, { me, t, api, businesses, caps }) {
+    Object.assign(this, { root, me, t, api, caps });
+    this.businesses = new Map(businesses.map((b) => [b.id, b]));
+    this.manager = MANAGERS.has(me.role);
+    this.chats = new Map(); // open conversations from the staff socket
+    this.data = null;
+    this.timer = 0;
+    this.round = 0;
+    this.sock = new AgentSocket({ onFrame: (f) => this.frame(f), onState: () => {}, resume: () => ({}) });
   }
-  source.textContent = `${t("source")}: ${t("sourceSocket")}`;
-  const convs = new Map();
-  let missed = 0;
-  const compute = () => {
-    const now = Date.now();
-    const businesses = biz.map((b) => {
-      const mine = [...convs.values()].filter((c) => c.business_id === b.id);
-      const waiting = mine.filter((c) => c.state === "queued" || c.state === "offered");
-      return { business_id: b.id, name: b.name, queue_length: waiting.length, active: mine.filter((c) => c.state === "active").length,
-        longest_wait_seconds: Math.max(0, ...waiting.map((c) => (now - Date.parse(c.queued_at)) / 1000)) };
-    });
-    const ops = new Map();
-    for (const c of convs.values()) {
-      if (c.state !== "active" || !c.operator) continue;
-      const o = ops.get(c.operator.id) || { operator_id: c.operator.id, name: c.operator.name || c.operator.id, active_chats: 0 };
-      o.active_chats += 1;
-      if (c.operator.name) o.name = c.operator.name;
-      ops.set(c.operator.id, o);
+
+  mount() {
+    const { t } = this;
+    this.updated = el("p", { class: "muted", id: "floor-updated" });
+    // Outside what is redrawn every few seconds, so a result is said once and stays.
+    this.notice = el("p", { id: "floor-msg", role: "status" });
+    this.body = el("div", { class: "floor-body" });
+    this.root.replaceChildren(
+      el("header", { class: "top" }, el("h1", { class: "brand" }, t("floorTitle")), el("span", { class: "me" }, this.me.name),
+        el("a", { href: "/console" }, t("console"))),
+      el("main", { class: "floor", id: "main", tabindex: "-1" }, this.updated, this.notice, this.body));
+    this.root.removeAttribute("aria-busy");
+    document.title = t("floorTitle");
+    if (!this.caps.floor) { this.body.replaceChildren(el("p", null, t("noFloor"))); return; }
+    this.sock.start();
+    this.poll();
+  }
+
+  unmount() {
+    clearTimeout(this.timer);
+    this.sock.stop();
+  }
+
+  frame(f) {
+    if (f.type === "welcome") {
+      this.chats.clear();
+      for (const c of f.conversations || []) this.chats.set(c.conversation_id, c);
+    } else if (f.type === "conversation") {
+      if (OPEN.has(f.state)) this.chats.set(f.conversation_id, { ...(this.chats.get(f.conversation_id) || {}), ...f });
+      else this.chats.delete(f.conversation_id);
+    } else return;
+    if (this.data) this.render();
+  }
+
+  async poll() {
+    const round = ++this.round; // a refresh starts a new round; an older one stops here
+    const r = await this.api("/api/v1/floor");
+    if (round !== this.round) return;
+    if (r.ok) {
+      this.data = r.data;
+      this.updated.textContent = this.t("updatedAt", { time: new Date().toLocaleTimeString(this.t.lang === "en" ? "en-GB" : "nl-NL") });
+      this.render();
     }
-    render(body, { businesses, operators: [...ops.values()], missed });
-  };
-  const sock = new AgentSocket({ onFrame: (f) => {
-    if (f.type === "welcome") for (const c of f.conversations || []) convs.set(c.conversation_id, c);
-    if (f.type === "conversation") {
-      if (f.state === "missed") missed += 1;
-      if (OPEN.has(f.state)) convs.set(f.conversation_id, { ...(convs.get(f.conversation_id) || {}), ...f });
-      else convs.delete(f.conversation_id);
+    this.timer = setTimeout(() => this.poll(), POLL_MS);
+  }
+
+  visitorName(c) {
+    return visitorName(this.t, c);
+  }
+
+  // Redrawn every few seconds: what a supervisor was filling in or had focused stays.
+  render() {
+    const kept = [...this.body.querySelectorAll("form.give")].map((form) => [form.dataset.cid, form.elements.operator_id.value, form.elements.note.value]);
+    const active = document.activeElement;
+    const focus = active && this.body.contains(active) ? focusKey(active) : null;
+    const chats = [...this.chats.values()].sort((a, b) => String(a.queued_at).localeCompare(String(b.queued_at)));
+    this.body.replaceChildren(summaryTable(this, this.data), ...(this.data.businesses || []).map((b) => businessCard(this, b, this.data, chats)));
+    for (const [cid, operatorId, note] of kept) {
+      const form = this.body.querySelector(`form.give[data-cid="${CSS.escape(cid)}"]`);
+      if (!form) continue;
+      if ([...form.elements.operator_id.options].some((o) => o.value === operatorId)) form.elements.operator_id.value = operatorId;
+      form.elements.note.value = note;
     }
-    compute();
-  } });
-  sock.connect();
-  setInterval(compute, 1000);
+    if (focus) this.body.querySelector(focus)?.focus();
+  }
+
+  message(text) {
+    this.notice.textContent = text;
+  }
+
+  async give(chat, operatorId, note, form) {
+    if (!operatorId) return;
+    const r = await this.api(`/api/v1/floor/conversations/${encodeURIComponent(chat.conversation_id)}/assign`,
+      { json: { operator_id: operatorId, note: note.trim() || null } });
+    if (r.ok && form.isConnected) form.elements.note.value = "";
+    this.message(r.ok ? this.t("given") : r.data?.message || this.t("failed"));
+    this.refresh();
+  }
+
+  refresh() {
+    clearTimeout(this.timer);
+    this.poll();
+  }
+
+  async setAway(operator) {
+    const r = await this.api(`/api/v1/floor/operators/${encodeURIComponent(operator.operator_id)}/presence`, { json: { state: "away" } });
+    this.message(r.ok ? this.t("setAwayDone", { name: operator.name }) : r.data?.message || this.t("failed"));
+    this.refresh();
+  }
 }
 
-function render(body, data) {
-  const target = (b) => b.first_reply_target_seconds || 30;
-  const businesses = el("section", { class: "card" }, el("h2", null, t("perBusiness")), el("table", null,
-    el("thead", null, el("tr", null, [t("business"), t("queuedN"), t("longest"), t("activeN"), "Vandaag / Today"].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", null, (data.businesses || []).map((b) => el("tr", { "data-business": b.business_id },
-      el("th", { scope: "row" }, b.name), el("td", { class: "queue" }, String(b.queue_length)),
-      el("td", { class: b.longest_wait_seconds > target(b) ? "warn" : null }, mmss(b.longest_wait_seconds * 1000)),
-      el("td", null, String(b.active)),
-      el("td", null, b.chats_today === undefined ? "—" : `${b.chats_today} chats · ${b.within_target_today}/${b.answered_today} ≤ ${target(b)} s · ${b.abandoned_today} ${t("abandoned")}`))))));
-  const operators = el("section", { class: "card" }, el("h2", null, t("operators")), el("table", null,
-    el("thead", null, el("tr", null, [t("operators"), t("presence"), t("load"), t("missedN")].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", null, (data.operators || []).map((o) => el("tr", { "data-operator": o.operator_id },
-      el("th", { scope: "row" }, o.name || ""), el("td", null, o.presence ? t(o.presence) : "—"),
-      el("td", null, `${o.active_chats}${o.max_concurrent ? ` / ${o.max_concurrent}` : ""}${o.pending_offers ? ` (+${o.pending_offers})` : ""}`),
-      el("td", { class: o.consecutive_missed ? "warn" : null }, o.offers_missed_today === undefined ? "—" : String(o.offers_missed_today)))))),
-    data.missed !== undefined ? el("p", null, `${t("missedN")}: ${data.missed}`) : null);
-  body.replaceChildren(businesses, operators);
+// A selector that finds the same control after a redraw.
+function focusKey(node) {
+  const form = node.closest("form.give");
+  if (form && node.name) return `form.give[data-cid="${CSS.escape(form.dataset.cid)}"] [name="${node.name}"]`;
+  const row = node.closest("tr[data-operator]");
+  if (row && node.classList.contains("set-away")) return `tr[data-operator="${CSS.escape(row.dataset.operator)}"] .set-away[data-business="${CSS.escape(node.dataset.business)}"]`;
+  return null;
 }
 
-boot();
+async function boot(root) {
+  const api0 = makeApi(makeT(navigator.language).lang);
+  const who = await api0("/api/v1/auth/me");
+  if (!who.ok) { location.href = "/console/login?next=/console/floor"; return; }
+  if (who.data.role === "business_user") { location.replace("/portal"); return; }
+  const t = makeT(who.data.language || "nl");
+  document.documentElement.lang = t.lang;
+  const skip = document.querySelector(".skip");
+  if (skip) skip.textContent = t("skip");
+  const api = makeApi(t.lang);
+  const [businesses, caps] = await Promise.all([api("/api/v1/businesses"), api("/ui/capabilities")]);
+  new Floor(root, { me: who.data, t, api, businesses: businesses.data || [], caps: caps.data || {} }).mount();
+}
+
+boot(document.getElementById("floor"));
