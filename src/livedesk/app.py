@@ -6,11 +6,9 @@ import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -22,7 +20,6 @@ from livedesk.runtime import Runtime
 from livedesk.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
-STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 # Every domain plugs itself in the same way: its `install` module's install(app) includes its
@@ -134,6 +131,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JsonResponse({"status": "ok", "database": "ok", **bus})
 
     install_domains(app)
-    if STATIC_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
