@@ -36,6 +36,18 @@ async def test_a_page_offset_past_any_database_integer_is_a_422_naming_it(
             assert (await http.get(path, params={**params, "offset": 0})).status_code == 200
 
 
+async def test_an_hours_preview_at_the_ends_of_the_calendar_is_a_422_naming_the_day(
+    server: LiveServer, world: World, admin: str
+) -> None:
+    path = f"/api/v1/businesses/{world.a.business_id}/opening-hours/preview"
+    async with client_as(server, admin) as http:
+        for day in ("0001-01-01", "9999-12-31"):
+            r = await http.get(path, params={"start": day, "days": 62})
+            assert r.status_code == 422, r.text
+            assert list(r.json()["data"]["fields"]) == ["start"]
+        assert (await http.get(path, params={"start": "2026-03-29"})).status_code == 200
+
+
 async def test_an_unknown_planner_file_is_a_404_in_the_error_shape(server: LiveServer) -> None:
     async with server.http() as http:
         r = await http.get("/plan/static/nope.js")

@@ -236,7 +236,10 @@ async def get_opening_hours_preview(
     actor: ManagerDep,
     session: SessionDep,
     days: int = Query(14, ge=1, le=62),
-    start: date | None = Query(None, description="first day; default: today there"),
+    # Bounded: days near the ends of the calendar overflow the time-zone arithmetic (a 500).
+    start: date | None = Query(
+        None, ge=date(2000, 1, 1), le=date(2100, 12, 31), description="first day; default: today"
+    ),
 ) -> HoursPreview:
     """Day by day in the business's time zone, as routing will apply the hours (DST included)."""
     business = await access_business_by_id(session, actor, business_id)
