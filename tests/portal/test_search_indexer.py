@@ -1,18 +1,21 @@
 """SQLite's search indexer (portal/indexer.py): stopped between batches it is caught up by the
 next one, processes sharing the file never index a message twice, and erasing or deleting
-messages the indexer has not reached yet leaves the index exact."""
+messages the indexer has not reached yet leaves the index exact; migration 0017 both ways."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from portal_helpers import Chat, LoginAs, seed_chats
 from sqlalchemy import delete, make_url, update
 
+from livedesk import migrate
 from livedesk.conversations.models import Conversation, Message
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work
 from livedesk.portal.indexer import EXTENSION, SearchIndexer
@@ -153,3 +156,50 @@ async def test_the_server_indexes_new_messages_within_a_second_by_itself(
                 break
             await asyncio.sleep(0.05)
         assert found == [chat]
+
+
+def triggers_and_terms(path: Path) -> tuple[set[str], set[str], int | None]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        triggers = {
+            n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
+        conn.execute(
+            f"CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, {SQLITE_SEARCH_TABLE}, 'row')"
+        )
+        terms = {t for (t,) in conn.execute("SELECT term FROM terms")}
+        state = conn.execute(
+            "SELECT name FROM sqlite_master WHERE name = ?", (SQLITE_SEARCH_STATE,)
+        ).fetchone()
+        last_id = (
+            conn.execute(f"SELECT last_id FROM {SQLITE_SEARCH_STATE}").fetchone()[0]
+            if state
+            else None
+        )
+    return triggers, terms, last_id
+
+
+async def test_the_migration_hands_unindexed_messages_back_to_the_trigger_and_back(
+    settings: Settings, tmp_path: Path
+) -> None:
+    if not settings.is_sqlite:
+        pytest.skip("a scratch SQLite file")
+    path = tmp_path / "round.db"
+    config = migrate.alembic_config(
+        settings.model_copy(update={"database_url": f"sqlite:///{path}"})
+    )
+    await asyncio.to_thread(command.upgrade, config, "0017_search_indexer")
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:  # no foreign keys here
+        conn.executemany(
+            "INSERT INTO messages (conversation_id, business_id, seq, author_kind, body, internal,"
+            " created_at) VALUES ('c', 'b', ?, 'visitor', ?, ?, '')",
+            [(1, "eenx", 0), (2, "notitiex", 1), (3, "driex", 0)],
+        )
+    assert triggers_and_terms(path)[1:] == (set(), 0)  # waiting for the indexer
+    await asyncio.to_thread(command.downgrade, config, "0016_api_tokens")
+    triggers, terms, last_id = triggers_and_terms(path)
+    assert f"{SQLITE_SEARCH_TABLE}_insert" in triggers and last_id is None
+    assert terms == {"eenx", "driex"}
+    await asyncio.to_thread(command.upgrade, config, "0017_search_indexer")
+    triggers, terms, last_id = triggers_and_terms(path)
+    assert f"{SQLITE_SEARCH_TABLE}_insert" not in triggers and last_id == 3
+    assert terms == {"eenx", "driex"}
