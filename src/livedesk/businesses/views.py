@@ -238,7 +238,10 @@ async def get_opening_hours_preview(
     days: int = Query(14, ge=1, le=62),
     # Bounded: days near the ends of the calendar overflow the time-zone arithmetic (a 500).
     start: date | None = Query(
-        None, ge=date(2000, 1, 1), le=date(2100, 12, 31), description="first day; default: today"
+        None,
+        ge=date(2000, 1, 1),  # type: ignore[arg-type]  # pydantic compares dates; typed as float
+        le=date(2100, 12, 31),  # type: ignore[arg-type]
+        description="first day; default: today",
     ),
 ) -> HoursPreview:
     """Day by day in the business's time zone, as routing will apply the hours (DST included)."""

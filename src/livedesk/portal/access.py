@@ -75,7 +75,7 @@ async def access_portal_conversation(
     return conversation
 
 
-def scoped_change_requests(actor: StaffActor) -> Select[tuple[ChangeRequest]]:
+def scoped_change_requests(actor: StaffActor) -> Select[ChangeRequest]:
     require_portal_role(actor)
     query = select(ChangeRequest)
     if actor.business_ids is not None:

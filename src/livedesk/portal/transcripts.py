@@ -80,7 +80,7 @@ def postgres_tsquery(terms: list[str]) -> str:
     return " & ".join(f"{t}:*" if len(t) >= MIN_PREFIX else t for t in terms)
 
 
-def matching_messages(business_id: str, terms: list[str], dialect: str) -> Select[Any]:
+def matching_messages(business_id: str, terms: list[str], dialect: str) -> Select[int, str, int]:
     """The business's visible messages containing every term (ids and conversations)."""
     query = select(Message.id, Message.conversation_id, Message.seq).where(
         Message.business_id == business_id, ~Message.internal
@@ -90,7 +90,7 @@ def matching_messages(business_id: str, terms: list[str], dialect: str) -> Selec
             f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH :m"
         )
         return query.where(Message.id.in_(rowids.bindparams(m=sqlite_match(terms))))
-    config = literal_column(f"'{POSTGRES_SEARCH_CONFIG}'::regconfig")
+    config: ColumnElement[Any] = literal_column(f"'{POSTGRES_SEARCH_CONFIG}'::regconfig")
     vector = func.to_tsvector(config, Message.body)
     return query.where(vector.op("@@")(func.to_tsquery(config, postgres_tsquery(terms))))
 
@@ -113,7 +113,7 @@ def _exists_or_not(condition: ColumnElement[bool], wanted: bool) -> ColumnElemen
 
 def filtered_conversations(
     business_id: str, f: TranscriptFilter, dialect: str
-) -> Select[tuple[Conversation]]:
+) -> Select[Conversation]:
     query = select(Conversation).where(Conversation.business_id == business_id)
     if f.start is not None:
         query = query.where(Conversation.created_at >= f.start)
@@ -146,14 +146,14 @@ def filtered_conversations(
     return query
 
 
-async def count(session: AsyncSession, query: Select[tuple[Conversation]]) -> int:
+async def count(session: AsyncSession, query: Select[Conversation]) -> int:
     return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 # -- what the list shows per conversation ------------------------------------------------------
 
 
-async def _grouped(session: AsyncSession, query: Select[Any]) -> dict[str, int]:
+async def _grouped(session: AsyncSession, query: Select[Any, int]) -> dict[str, int]:
     return {key: int(n) for key, n in (await session.execute(query)).all()}
 
 
