@@ -38,6 +38,9 @@ test-postgres: $(VENV)/.installed
 		echo "skipping the PostgreSQL run: no server at $(PG_TEST_URL)"; \
 	fi
 
+# ruff, the direction of imports (contracts in pyproject.toml) and the type checker.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
