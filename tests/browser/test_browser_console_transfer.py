@@ -124,6 +124,8 @@ async def test_the_floor_per_business_and_a_supervisors_hands(
     summary = await card.locator("p").first.inner_text()
     assert summary.startswith("1 chat wacht · langste wachttijd ")
     assert summary.split(" · ")[1].endswith("maximaal 2:00 volgens het contract")
+    heads = await card.locator("tr:has(th[scope=col])").first.locator("th").all_inner_texts()
+    assert heads == ["Medewerker", "Status", "Belasting", "Gemist vandaag", "Acties"]
     text = await floor.locator("main").inner_text()
     assert "Vandaag / Today" not in text and "1 chats" not in text and "Bron" not in text
     assert "GET /api" not in text and "Bijgewerkt om" in text

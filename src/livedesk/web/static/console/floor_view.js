@@ -78,7 +78,7 @@ export function businessCard(ctx, b, data, chats) {
   const mine = chats.filter((c) => c.business_id === b.business_id);
   const limit = maxWait(ctx.businesses.get(b.business_id));
   const over = b.longest_wait_seconds > limit;
-  const opHead = [t("operator"), t("presence"), t("load"), t("missedN"), ctx.manager ? t("actions") : null].filter(Boolean);
+  const opHead = [t("operator"), t("presence"), t("loadTitle"), t("missedN"), ctx.manager ? t("actions") : null].filter(Boolean);
   const chatHead = [t("visitor"), t("state"), t("waitingFor"), t("operator"), ctx.manager ? t("giveChat") : null].filter(Boolean);
   const id = `biz-${b.business_id}`;
   return el("section", { class: "card business", "data-business-card": b.business_id, "aria-labelledby": id },
