@@ -1,5 +1,5 @@
-"""Puts the HTTP hardening into an app: security headers, request body caps, and refusing
-cookie-carrying requests from foreign pages.
+"""Puts the HTTP hardening into an app: security headers, request body caps, refusing
+cookie-carrying requests from foreign pages, and refusing text no database can store.
 
 `create_app` calls `install_security(app)` once, after the routes are in place. The login
 throttle needs no installing (the login view makes it on first use), and the trusted-proxy
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from livedesk.security.bodylimit import BodyLimitMiddleware, BodyTooLarge, body_too_large_handler
 from livedesk.security.cross_site import CrossSiteMiddleware
 from livedesk.security.headers import DocsPages, SecurityHeadersMiddleware
+from livedesk.security.text_input import TextInputMiddleware
 
 
 def install_security(app: FastAPI) -> None:
@@ -20,6 +21,8 @@ def install_security(app: FastAPI) -> None:
         return
     app.state.security_installed = True
     # Added last = outermost: the headers also go on the 413s and 403s answered below them.
+    # Innermost: text no database can store is refused once the body caps have applied.
+    app.add_middleware(TextInputMiddleware)
     app.add_middleware(CrossSiteMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, docs=DocsPages(app))
