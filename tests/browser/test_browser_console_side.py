@@ -23,7 +23,7 @@ from livedesk.conversations.models import Conversation, Message
 from livedesk.db import utcnow
 from livedesk.settings import Settings
 
-from livedesk_testing import LiveServer, World
+from livedesk_testing import LiveServer, World, search_indexed
 
 pytestmark = pytest.mark.browser
 
@@ -146,6 +146,7 @@ async def test_past_conversations_beside_the_current_chat(
     guest = await visitor(server, prechat={"name": "Petra"}, first="Ik ben het weer")
     frames = guest.client.of_type("conversation")
     past = await seed_last_week(settings, world, frames[0]["visitor_id"])
+    await search_indexed(server)  # SQLite's index follows the writer by up to a second
     await accept_first(op)
 
     # "This visitor was here last week": in the visitor's section, opened beside the chat.

@@ -17,7 +17,7 @@ from livedesk.conversations.models import Conversation, Message, Visitor
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.settings import Settings
 
-from livedesk_testing import PASSWORD, LiveServer, Tenant, World, login
+from livedesk_testing import PASSWORD, LiveServer, Tenant, World, login, search_indexed
 
 SEARCH = "/api/v1/conversations/search"
 Client = Callable[[str | None], Awaitable[httpx.AsyncClient]]
@@ -106,10 +106,11 @@ async def ids(http: httpx.AsyncClient, **params: Any) -> list[str]:
 
 
 async def test_every_role_on_its_own_and_another_business(
-    as_user: Client, settings: Settings, world: World
+    as_user: Client, server: LiveServer, settings: Settings, world: World
 ) -> None:
     await seed(settings, world.a, [("visitor", "Waar blijft mijn pakket?", False)])
     await seed(settings, world.b, [("visitor", "Waar blijft mijn pakket?", False)])
+    await search_indexed(server)
     expected = {
         "admin": (200, 200),
         "supervisor": (200, 200),
@@ -139,7 +140,7 @@ async def test_every_role_on_its_own_and_another_business(
 
 
 async def test_by_what_was_said_the_visitors_name_the_visitor_and_the_period(
-    as_user: Client, settings: Settings, world: World
+    as_user: Client, server: LiveServer, settings: Settings, world: World
 ) -> None:
     now = utcnow()
     bikes, visitor = await seed(
@@ -164,6 +165,7 @@ async def test_by_what_was_said_the_visitors_name_the_visitor_and_the_period(
     other, _ = await seed(
         settings, world.a, [("visitor", "Hoe laat zijn jullie open?", False)], started=now
     )
+    await search_indexed(server)  # SQLite's index follows the writer by up to a second
     http = await as_user("op-alpha")
     assert await ids(http, q="fiets") == [bikes]  # the portal's stemming: fietsen
     assert await ids(http, q="rené") == [again, bikes]  # the pre-chat name, newest first
