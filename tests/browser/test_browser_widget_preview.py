@@ -236,7 +236,7 @@ async def test_preview_page_embeds_the_saved_settings_as_data_and_names_as_text(
     assert embed.script["src"] == "/widget.js"
     assert embed.script["data-preview"] == "offline"
     config = json.loads(embed.script["data-config"] or "")
-    assert config["business"] == {"name": "Alpha BV"}
+    assert config["business"] == {"name": "Alpha BV", "form_of_address": "u"}
     assert config["language"] == "auto" and config["active"] is True
     assert config["settings"]["look"]["launcher_text"] == LOOK["launcher_text"]
     embed.feed(unknown_view.text)

@@ -17,6 +17,7 @@ from livedesk.accounts.actions import do_create_user
 from livedesk.accounts.models import OperatorProfile, Role
 from livedesk.conversations.models import Conversation, ConversationEvent
 from livedesk.db import read_only, unit_of_work
+from livedesk.security.session_limit import SessionLimiter, SessionLimits
 
 from livedesk_testing import PASSWORD, LiveServer, World, WsClient
 
@@ -118,6 +119,11 @@ async def monitor(
 async def test_burst_of_visitors_with_concurrent_operators(
     rserver: LiveServer, world: World, routing_options: dict[str, Any]
 ) -> None:
+    # A burst of visitors that here all come from one address: the per-address session limit
+    # (tested on its own in tests/security) would refuse most of them.
+    rserver.app.state.session_limiter = SessionLimiter(
+        SessionLimits(per_address_per_minute=1e6, address_burst=1e6)
+    )
     caps = await add_operators(rserver, world)
     rng = random.Random(7)
     ops = [await agent(rserver, name) for name in ("op-alpha", "op-beta", "op-x", "op-y")]

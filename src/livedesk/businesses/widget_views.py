@@ -15,13 +15,14 @@ from livedesk import i18n
 from livedesk.businesses.access import widget_by_public_key
 from livedesk.businesses.models import Business, Widget
 from livedesk.businesses.widget_schemas import widget_sections
-from livedesk.conversations.models import Visitor
-from livedesk.db import utcnow
+from livedesk.db import new_id
 from livedesk.deps import RuntimeDep, SessionDep
-from livedesk.errors import Conflict, Forbidden
+from livedesk.errors import ApiError, Conflict, Forbidden
 from livedesk.jsonutil import JsonResponse
 from livedesk.security.language import preferred_language
 from livedesk.security.origins import is_same_origin, origin_allowed
+from livedesk.security.session_limit import session_limiter
+from livedesk.security.throttle import retry_after_seconds
 from livedesk.security.tokens import InvalidToken, issue_visitor_token, read_visitor_token
 
 router = APIRouter(tags=["widget"])
@@ -36,6 +37,18 @@ i18n.register(
     {
         language: {"business_inactive": text, "widget_inactive": text}
         for language, text in UNAVAILABLE.items()
+    }
+)
+i18n.register(
+    {
+        "nl": {
+            "origin_not_allowed": "Deze website mag de chat niet gebruiken.",
+            "no_origin": "Dit verzoek zegt niet van welke website het komt en is geweigerd.",
+        },
+        "en": {
+            "origin_not_allowed": "This website may not use the chat.",
+            "no_origin": "This request does not say which website it comes from and was refused.",
+        },
     }
 )
 
@@ -97,7 +110,8 @@ def widget_config(
     refused = inactive_code(widget, business)
     return {
         "widget": widget.public_key,
-        "business": {"name": business.name},
+        # The form of address every widget text uses in Dutch ("u" or "je").
+        "business": {"name": business.name, "form_of_address": business.form_of_address},
         "language": widget.language,
         "visitor_language": language,
         "active": refused is None,
@@ -140,42 +154,77 @@ def _refusal(request: Request, widget: Widget, business: Business, code: str) ->
     return response
 
 
+def _session_limited(request: Request, widget: Widget, business: Business, wait: float) -> Any:
+    """429 in the error shape with Retry-After, readable by the widget's page."""
+    seconds = retry_after_seconds(wait)
+    language = visitor_language(widget, business, request.headers.get("accept-language"))
+    error = ApiError("too many sessions", code="rate_limited", data={"retry_after": seconds})
+    response = JsonResponse(
+        error.to_dict(language), status_code=429, headers={"Retry-After": str(seconds)}
+    )
+    cors_for_widget(request, response, widget)
+    return response
+
+
+def _require_origin(request: Request) -> None:
+    """Browsers name the page in `Origin` on every POST, same-origin ones too; a request without
+    it is a script, which gets no sessions. A browser that leaves it out on a same-origin
+    request still says so in `Sec-Fetch-Site`, which a page cannot set."""
+    if request.headers.get("origin") is None and (
+        request.headers.get("sec-fetch-site") != "same-origin"
+    ):
+        raise Forbidden("this request does not say which website it comes from", code="no_origin")
+
+
 @router.post(
     "/api/v1/widget/{key}/session",
-    responses={409: {"description": "business_inactive or widget_inactive, with the message"}},
+    responses={
+        403: {"description": "origin_not_allowed, or no_origin: a request without Origin"},
+        409: {"description": "business_inactive or widget_inactive, with the message"},
+        429: {"description": "rate_limited: too many sessions from this address or widget"},
+    },
 )
 async def create_visitor_session(
     key: str,
     request: Request,
     response: Response,
     runtime: RuntimeDep,
+    session: SessionDep,
     body: SessionIn | None = None,
 ) -> Any:
-    """A signed visitor token bound to this widget; an existing valid token keeps its visitor."""
-    async with runtime.transaction() as session:
-        widget = await widget_by_public_key(session, key)
-        cors_for_widget(request, response, widget)
-        business = await session.get(Business, widget.business_id)
-        assert business is not None
-        refused = inactive_code(widget, business)
-        if refused is not None:
-            return _refusal(request, widget, business, refused)
-        visitor = None
-        if body and body.token:
-            try:
-                claims = read_visitor_token(runtime.visitor_token_keys, body.token)
-            except InvalidToken:
-                claims = None
-            if claims and claims.widget_id == widget.id:
-                visitor = await session.get(Visitor, claims.visitor_id)
-        if visitor is None:
-            visitor = Visitor(business_id=widget.business_id, widget_id=widget.id)
-            session.add(visitor)
-            await session.flush()
-        else:
-            visitor.last_seen_at = utcnow()
+    """A signed visitor token bound to this widget; an existing valid token keeps its visitor.
+    Stores nothing: the visitor's row is made when they start a chat or leave a message."""
+    _require_origin(request)
+    widget = await widget_by_public_key(session, key)
+    cors_for_widget(request, response, widget)
+    business = await session.get(Business, widget.business_id)
+    assert business is not None
+    refused = inactive_code(widget, business)
+    if refused is not None:
+        return _refusal(request, widget, business, refused)
+    visitor_id = _returning_visitor(runtime, widget, body)
+    if visitor_id is None:  # only new visitors count: a returning one costs nothing
+        wait = session_limiter(request.app).take(client_host(request), widget.id)
+        if wait:
+            return _session_limited(request, widget, business, wait)
+        visitor_id = new_id()
     token = issue_visitor_token(
-        runtime.visitor_token_key, widget.id, visitor.id, runtime.settings.visitor_token_ttl_seconds
+        runtime.visitor_token_key, widget.id, visitor_id, runtime.settings.visitor_token_ttl_seconds
     )
     config = widget_config(widget, business, request.headers.get("accept-language"))
-    return {"token": token, "visitor_id": visitor.id, "config": config}
+    return {"token": token, "visitor_id": visitor_id, "config": config}
+
+
+def _returning_visitor(runtime: Any, widget: Widget, body: SessionIn | None) -> str | None:
+    """The visitor id of a valid token this widget issued, or None."""
+    if not (body and body.token):
+        return None
+    try:
+        claims = read_visitor_token(runtime.visitor_token_keys, body.token)
+    except InvalidToken:
+        return None
+    return claims.visitor_id if claims.widget_id == widget.id else None
+
+
+def client_host(request: Request) -> str | None:
+    return request.client.host if request.client else None

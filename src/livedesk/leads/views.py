@@ -18,7 +18,7 @@ from livedesk.businesses.widget_views import cors_for_widget as _cors
 from livedesk.conversations.models import Conversation
 from livedesk.conversations.visitors import do_ensure_visitor
 from livedesk.db import utcnow
-from livedesk.deps import ActorDep, RuntimeDep, SessionDep
+from livedesk.deps import MAX_OFFSET, ActorDep, RuntimeDep, SessionDep
 from livedesk.errors import ApiError, Conflict, Invalid, NotFound
 from livedesk.jsonutil import JsonResponse
 from livedesk.leads import access, actions, drafts, schemas
@@ -138,12 +138,13 @@ async def _visitor_conversation(
         return None
     visitor = VisitorActor(claims.visitor_id, widget.id, widget.business_id)
     await do_ensure_visitor(session, visitor)
-    return await session.scalar(
+    conversation_id: str | None = await session.scalar(
         select(Conversation.id)
         .where(Conversation.visitor_id == claims.visitor_id, Conversation.widget_id == widget.id)
         .order_by(Conversation.created_at.desc())
         .limit(1)
     )
+    return conversation_id
 
 
 @widget_router.post("/api/v1/widget/{key}/transcript", status_code=202)
@@ -221,7 +222,7 @@ async def list_leads(
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     query = access.filtered_leads(
         actor,
@@ -353,7 +354,7 @@ def delivery_payload(
     def error(text: str | None) -> str | None:
         return error_for_viewer(text, staff=actor.is_staff, language=actor.language)
 
-    out = {
+    out: dict[str, Any] = {
         "id": item.id,
         "lead_id": item.lead_id,
         "conversation_id": item.conversation_id,
@@ -416,7 +417,8 @@ async def retry_delivery(delivery_id: str, actor: ActorDep, runtime: RuntimeDep)
     access.require_manager(actor)
     async with runtime.transaction() as session:
         item = await session.get(OutboxItem, delivery_id)
-        if item is None or not actor.can_see_business(item.business_id):
+        # A system mail (no business) is the provider's own: only provider-wide staff see it.
+        if item is None or not actor.can_see_business(item.business_id or ""):
             raise NotFound("delivery not found")
         if item.state != OutboxState.FAILED:
             raise Conflict(

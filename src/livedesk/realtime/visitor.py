@@ -18,6 +18,8 @@ from livedesk.conversations.actions import (
     load_operator_names,
 )
 from livedesk.conversations.models import OPEN_STATES, AuthorKind, Conversation, Rating
+from livedesk.conversations.participants import joined_experts
+from livedesk.conversations.visitors import do_ensure_visitor
 from livedesk.db import utcnow
 from livedesk.realtime import protocol
 from livedesk.realtime.connection import Connection
@@ -35,7 +37,7 @@ async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> Visito
     """Checks the token and the Origin before the upgrade; None means refuse with 403."""
     token = websocket.query_params.get("token", "")
     try:
-        claims = read_visitor_token(runtime.visitor_token_key, token)
+        claims = read_visitor_token(runtime.visitor_token_keys, token)
     except InvalidToken as exc:
         log.info("visitor socket refused: %s", exc)
         return None
@@ -91,6 +93,7 @@ class VisitorConnection(Connection):
                 )
             )
             await load_operator_names(session, rows)
+            experts = await joined_experts(session, [c.id for c in rows])
         mine = {c.id: c for c in rows}
         self.hold()
         self.subscribe(mine)
@@ -101,7 +104,7 @@ class VisitorConnection(Connection):
                 accepts=self.accepts(),
                 role="visitor",
                 server_time=utcnow(),
-                conversations=[conversation_payload(c) for c in rows],
+                conversations=[conversation_payload(c, experts=experts[c.id]) for c in rows],
             )
         )
         try:
@@ -109,6 +112,15 @@ class VisitorConnection(Connection):
                 if conversation_id not in mine:
                     self.error(
                         "not_found", "conversation not found", conversation_id=conversation_id
+                    )
+                    continue
+                if last_seq > mine[conversation_id].last_seq:  # state from elsewhere: reset
+                    self.error(
+                        "seq_ahead",
+                        protocol.SEQ_AHEAD,
+                        conversation_id=conversation_id,
+                        held=last_seq,
+                        last_seq=mine[conversation_id].last_seq,
                     )
                     continue
                 await self.replay(conversation_id, last_seq, include_internal=False)
@@ -128,6 +140,7 @@ class VisitorConnection(Connection):
         language = protocol.optional_str(data, "language", max_len=8)
         async with self.runtime.transaction() as session:
             await self._refuse_if_switched_off(session, language)
+            await do_ensure_visitor(session, self.actor)  # stored from their first chat on
             conversation, created = await do_start_conversation(
                 session,
                 self.actor,

@@ -13,6 +13,9 @@ export function banner(P, state) {
   P.conn.textContent = text;
 }
 
+// Who answers the visitor: the operator, or an expert of the business who joined the chat.
+const ANSWERING = new Set(["operator", "expert"]);
+
 export function onFrame(P, f) {
   const mine = !f.conversation_id || f.conversation_id === P.S.cid;
   switch (f.type) {
@@ -21,7 +24,7 @@ export function onFrame(P, f) {
     case "message": return addMessage(P, f);
     case "ack": P.log.ack(f); return P.acked(f.client_msg_id);
     case "typing": return onTyping(P, f);
-    case "read": if (f.who === "operator" && mine) P.log.read(f.seq); return;
+    case "read": if (ANSWERING.has(f.who) && mine) P.log.read(f.seq); return;
     case "queue": if (mine) queueStatus(P, f); return;
     case "overflow": if (mine) onOverflow(P, f); return;
     case "resync":
@@ -121,7 +124,7 @@ function addMessage(P, m) {
 }
 
 function onTyping(P, f) {
-  if (f.who !== "operator" || f.conversation_id !== P.S.cid) return;
+  if (!ANSWERING.has(f.who) || f.conversation_id !== P.S.cid) return;
   clearTimeout(P.typingOff);
   P.typing.textContent = f.state === "on" ? P.t("typing", { name: f.name || P.t("operator") }) : "";
   if (f.state === "on") P.typingOff = setTimeout(() => { P.typing.textContent = ""; }, 8000);

@@ -37,7 +37,7 @@ export async function mount(ctx) {
   P.formsT = async () => (ft ||= await loadT(P.lang, form(), true));
   P.session = makeSession({ base, key: ctx.key, S, save: P.save, lang: () => P.lang, maxSeq: () => P.log.maxSeq,
     onFrame: (f) => onFrame(P, f), onState: (state) => banner(P, state), onRefused: refuse });
-  P.log = makeTranscript(P.t, P.lang);
+  P.log = makeTranscript(P.t, P.lang, () => P.config?.business?.name || "");
   P.composer = makeComposer({ onSend: sendText,
     onTyping: (state) => S.cid && P.ready && P.session.send({ type: "typing", conversation_id: S.cid, state }) });
 

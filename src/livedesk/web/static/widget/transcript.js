@@ -3,7 +3,8 @@
 // (sending, sent, read), those still waiting for their ack at the end.
 import { el, linkify, hhmm } from "./dom.js";
 
-export function makeTranscript(t, lang) {
+// `businessName()` names the business an expert of it speaks for.
+export function makeTranscript(t, lang, businessName = () => "") {
   const list = el("ol", { class: "msgs" });
   const log = el("div", { class: "log", role: "log", tabindex: "0" }, list);
   const rendered = new Map(); // seq -> li
@@ -12,12 +13,22 @@ export function makeTranscript(t, lang) {
   const api = { log, list, rendered, pending, maxSeq: 0 };
 
   function bubble(mine, author, text, at) {
-    const who = mine ? t("you") : author?.name || t(author?.kind === "bot" ? "assistant" : "operator");
-    return el("li", { class: `msg ${mine ? "me" : "them"}` },
+    let who = mine ? t("you") : author?.name || t(author?.kind === "bot" ? "assistant" : "operator");
+    // The business's own expert, who joined the chat: named, with the business they speak for.
+    const expert = author?.kind === "expert";
+    if (expert && businessName()) who = `${who} · ${businessName()}`;
+    return el("li", { class: `msg ${mine ? "me" : "them"}${expert ? " expert" : ""}` },
       el("div", { class: "meta" }, el("span", { class: "who" }, who), " ",
         el("time", { datetime: at || new Date().toISOString() }, hhmm(at, lang))),
       el("div", { class: "text" }, linkify(text)),
       mine ? el("div", { class: "mark" }) : null);
+  }
+
+  // A line from Livedesk itself (an expert of the business joined or left): nobody's bubble.
+  function notice(text, at) {
+    return el("li", { class: "msg system" },
+      el("div", { class: "text" }, text),
+      el("time", { datetime: at || new Date().toISOString() }, hhmm(at, lang)));
   }
 
   function mark(li, state) {
@@ -60,6 +71,7 @@ export function makeTranscript(t, lang) {
     if (rendered.has(m.seq)) return false;
     let li = m.client_msg_id ? pending.get(m.client_msg_id) : null;
     if (li) pending.delete(m.client_msg_id);
+    else if (m.author?.kind === "system") li = notice(m.body, m.created_at);
     else li = bubble(m.author?.kind === "visitor", m.author, m.body, m.created_at);
     settle(li, m.seq);
     return true;
