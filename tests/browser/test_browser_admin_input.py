@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from admin_helpers import ADMIN, api_get, create_provider_admin, h1, open_admin, settled
 from axe_helper import assert_accessible
+from playwright.async_api import expect
 
 from livedesk.settings import Settings
 
@@ -46,7 +47,8 @@ async def test_business_form_errors_in_dutch_keep_what_was_typed(
     await contacts.get_by_label("E-mail").fill("geen-adres")
     await page.click("main form button[type=submit]")
     await page.wait_for_selector(".summary:not([hidden])")
-    assert await page.inner_text("#status") == (
+    # Waiting assertions: on a loaded machine the status and the focus follow a moment later.
+    await expect(page.locator("#status")).to_have_text(
         "Niet opgeslagen: controleer de gemarkeerde velden."
     )
 
@@ -60,12 +62,12 @@ async def test_business_form_errors_in_dutch_keep_what_was_typed(
     assert await name.get_attribute("aria-invalid") is None
 
     summary = page.locator(".summary")
-    assert await summary.evaluate("e => e === document.activeElement")
+    await expect(summary).to_be_focused()
     links = await summary.get_by_role("link").all_inner_texts()
     assert any(link.startswith("Korte naam (slug): Gebruik kleine letters") for link in links)
     assert any(link.startswith("E-mail: Dit is geen geldig e-mailadres.") for link in links)
     await summary.get_by_role("link", name="E-mail: Dit is geen geldig e-mailadres.").click()
-    assert await email.evaluate("e => e === document.activeElement")
+    await expect(email).to_be_focused()
     await assert_accessible(page, "the business form with errors")
 
     # What was typed is all still there, and nothing was saved.
