@@ -17,6 +17,7 @@ from livedesk.accounts.models import Role
 from livedesk.db import read_only, utcnow
 from livedesk.errors import Conflict, Forbidden, Invalid
 from livedesk.knowledge import io as kio
+from livedesk.knowledge.bands import Bands, Evidence, shared_bands, tighten
 from livedesk.knowledge.calibration import business_threshold, default_model
 from livedesk.knowledge.embedding import embeddings_enabled_by_setting
 from livedesk.knowledge.evaluate import LabelledQuery
@@ -93,6 +94,7 @@ class KnowledgeService:
         self.threshold = default_model(self.registry.method).threshold
         # business -> (computed at, its bot threshold or None for "never", choices it rests on)
         self._own_thresholds: dict[str, tuple[float, float | None, int]] = {}
+        self._own_bands: dict[str, tuple[float, Bands]] = {}
         self._availability: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._availability_pending: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
 
@@ -241,6 +243,41 @@ class KnowledgeService:
         threshold = business_threshold(np.array(confidences), np.array(correct), self.threshold)
         self._own_thresholds[business_id] = (time.monotonic(), threshold, len(rows))
         return threshold, len(rows)
+
+    async def bot_bands(self, business_id: str) -> Bands:
+        """The answer/offer/hand-over bands for this business: the shared bands until its
+        record (`recorded_evidence`) shows them failing, then stricter ones. Recomputed at
+        most every OWN_THRESHOLD_SECONDS."""
+        cached = self._own_bands.get(business_id)
+        if cached is not None and time.monotonic() - cached[0] < OWN_THRESHOLD_SECONDS:
+            return cached[1]
+        bands = tighten(shared_bands(self.method), await self.recorded_evidence(business_id))
+        self._own_bands[business_id] = (time.monotonic(), bands)
+        return bands
+
+    async def recorded_evidence(self, business_id: str) -> list[Evidence]:
+        """The business's recent outcomes, newest first: for each logged ranking the operator
+        answered from, the top confidence and the rank of the entry the operator used."""
+        async with read_only(self.runtime.sessions) as session:
+            rows = (
+                await session.execute(
+                    select(FaqSuggestionLog.items, FaqSuggestionLog.used_faq_id)
+                    .where(
+                        FaqSuggestionLog.business_id == business_id,
+                        FaqSuggestionLog.used_recorded.is_(True),
+                        FaqSuggestionLog.method == self.method,
+                    )
+                    .order_by(FaqSuggestionLog.id.desc())
+                    .limit(OWN_THRESHOLD_CHOICES)  # the recent record: the FAQ changes
+                )
+            ).all()
+        record = []
+        for items, used in rows:
+            ids = [item["faq_id"] for item in items or []]
+            top = float(items[0]["score"]) if items else 0.0
+            rank = ids.index(used) + 1 if used in ids else None
+            record.append(Evidence(top, rank))
+        return record
 
     # ---- writes ------------------------------------------------------------------------
 
