@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The database answers, its schema is at the latest migration, and the bus between
         processes (when scaled out) is up; its fields also count outages and lost publishes."""
         runtime: Runtime = app.state.runtime
+        if runtime.draining:  # first sign of a deploy: send new clients elsewhere
+            return JsonResponse({"status": "draining"}, 503)
         bus = runtime.broker.status()
         if bus and bus["bus"] != "up":
             return JsonResponse({"status": "unavailable", **bus}, 503)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 from typing import Annotated, Any
 
@@ -78,6 +79,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from livedesk.app import create_app
+    from livedesk.realtime.drain import DrainingServer
     from livedesk.realtime.protocol import WS_MAX_BYTES
     from livedesk.security.proxies import uvicorn_proxy_options
 
@@ -86,7 +88,7 @@ def _serve(settings: Settings) -> None:
     # cyclic GC's full collections, which otherwise stall every chat for 100+ ms (measured).
     gc.collect()
     gc.freeze()
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -98,9 +100,22 @@ def _serve(settings: Settings) -> None:
         ws_ping_interval=settings.ping_interval_seconds,  # browsers never ping; we find the dead
         ws_ping_timeout=settings.ping_interval_seconds,
         log_level="info",
+        log_config=log_config(),
         # X-Forwarded-Proto/-For are believed only from LIVEDESK_TRUSTED_PROXIES (none by default).
         **uvicorn_proxy_options(settings),
     )
+    # SIGTERM drains: /readyz 503, listener closed, sockets sent elsewhere, commits finished.
+    DrainingServer(config, lambda: app.state.runtime).run()
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus Livedesk's own INFO lines (the bus going down and coming back,
+    draining) through the same handler: without this only warnings would reach the journal."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["livedesk"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @cli.command()

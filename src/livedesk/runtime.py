@@ -121,6 +121,7 @@ class Runtime:
     visitor_token_key: bytes = b""  # signs new visitor tokens
     visitor_token_keys: tuple[bytes, ...] = ()  # read them: the signing key, then previous ones
     facts: dict[str, ConversationFacts] = field(default_factory=dict)
+    draining: bool = False  # going away for a deploy (realtime/drain.py): /readyz says 503
     # Domains plug in here. `hooks` are notifications (several listeners, awaited in order, each
     # failure logged and contained); `extensions` are single services another domain may provide
     # (e.g. "accept" when routing takes over assignment, "availability" for the widget and bot).

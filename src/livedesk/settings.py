@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     outbound_queue_size: int = 1000  # frames buffered per connection before it is dropped
     resume_limit: int = 1000  # a client further behind than this is told to resync
     ping_interval_seconds: float = 20.0
+    # Draining on SIGTERM (a deploy): /readyz answers 503 for `notice` seconds before the
+    # listener closes, so a proxy that polls it stops sending first; sockets are then told to
+    # reconnect elsewhere after a random delay of up to `spread` (under routing's 5 s grace for
+    # a console), and the process exits within `grace` seconds of the signal whatever happens.
+    drain_notice_seconds: float = Field(default=2.0, ge=0)
+    drain_spread_seconds: float = Field(default=2.0, ge=0)
+    drain_grace_seconds: float = Field(default=15.0, gt=0)
     # The session cookie is Secure whenever the request came over HTTPS; True: always.
     cookie_secure: bool = False
     # Proxies whose X-Forwarded-Proto / X-Forwarded-For are believed ("10.0.0.2, 10.1.0.0/16"):

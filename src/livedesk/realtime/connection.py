@@ -24,10 +24,12 @@ from livedesk.security.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
-# Close codes (4000–4999 are ours): the client reconnects and resumes after 4008, 4013 and 4014.
+# Close codes (4000–4999 are ours): the client reconnects and resumes after 4008, 4013, 4014
+# and 4015.
 CLOSE_RATE_LIMITED = 4008
 CLOSE_SLOW_CONSUMER = 4013
 CLOSE_RESYNC = 4014  # the bus between processes had a gap: frames may have been missed
+CLOSE_DRAINING = 4015  # this process is going away: reconnect (elsewhere) after the delay named
 ABUSE_LIMIT = 20  # rate-limit errors in a row before the connection is closed
 FLUSH_SECONDS = 2.0  # how long a closing socket may take to send what is already queued
 
@@ -36,7 +38,17 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 class Connection:
     # Slots: ten thousand idle sockets each carry one of these.
-    __slots__ = ("_close_code", "_closer", "bucket", "outbox", "replayed", "runtime", "ws")
+    __slots__ = (
+        "_busy",
+        "_close_code",
+        "_close_reason",
+        "_closer",
+        "bucket",
+        "outbox",
+        "replayed",
+        "runtime",
+        "ws",
+    )
 
     def __init__(self, websocket: WebSocket, runtime: Runtime) -> None:
         self.ws = websocket
@@ -48,6 +60,8 @@ class Connection:
         self.bucket = TokenBucket(settings.frames_per_second, settings.frames_per_second * 2)
         self._close_code: int | None = None
         self._closer: asyncio.Future[None] | None = None
+        self._close_reason: str | None = None  # set when draining: it names the delay
+        self._busy = False  # a frame's handler is running (its ack has not gone out yet)
         self.replayed: dict[str, int] = {}  # highest seq sent by the current replay
 
     def hold(self) -> None:
@@ -101,6 +115,16 @@ class Connection:
         if self._closer is None and not self.outbox.closed:  # not closing for another reason
             self._end(CLOSE_RESYNC)
 
+    def drain(self, reconnect_after_ms: int) -> None:
+        """Called when the process drains for a deploy: close with 4015, naming the delay
+        after which the client reconnects. A frame being handled finishes first, so the ack of
+        a message stored just now still goes out before the close."""
+        if self._closer is not None or self.outbox.closed or self._close_reason is not None:
+            return
+        self._close_reason = f"draining: reconnect after {reconnect_after_ms} ms"
+        if not self._busy:
+            self._end(CLOSE_DRAINING)
+
     def _end(self, code: int) -> None:
         self._close_code = code
         self._closer = asyncio.ensure_future(self._close())
@@ -121,7 +145,7 @@ class Connection:
         await self.outbox.flush(FLUSH_SECONDS)
         if self.ws.application_state == WebSocketState.CONNECTED and self._close_code:
             with contextlib.suppress(Exception):
-                await self.ws.close(self._close_code)
+                await self.ws.close(self._close_code, self._close_reason)
 
     async def _receive_loop(self) -> None:
         strikes = 0
@@ -133,8 +157,8 @@ class Connection:
             except KeyError:  # a binary frame: starlette's receive_text finds no "text"
                 self.error("malformed_frame", "frames are JSON text")
                 continue
-            if self.outbox.closed:
-                return
+            if self.outbox.closed or self._close_reason is not None:
+                return  # closing: a frame read now is not handled (unacked, the client resends)
             wait = self.bucket.take()
             if wait:
                 strikes += 1
@@ -154,6 +178,7 @@ class Connection:
                         f"unknown frame type {data['type']!r}",
                         known=self.accepts(),
                     )
+                self._busy = True
                 await handler(data)
             except FrameError as exc:
                 self.error(exc.code, exc.message, **exc.data)
@@ -164,6 +189,11 @@ class Connection:
                     self.error("internal_error", "the server could not handle this frame")
                 else:
                     self.error(code, getattr(exc, "message", str(exc)), **getattr(exc, "data", {}))
+            finally:
+                self._busy = False
+            if self._close_reason is not None:  # drained while this frame was handled
+                self._close_code = CLOSE_DRAINING
+                return
 
     async def replay(self, conversation_id: str, after_seq: int, *, include_internal: bool) -> None:
         """Send what the client missed, straight from the database, then let live frames through.

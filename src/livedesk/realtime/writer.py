@@ -241,6 +241,7 @@ class MessageWriter:
             asyncio.Queue()
         )
         self._task: asyncio.Task[None] | None = None
+        self._committing = False  # a batch is between taken from the queue and settled
         self.batches = 0  # for benchmarks and tests
         self.rows = 0
 
@@ -248,8 +249,19 @@ class MessageWriter:
         await self._store.start()
         self._task = asyncio.create_task(self._run(), name="message-writer")
 
-    async def stop(self) -> None:
+    async def idle(self, timeout: float) -> bool:
+        """Waits (at most `timeout`) until every message handed over so far is committed and
+        settled; False if time ran out. A process that stops waits for this before cancelling."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._committing or not self._queue.empty():
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.005)
+        return True
+
+    async def stop(self, grace: float = 5.0) -> None:
         if self._task:
+            await self.idle(grace)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -276,11 +288,15 @@ class MessageWriter:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            for _ in range(GATHER_ROUNDS):
-                await asyncio.sleep(0)
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self._commit_batch(batch)
+            self._committing = True
+            try:
+                for _ in range(GATHER_ROUNDS):
+                    await asyncio.sleep(0)
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                await self._commit_batch(batch)
+            finally:
+                self._committing = False
 
     def _publish(self, fresh: list[StoredMessage]) -> None:
         try:

@@ -7,8 +7,14 @@
 //   sock.start(); sock.send({ type: "hello" }); sock.stop();
 //
 // url() may be async and may throw (e.g. a session to fetch first): that is a failed attempt.
+// A server that drains for a deploy closes with 4015 and the reason "draining: reconnect after
+// N ms": the socket then reconnects after those N ms (a delay the server spread out over its
+// clients) instead of its own back-off, and the proxy sends it to a process that stays.
 // onState gets "down" (lost, reconnecting), "refused" (closed before it opened), "offline"
 // (the browser is) and "stopped".
+const DRAINING = 4015;
+const DRAIN_DELAY = /^draining: reconnect after (\d+) ms$/;
+
 export class ReconnectingSocket {
   constructor({ url, onOpen, onFrame, onState, pingEvery = 20000, pongWait = 8000 }) {
     Object.assign(this, { url, onOpen, onFrame, onState: onState || (() => {}), pingEvery, pongWait });
@@ -60,12 +66,14 @@ export class ReconnectingSocket {
       if (frame.type === "pong") clearTimeout(this.pongTimer);
       else this.onFrame(frame);
     };
-    sock.onclose = () => {
+    sock.onclose = (e) => {
       if (this.ws !== sock) return;
       this.ws = null;
       this.quiet();
       this.onState(opened ? "down" : "refused");
-      this.schedule();
+      const drained = e.code === DRAINING && DRAIN_DELAY.exec(e.reason || "");
+      if (drained) this.reconnectIn(Math.min(30000, Number(drained[1])));
+      else this.schedule();
     };
   }
 
@@ -76,6 +84,14 @@ export class ReconnectingSocket {
     const cap = Math.min(30000, 500 * 2 ** this.attempt);
     this.attempt += 1;
     this.timer = setTimeout(() => { this.timer = 0; this.connect(); }, cap / 2 + Math.random() * cap / 2);
+  }
+
+  // As told by a draining server: its own delay, and the back-off starts over.
+  reconnectIn(ms) {
+    this.cancel();
+    if (this.stopped || !navigator.onLine) return;
+    this.attempt = 0;
+    this.timer = setTimeout(() => { this.timer = 0; this.connect(); }, ms);
   }
 
   cancel() {
