@@ -122,6 +122,11 @@ BODIES: dict[Op, Callable[[dict[str, str]], Any]] = {
         "intent": "offerte",
         "consent": True,
     },
+    ("POST", "/api/v1/conversations/{conversation_id}/faq-evidence"): lambda p: {
+        "seq": 1,
+        "faq_id": p["faq_id"],
+        "body": "Vijftig euro.",
+    },
     ("POST", "/api/v1/conversations/{conversation_id}/suggestions/{seq}/used"): lambda p: {
         "faq_id": p["faq_id"]
     },
@@ -184,6 +189,7 @@ FRESH: dict[Op, tuple[str, ...]] = {
         "faq_id",
     ),
     ("DELETE", "/api/v1/canned-responses/{canned_id}"): ("canned_id",),
+    ("DELETE", "/api/v1/businesses/{business_id}/faq/learned/{evidence_id}"): ("evidence_id",),
     ("DELETE", "/api/v1/businesses/{business_id}/delivery-routes/{route_id}"): ("route_id",),
     ("DELETE", "/api/v1/auth/tokens/{token_id}"): ("token_id",),
     ("POST", "/api/v1/businesses/{business_id}/faq/proposals/{proposal_id}/approve"): (

@@ -115,6 +115,9 @@ GROUPS: dict[str, tuple[Rule, dict[str, Rule | None]]] = {
             "GET /settings": None,
             "PUT /settings": r("401 ok 403 403/404 ok/404"),
             "GET /suggestion-log": None,
+            "GET /learned": None,
+            "DELETE /learned/{evidence_id}": MANAGERS_AND_CLIENT,
+            "GET /confused": None,
             "GET /proposals": None,
             "GET /proposals/{proposal_id}": None,
             "POST /proposals/{proposal_id}/approve": r("401 403 403 403/404 ok/404"),
@@ -146,6 +149,7 @@ GROUPS: dict[str, tuple[Rule, dict[str, Rule | None]]] = {
             "POST /{conversation_id}/leads": r("401 ok ok ok/404 403/404"),
             "GET /{conversation_id}/transfer-targets": STAFF_OF,
             "POST /{conversation_id}/faq-proposals": STAFF_OF,
+            "POST /{conversation_id}/faq-evidence": STAFF_OF,
             # Only the business's own people join a chat as its experts; leaving one they have
             # not joined is a 409 for them, and refused for everyone else.
             "POST /{conversation_id}/join": r("401 403 403 403/404 ok/404"),

@@ -1,8 +1,9 @@
 """The two-business world the authorization matrix fills path parameters from: for business A
 ("own": the operator and business user asking are A's) and business B ("other") a conversation,
-a lead with a delivery, a FAQ entry, a proposal, a canned response, a delivery route, a change
-request, a target operator, and an API token. Built the way users build them (the API, as the
-provider admin or the business's own people); only the chat is written straight to the database.
+a lead with a delivery, a FAQ entry, a proposal, a learned phrasing, a canned response, a
+delivery route, a change request, a target operator, and an API token. Built the way users
+build them (the API, as the provider admin or the business's own people); only the chat is
+written straight to the database.
 """
 
 from __future__ import annotations
@@ -90,6 +91,16 @@ class Builder:
         return str(
             _created(await self.admin.post(f"/api/v1/businesses/{biz}/faq", json=entry))["faq_id"]
         )
+
+    async def evidence(self, side: str) -> str:
+        """A learned phrasing: the tenant's operator answered a chat with a FAQ entry."""
+        tenant = self.tenant(side)
+        chat, faq_id = await make_chat(self.server, tenant), await self.faq(side)
+        reply = {"seq": 1, "faq_id": faq_id, "body": "Vijftig euro."}
+        made = await self.clients[tenant.operator].post(
+            f"/api/v1/conversations/{chat}/faq-evidence", json=reply
+        )
+        return str(_created(made)["id"])
 
     async def canned(self, side: str) -> str:
         tenant = self.tenant(side)
@@ -179,6 +190,7 @@ async def build(
     made.factories = {
         "faq_id": builder.faq,
         "canned_id": builder.canned,
+        "evidence_id": builder.evidence,
         "route_id": builder.route,
         "lead_id": builder.lead,
         "proposal_id": builder.proposal,

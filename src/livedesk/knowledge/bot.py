@@ -1,6 +1,8 @@
-"""The FAQ bot: answers a visitor from the FAQ only when no operator can, and only when the
-top entry's calibrated confidence reaches the bot threshold; otherwise it says honestly what
-happens next, as the contract has it. Asking for a human stops it.
+"""The FAQ bot: speaks to a visitor from the FAQ only when no operator can. What it does follows
+the business's bands (knowledge/bands.py) for the top entry's calibrated confidence: sure of one
+entry, it answers; a few entries plausible, it offers their questions as buttons plus "none of
+these: talk to a person" (knowledge/choices.py handles the visitor's pick); nothing plausible,
+it says honestly what happens next, as the contract has it. Asking for a human stops it.
 
 When does it speak? Only for a conversation without an operator, when the availability
 extension (routing) says operators cannot answer (`open` is false: closed, no_operators or
@@ -35,10 +37,12 @@ from livedesk.conversations.models import (
 )
 from livedesk.db import read_only, utcnow
 from livedesk.knowledge import text as T
+from livedesk.knowledge.bands import decide as decide_band
 from livedesk.knowledge.index import SuggestResult
 from livedesk.knowledge.models import FaqBotState
+from livedesk.realtime import protocol
 from livedesk.realtime.writer import NewMessage, StoredMessage
-from livedesk.runtime import Hook
+from livedesk.runtime import Hook, conversation_topic
 
 if TYPE_CHECKING:
     from livedesk.knowledge.service import KnowledgeService
@@ -75,6 +79,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "contact met u op.",
         "handoff": "Ik geef uw vraag door aan een medewerker.",
         "hint": "Niet wat u zocht? Typ 'medewerker' voor een mens.",
+        "offer": "Bedoelt u een van deze vragen?",
+        "none": "Geen van deze: met een medewerker praten",
     },
     "en": {
         "unsure": "I don't have a reliable answer to that.",
@@ -84,6 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "form": "Please leave a message via the offline form below and we will get back to you.",
         "handoff": "I'm passing your question on to a colleague.",
         "hint": "Not what you were looking for? Type 'human' to reach a person.",
+        "offer": "Did you mean one of these questions?",
+        "none": "None of these: talk to a person",
     },
 }
 # Dutch with "je": the texts above that address the visitor.
@@ -93,6 +101,7 @@ JE_TEXTS = {
     "met je op.",
     "handoff": "Ik geef je vraag door aan een medewerker.",
     "hint": "Niet wat je zocht? Typ 'medewerker' voor een mens.",
+    "offer": "Bedoel je een van deze vragen?",
 }
 FORM_ACTIONS = frozenset({"offline_form", "bot_then_form"})  # the bot's last word is the form
 
@@ -105,11 +114,13 @@ def texts(lang: str, form_of_address: str | None) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class BotAction:
-    kind: str  # "answer" | "fallback" | "handoff" | "stop" (record the request, say nothing)
+    kind: str  # "answer" | "offer" | "fallback" | "handoff" | "stop" (record, say nothing)
     text: str | None
     language: str
     faq_id: str | None = None
     offers_form: bool = False  # its words send the visitor to the offline form
+    choices: tuple[tuple[str, str], ...] = ()  # an offer's (entry id, question), best first
+    none_label: str = ""  # an offer's "none of these" button
 
 
 def asks_for_human(text: str) -> bool:
@@ -117,11 +128,11 @@ def asks_for_human(text: str) -> bool:
     return 0 < len(words) <= HUMAN_MAX_WORDS and any(w in HUMAN_WORDS for w in words)
 
 
-def _lang(language: str | None) -> str:
+def visitor_language(language: str | None) -> str:
     return "en" if (language or "").lower().startswith("en") else "nl"
 
 
-def _next_step(availability: dict[str, Any]) -> str:
+def next_step(availability: dict[str, Any]) -> str:
     """What happens now that the bot cannot help, as the contract says: the offline form, a
     colleague later (operators are there, only busy), or nobody for now."""
     if availability.get("overflow_action", "offline_form") in FORM_ACTIONS:
@@ -169,21 +180,25 @@ async def decide(
         state = await session.get(FaqBotState, stored.conversation_id)
     if state is not None and state.human_requested_at is not None:
         return None
-    lang = _lang(language)
+    lang = visitor_language(language)
     words = texts(lang, info.get("form_of_address"))
-    step = _next_step(info)
+    step = next_step(info)
     if human:
         if not engaged:
             return BotAction("stop", None, lang)
         text = f"{words['handoff']} {words[step]}"
         return BotAction("handoff", text, lang, offers_form=step == "form")
-    # The business's own record may demand more confidence than the shared default.
-    threshold, _ = await service.bot_threshold(stored.business_id)
-    best = result.answer_at(threshold)
-    if best is not None:
-        doc = service.registry.index(stored.business_id).get(best.entry_id)
-        if doc is not None:
-            return BotAction("answer", f"{doc.answer}\n\n{words['hint']}", lang, best.entry_id)
+    # The business's own record may demand more confidence than the shared bands.
+    decision = decide_band(result, await service.bot_bands(stored.business_id))
+    index = service.registry.index(stored.business_id)
+    docs = [d for d in (index.get(s.entry_id) for s in decision.entries) if d is not None]
+    if decision.kind == "answer" and docs:
+        return BotAction("answer", f"{docs[0].answer}\n\n{words['hint']}", lang, docs[0].entry_id)
+    if decision.kind == "offer" and len(docs) >= 2:
+        choices = tuple((d.entry_id, d.question) for d in docs)
+        lines = "".join(f"\n• {question}" for _, question in choices)
+        text = f"{words['offer']}{lines}\n• {words['none']}"
+        return BotAction("offer", text, lang, choices=choices, none_label=words["none"])
     if state is not None and state.fallback_sent:
         return None  # said once; repeating it on every message helps nobody
     text = f"{words['unsure']} {words[step]}"
@@ -227,21 +242,59 @@ async def act(service: KnowledgeService, stored: StoredMessage, action: BotActio
             state.fallback_sent = bool(state.fallback_sent) or action.kind == "fallback"
             if action.kind in ("handoff", "stop"):
                 state.human_requested_at = utcnow()
+            # Only the latest offer can be chosen from: anything the bot says next replaces it.
+            state.offer = offer_record(stored, action) if action.kind == "offer" else None
             state.updated_at = utcnow()
     except IntegrityError:  # the same visitor in two tabs: the other write won
         log.info("bot state for %s written concurrently", stored.conversation_id)
-    if action.text:
-        await runtime.writer.write(
-            NewMessage(
-                conversation_id=stored.conversation_id,
-                business_id=stored.business_id,
-                author_kind=AuthorKind.BOT,
-                body=action.text,
-                author_name=BOT_NAME[action.language],
-            )
+    await say(service, stored.conversation_id, stored.business_id, action)
+    await after_saying(service, stored.conversation_id, action)
+
+
+def offer_record(stored: StoredMessage, action: BotAction) -> dict[str, Any]:
+    """What a visitor's pick is checked against and learned from (FaqBotState.offer)."""
+    return {
+        "seq": stored.seq,
+        "query": stored.body[:4000],
+        "faq_ids": [faq_id for faq_id, _ in action.choices],
+    }
+
+
+async def say(
+    service: KnowledgeService, conversation_id: str, business_id: str, action: BotAction
+) -> None:
+    """The bot's message; for an offer, then the choices as buttons for the visitor's widget
+    (the message itself lists them, so the transcript shows what was offered)."""
+    if not action.text:
+        return
+    runtime = service.runtime
+    message = await runtime.writer.write(
+        NewMessage(
+            conversation_id=conversation_id,
+            business_id=business_id,
+            author_kind=AuthorKind.BOT,
+            body=action.text,
+            author_name=BOT_NAME[action.language],
         )
+    )
+    if action.kind == "offer":
+        runtime.broker.publish(
+            conversation_topic(conversation_id),
+            protocol.frame(
+                "bot_choices",
+                conversation_id=conversation_id,
+                seq=message.seq,
+                items=[{"faq_id": f, "question": q} for f, q in action.choices],
+                none=action.none_label,
+            ),
+        )
+
+
+async def after_saying(service: KnowledgeService, conversation_id: str, action: BotAction) -> None:
+    """A hand-over reaches routing; a promised offline form is applied."""
+    runtime = service.runtime
     if action.kind in ("handoff", "stop"):
-        await runtime.emit(Hook.HUMAN_REQUESTED, stored.conversation_id)
+        await runtime.emit(Hook.HUMAN_REQUESTED, conversation_id)
     overflow = runtime.extensions.get("overflow")
     if action.offers_form and overflow is not None:
-        await overflow(stored.conversation_id, "offline_form", "bot")
+        await overflow(conversation_id, "offline_form", "bot")

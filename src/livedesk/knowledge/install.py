@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from livedesk.knowledge import bot, import_views, proposal_views, views
+from livedesk.knowledge import bot, choices, evidence_views, import_views, proposal_views, views
 from livedesk.knowledge.service import KnowledgeService
 from livedesk.runtime import Hook, Runtime
 
@@ -14,6 +14,8 @@ def install(app: FastAPI) -> None:
     app.include_router(import_views.router)
     app.include_router(proposal_views.router)
     app.include_router(proposal_views.conversation_router)
+    app.include_router(evidence_views.router)
+    app.include_router(evidence_views.conversation_router)
     app.include_router(views.router)
     app.include_router(views.settings_router)
 
@@ -25,6 +27,8 @@ def install(app: FastAPI) -> None:
         await service.start()
         service.start_workers()
         runtime.on(Hook.VISITOR_MESSAGE, service.on_visitor_message)
+        # The visitor's pick among the bot's offered entries.
+        runtime.extensions.setdefault("visitor_frames", {}).update(choices.frame_handlers(service))
         # Routing hands a chat that waited past the contract's maximum to the bot.
         runtime.extensions["bot_takeover"] = lambda conversation_id: bot.take_over(
             service, conversation_id
@@ -32,6 +36,7 @@ def install(app: FastAPI) -> None:
 
     async def stop(runtime: Runtime) -> None:
         runtime.extensions.pop("bot_takeover", None)
+        runtime.extensions.get("visitor_frames", {}).pop("faq_choice", None)
         service = runtime.extensions.pop("knowledge", None)
         if service is not None:
             await service.stop_workers()

@@ -1,6 +1,6 @@
 """FAQ tables: entries with full revision history, proposals from chats, the log of suggestions
-shown per visitor message (and which one the operator used), per-business FAQ settings and the
-bot's state per conversation."""
+shown per visitor message (and which one the operator used), per-business FAQ settings, the
+bot's state per conversation and the evidence learned from visitors' and operators' choices."""
 
 from __future__ import annotations
 
@@ -171,4 +171,39 @@ class FaqBotState(Base):
     human_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     answers: Mapped[int] = mapped_column(Integer, default=0)
     fallback_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The choices the bot offered last and not yet settled: {seq, query, faq_ids}.
+    offer: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EvidenceKind(enum.StrEnum):
+    """What happened to an entry for one visitor message (knowledge/evidence.py)."""
+
+    CHOSEN = "chosen"  # the visitor picked it among the bot's choices
+    REJECTED = "rejected"  # offered, and the visitor chose "none of these"
+    AS_IS = "as_is"  # the operator sent its answer unchanged
+    EDITED = "edited"  # the operator sent its answer changed
+    SEARCH = "search"  # the operator found it by search (it was not suggested)
+
+
+class FaqEvidence(Base):
+    """One visitor message linked to one entry by what the visitor or an operator did. Removing
+    a learned phrasing in the FAQ editor sets `removed_at`; the row stays for the reports."""
+
+    __tablename__ = "faq_evidence"
+    __table_args__ = (
+        Index("ix_faq_evidence_business_at", "business_id", "created_at"),
+        Index("ix_faq_evidence_entry", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # the visitor message it is about
+    query: Mapped[str] = mapped_column(Text)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(String(32), default=None)  # the operator
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    removed_by: Mapped[str | None] = mapped_column(String(32), default=None)

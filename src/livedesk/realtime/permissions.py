@@ -81,6 +81,22 @@ PERMISSIONS: Mapping[str, Mapping[Role, Allowed]] = {
 }
 
 
+# The visitor socket (/ws/visitor) has one kind of user, so no roles: a visitor may send these
+# frames, each about their own conversations only (any other conversation is `not_found`). A
+# domain that adds a visitor frame adds it here; a test compares this with `welcome.accepts`.
+VISITOR_FRAMES: Mapping[str, str] = {
+    "hello": "always",
+    "ping": "always",
+    "start": "always",
+    "send": "their own open chat",
+    "typing": "their own chat",
+    "read": "their own chat",
+    "leave": "their own chat",
+    "rating": "their own ended chat",
+    "faq_choice": "their own open chat, answering the bot's latest offer",
+}
+
+
 def rule_key(kind: str, data: Mapping[str, Any]) -> str:
     """The table's row for this frame (protocol.parse_send reads `internal` the same way)."""
     if kind == "send" and bool(data.get("internal", False)):
