@@ -40,6 +40,7 @@ QUERY: dict[Op, Callable[[dict[str, str]], dict[str, str]]] = {
     ("GET", "/api/v1/reports/heatmap"): lambda p: {**PERIOD, "business_id": p["business_id"]},
     ("GET", "/api/v1/reports/operators"): lambda p: {**PERIOD, "business_id": p["business_id"]},
     ("GET", "/api/v1/reports/summary"): lambda p: {**PERIOD, "business_id": p["business_id"]},
+    ("GET", "/api/v1/reports/bot"): lambda p: {**PERIOD, "business_id": p["business_id"]},
     ("GET", "/api/v1/reports/{table}.csv"): lambda p: {**PERIOD, "business_id": p["business_id"]},
     ("GET", "/api/v1/reports/routing"): lambda p: {
         "business_id": p["business_id"],

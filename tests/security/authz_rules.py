@@ -219,6 +219,7 @@ GROUPS: dict[str, tuple[Rule, dict[str, Rule | None]]] = {
             "GET /routing": None,
             "GET /{table}.csv": None,
             "GET /operators": STAFF_OF,
+            "GET /bot": PORTAL,  # per business: not for operators
         },
     ),
     "/api/v1/users": (

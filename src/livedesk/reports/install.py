@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from livedesk.db import utcnow
-from livedesk.reports import pages, views
+from livedesk.reports import bot_views, pages, views
 from livedesk.reports.monthly import MonthlyReports, ReportsSettings
 from livedesk.runtime import Runtime
 
 
 def install(app: FastAPI) -> None:
+    app.include_router(bot_views.router)
     app.include_router(views.router)
     app.include_router(pages.router)
 

@@ -22,7 +22,8 @@ from livedesk.db import utcnow
 from livedesk.deps import SessionDep, bearer_or_cookie
 from livedesk.errors import ApiError, FieldError, Forbidden
 from livedesk.reports.access import ReportAccess, access_report_scope
-from livedesk.reports.compose import page_report, timezone_of
+from livedesk.reports.bot import bot_section, bot_success
+from livedesk.reports.compose import page_report, period_for, timezone_of
 from livedesk.reports.filters import TEXTS, filters_html, people_choices
 from livedesk.reports.monthly import monthly_content, parse_month
 from livedesk.reports.records import Scope
@@ -164,6 +165,9 @@ async def report_page(
         session, access, query.first, query.last, operators=staff_view
     )
     sections = report_sections(report, lang, query_string(query, lang), operators)
+    if actor.role != Role.OPERATOR:  # the bot's figures are per business
+        period = period_for(access.business, query.first, query.last)
+        sections += bot_section(await bot_success(session, access.scope.business_id, period), lang)
     body = f"<h1>{escape(title)}</h1>{period_line(report, lang)}{form}{sections}"
     return render(request, lang, title, body, actor)
 
