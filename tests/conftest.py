@@ -8,10 +8,21 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 
 from livedesk.settings import Settings
+from roles_testing import (
+    ROLE_USERS,
+    AccessCheck,
+    Expected,
+    LoginAs,
+    RequestFor,
+    answers_that_differ,
+    client_as,
+    create_admin,
+)
 
 from livedesk_testing import (
     DatabaseTemplate,
@@ -106,3 +117,34 @@ def artifacts_dir() -> Path:
     path = Path(__file__).parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+async def admin(settings: Settings, world: World) -> str:
+    """The username of a provider admin (password: livedesk_testing.PASSWORD)."""
+    return await create_admin(settings)
+
+
+@pytest.fixture
+def login_as(server: LiveServer) -> LoginAs:
+    """`async with await login_as("op-alpha") as http:` a client with that user's session
+    cookie; `login_as(None)` is anonymous."""
+
+    async def client(username: str | None) -> httpx.AsyncClient:
+        return await client_as(server, username)
+
+    return client
+
+
+@pytest.fixture
+async def access_check(admin: str, world: World, login_as: LoginAs) -> AsyncIterator[AccessCheck]:
+    """`await access_check(request_for, expected)`: the answers, as every role to its own and the
+    other business, that differ from `expected` (roles_testing.answers_that_differ)."""
+    clients = {role: await login_as(username) for role, username in ROLE_USERS.items()}
+
+    async def check(request_for: RequestFor, expected: Expected) -> list[str]:
+        return await answers_that_differ(clients, world, request_for, expected)
+
+    yield check
+    for client in clients.values():
+        await client.aclose()

@@ -4,12 +4,9 @@ roles of the authorization tests; a whole contract with billing terms."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-import httpx
 
 from livedesk.conversations.models import Conversation, Message, Visitor
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work
@@ -20,19 +17,6 @@ from livedesk.settings import Settings
 from livedesk_testing import Tenant
 
 QUESTION = "Wat kost een abonnement bij jullie per maand?"
-ADMIN = "admin"  # the provider admin the `admin` fixture creates
-LoginAs = Callable[[str | None], Awaitable[httpx.AsyncClient]]
-# Who asks; "own" is world.a (alpha), "other" world.b. Operators and business users are alpha's.
-ROLE_USERS: dict[str, str | None] = {
-    "admin": ADMIN,
-    "supervisor": "super",
-    "operator": "op-alpha",
-    "business_user": "user-alpha",
-    "anonymous": None,
-}
-Expected = dict[str, tuple[int, int]]  # role -> (status on own business, on the other)
-RequestFor = Callable[[Tenant], str]  # the GET path for a business
-AccessCheck = Callable[[RequestFor, Expected], Awaitable[list[str]]]
 
 
 @dataclass

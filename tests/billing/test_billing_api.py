@@ -9,20 +9,13 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from billing_helpers import (
-    AccessCheck,
-    Chat,
-    Expected,
-    LoginAs,
-    add_chats,
-    add_leads,
-    contract_with,
-)
+from billing_helpers import Chat, add_chats, add_leads, contract_with
 
 from livedesk.businesses import portable
 from livedesk.businesses.portable_export import export_by_slug
 from livedesk.businesses.portable_import import ImportOptions, import_text
 from livedesk.settings import Settings
+from roles_testing import AccessCheck, Expected, LoginAs, RequestFor, get
 
 from livedesk_testing import World
 
@@ -358,8 +351,8 @@ async def test_every_endpoint_and_page_answers_each_role_as_agreed(
     await add_chats(settings, world.b, [Chat(feb)])
     month = "month=2026-03"
 
-    def one(path: str) -> Any:
-        return lambda t: path.format(id=t.business_id)
+    def one(path: str) -> RequestFor:
+        return get(lambda t: path.format(id=t.business_id))
 
     wrong = []
     for path in (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from billing_helpers import Chat, LoginAs, add_chats, contract_with
+from billing_helpers import Chat, add_chats, contract_with
 from sqlalchemy import select
 
 from livedesk.billing.inhouse import planner_opening
@@ -18,6 +18,7 @@ from livedesk.planning.from_db import to_records
 from livedesk.planning.scenario import Scenario, plan
 from livedesk.routing.hours import Schedule
 from livedesk.settings import Settings
+from roles_testing import LoginAs
 
 from livedesk_testing import World
 

@@ -5,32 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from livedesk.accounts.actions import do_create_user
-from livedesk.accounts.models import Role
-from livedesk.db import make_engine, make_sessionmaker, unit_of_work
-from livedesk.settings import Settings
+from roles_testing import ADMIN
 
 from livedesk_testing import PASSWORD, LiveServer, login
 
-ADMIN = "admin"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-async def create_provider_admin(settings: Settings, username: str = ADMIN) -> str:
-    engine = make_engine(settings)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            await do_create_user(
-                session,
-                username=username,
-                password=PASSWORD,
-                role=Role.PROVIDER_ADMIN,
-                display_name="Anna Admin",
-            )
-    finally:
-        await engine.dispose()
-    return username
 
 
 async def open_admin(

@@ -142,16 +142,6 @@ async def add_operator(
     await db(settings, work)
 
 
-async def add_admin(settings: Settings, username: str = "admin") -> str:
-    async def work(session: Any) -> None:
-        await do_create_user(
-            session, username=username, password=PASSWORD, role=Role.PROVIDER_ADMIN
-        )
-
-    await db(settings, work)
-    return username
-
-
 async def set_guidelines(settings: Settings, business_id: str, guidelines: dict[str, Any]) -> None:
     async def work(session: Any) -> None:
         await session.execute(

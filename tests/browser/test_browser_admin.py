@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from admin_helpers import ADMIN, api_get, confirm, create_provider_admin, h1, open_admin, save
+from admin_helpers import api_get, confirm, h1, open_admin, save
 from axe_helper import assert_accessible
 
 from livedesk.settings import Settings
+from roles_testing import ADMIN, create_admin
 
 from livedesk_testing import LiveServer, World
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.browser
 async def test_admin_creates_edits_and_deactivates_a_business(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings, display_name="Anna Admin")
     context, page = await open_admin(browser, server, ADMIN)
     assert await h1(page) == "Klanten"
     assert page.url.endswith("/admin/klanten")
@@ -93,7 +94,7 @@ async def test_admin_creates_edits_and_deactivates_a_business(
 async def test_widget_snippet_copy_button_and_preview(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings, display_name="Anna Admin")
     url = f"/admin/klanten/{world.a.business_id}/widgets"
     context, page = await open_admin(browser, server, ADMIN, url)
     await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
@@ -154,7 +155,7 @@ async def test_widget_snippet_copy_button_and_preview(
 async def test_opening_hours_editor_exception_and_preview(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings, display_name="Anna Admin")
     url = f"/admin/klanten/{world.a.business_id}/openingstijden"
     context, page = await open_admin(browser, server, ADMIN, url)
     await page.wait_for_selector("#hours-preview")
@@ -210,7 +211,7 @@ async def test_opening_hours_editor_exception_and_preview(
 async def test_contract_form_history_and_field_error(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings, display_name="Anna Admin")
     url = f"/admin/klanten/{world.a.business_id}/contract"
     context, page = await open_admin(browser, server, ADMIN, url)
     await page.wait_for_selector("#contract-form")

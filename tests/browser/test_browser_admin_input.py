@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from admin_helpers import ADMIN, api_get, create_provider_admin, h1, open_admin, settled
+from admin_helpers import api_get, h1, open_admin, settled
 from axe_helper import assert_accessible
 from playwright.async_api import expect
 
 from livedesk.settings import Settings
+from roles_testing import ADMIN, create_admin
 
 from livedesk_testing import LiveServer, World
 
@@ -32,7 +33,7 @@ async def error_of(page: Any, control: Any) -> str:
 async def test_business_form_errors_in_dutch_keep_what_was_typed(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings)
     before = None
     url = f"/admin/klanten/{world.a.business_id}/gegevens"
     context, page = await open_admin(browser, server, ADMIN, url)
@@ -95,7 +96,7 @@ async def test_business_form_errors_in_dutch_keep_what_was_typed(
 async def test_widget_origin_error_names_the_line(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings)
     url = f"/admin/klanten/{world.a.business_id}/widgets/{world.a.widget_id}"
     context, page = await open_admin(browser, server, ADMIN, url)
     await page.wait_for_selector("#embed-snippet")
@@ -115,7 +116,7 @@ async def test_widget_origin_error_names_the_line(
 async def test_markup_in_a_name_and_a_guideline_stays_text(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings)
     context, page = await open_admin(browser, server, ADMIN, "/admin/klanten/nieuw")
     await page.fill("[data-path='name']", f"Kapper {MARKUP}")
     await page.fill("[data-path='slug']", "kapper")

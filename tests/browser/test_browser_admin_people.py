@@ -7,20 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from admin_helpers import (
-    ADMIN,
-    PHONE,
-    api_get,
-    confirm,
-    create_provider_admin,
-    h1,
-    open_admin,
-    save,
-    settled,
-)
+from admin_helpers import PHONE, api_get, confirm, h1, open_admin, save, settled
 from axe_helper import assert_accessible
 
 from livedesk.settings import Settings
+from roles_testing import ADMIN, create_admin
 
 from livedesk_testing import LiveServer, World, login
 
@@ -30,7 +21,7 @@ pytestmark = pytest.mark.browser
 async def test_people_list_create_assign_and_deactivate(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings, display_name="Anna Admin")
     context, page = await open_admin(browser, server, ADMIN, "/admin/mensen")
     assert await h1(page) == "Mensen"
     await page.select_option("#filter-role", "operator")
@@ -93,7 +84,7 @@ async def test_people_list_create_assign_and_deactivate(
 async def test_canned_responses_create_edit_delete(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings, display_name="Anna Admin")
     context, page = await open_admin(browser, server, ADMIN, "/admin/standaardantwoorden")
     assert await h1(page) == "Standaardantwoorden"
     await page.click("#new-canned")
@@ -134,7 +125,7 @@ async def test_canned_responses_create_edit_delete(
 async def test_audit_log_pages_back(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings, display_name="Anna Admin")
     cookie = await login(server, ADMIN)
     async with server.http(cookies={"livedesk_session": cookie}) as http:
         for i in range(55):  # more than one page of 50

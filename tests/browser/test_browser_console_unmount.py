@@ -9,9 +9,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from console_helpers import add_admin, open_all_day, open_console, operators_online
+from console_helpers import open_all_day, open_console, operators_online
 
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World, login
 
@@ -38,7 +39,7 @@ async def test_an_ended_login_leaves_no_listener_and_no_socket(
     server: LiveServer, world: World, settings: Settings, browser: Any
 ) -> None:
     await open_all_day(settings, world)
-    await add_admin(settings)
+    await create_admin(settings)
     ctx, op = await open_console(browser, server, world.a.operator)
     await operators_online(server, world.a.widget_key, 1)
     sockets: list[Any] = []

@@ -12,7 +12,8 @@ import pytest
 from axe_helper import assert_accessible
 
 from livedesk.settings import Settings
-from portal.portal_helpers import Chat, create_admin, go, h1, open_portal, seed_chats, settled
+from portal.portal_helpers import Chat, go, h1, open_portal, seed_chats, settled
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World, login
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_helpers import create_provider_admin
 from axe_helper import assert_accessible
 from sqlalchemy import select
 from widget_look_helpers import (
@@ -42,13 +41,14 @@ from widget_look_helpers import (
 from livedesk.conversations.models import Conversation
 from livedesk.leads.models import Lead
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World
 
 
 @pytest.fixture
 async def admin(settings: Settings, world: World) -> str:
-    return await create_provider_admin(settings, ADMIN)
+    return await create_admin(settings, ADMIN)
 
 
 # -- the look ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_helpers import create_provider_admin
 from axe_helper import assert_accessible
 from sqlalchemy import select, update
 from widget_look_helpers import ADMIN, ALL_DAY, W, db, operator_online, set_hours, visitor_page
@@ -21,6 +20,7 @@ from livedesk.businesses.models import Business, default_contract
 from livedesk.conversations.models import Conversation
 from livedesk.leads.models import Lead
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World, login
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 async def admin(settings: Settings, world: World) -> str:
-    return await create_provider_admin(settings, ADMIN)
+    return await create_admin(settings, ADMIN)
 
 
 async def set_contract(settings: Settings, business_id: str, **terms: Any) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_helpers import create_provider_admin
 from axe_helper import assert_accessible
 from widget_look_helpers import (
     ADMIN,
@@ -27,13 +26,14 @@ from widget_look_helpers import (
 )
 
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World, login
 
 
 @pytest.fixture
 async def admin(settings: Settings, world: World) -> str:
-    return await create_provider_admin(settings, ADMIN)
+    return await create_admin(settings, ADMIN)
 
 
 PREVIEW_LOOK = {

@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from admin_helpers import ADMIN, create_provider_admin
 from aiosmtpd.controller import Controller
 from xss_helpers import CORPUS, SHORT, assert_clean, render_mail, wait_for_text, watch_dialogs
 
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
 from livedesk.settings import Settings
+from roles_testing import ADMIN, create_admin
 
 from livedesk_testing import (
     ORIGIN_A,
@@ -79,7 +79,7 @@ async def mailed(settings: Settings, world: World) -> AsyncIterator[tuple[LiveSe
     server.app.state.smtp_settings = SmtpSettings(
         host="127.0.0.1", port=port, sender="Livedesk <leads@livedesk.test>"
     )
-    await create_provider_admin(settings)
+    await create_admin(settings)
     await server.start()
     try:
         yield server, box

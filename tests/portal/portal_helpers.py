@@ -4,36 +4,18 @@ needs."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-
-from livedesk.accounts.actions import do_create_user
-from livedesk.accounts.models import Role
 from livedesk.conversations.models import Conversation, Message, Rating, Visitor
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.knowledge.models import FaqBotState
 from livedesk.leads.models import Lead, LeadKind
 from livedesk.settings import Settings
+from roles_testing import Expected
 
 from livedesk_testing import PASSWORD, Tenant
-
-ADMIN = "admin"
-LoginAs = Callable[[str | None], Awaitable[httpx.AsyncClient]]
-# Who asks, as the authorization tests name them; "own" is world.a (alpha), "other" world.b.
-ROLE_USERS: dict[str, str | None] = {
-    "admin": ADMIN,
-    "supervisor": "super",
-    "operator": "op-alpha",
-    "business_user": "user-alpha",
-    "anonymous": None,
-}
-Expected = dict[str, tuple[int, int]]
-RequestFor = Callable[[Tenant], tuple[str, str, dict[str, Any] | None]]
-AccessCheck = Callable[[RequestFor, Expected], Awaitable[list[str]]]
 
 # The portal's read rule: the business itself (own only) and the provider's managers.
 PORTAL_READ: Expected = {
@@ -43,22 +25,6 @@ PORTAL_READ: Expected = {
     "business_user": (200, 404),
     "anonymous": (401, 401),
 }
-
-
-async def create_admin(settings: Settings, username: str = ADMIN) -> str:
-    engine = make_engine(settings)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            await do_create_user(
-                session,
-                username=username,
-                password=PASSWORD,
-                role=Role.PROVIDER_ADMIN,
-                display_name="Anna Admin",
-            )
-    finally:
-        await engine.dispose()
-    return username
 
 
 @dataclass

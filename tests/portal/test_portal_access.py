@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal_helpers import PORTAL_READ, AccessCheck, Chat, Expected, LoginAs, seed_chats
+from portal_helpers import PORTAL_READ, Chat, seed_chats
 
 from livedesk.settings import Settings
+from roles_testing import AccessCheck, Expected, LoginAs
 
 from livedesk_testing import LiveServer, Tenant, World
 

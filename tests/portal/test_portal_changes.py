@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal_helpers import LoginAs
-
 from livedesk.routing.hours import Schedule
+from roles_testing import LoginAs
 
 from livedesk_testing import LiveServer, World
 

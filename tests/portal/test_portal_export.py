@@ -8,11 +8,12 @@ import io
 from datetime import timedelta
 
 import orjson
-from portal_helpers import Chat, LoginAs, seed_chats
+from portal_helpers import Chat, seed_chats
 
 from livedesk.db import utcnow
 from livedesk.portal.export import BATCH, csv_cell
 from livedesk.settings import Settings
+from roles_testing import LoginAs
 
 from livedesk_testing import LiveServer, World
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal_helpers import Chat, LoginAs, seed_chats
+from portal_helpers import Chat, seed_chats
 from sqlalchemy import delete
 
 from livedesk.conversations.models import Conversation
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.portal.transcripts import search_terms, sqlite_match, sqlite_prefix
 from livedesk.settings import Settings
+from roles_testing import LoginAs
 
 from livedesk_testing import (
     ORIGIN_A,

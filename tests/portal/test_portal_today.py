@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal_helpers import Chat, LoginAs, seed_chats
+from portal_helpers import Chat, seed_chats
 
 from livedesk.businesses.models import Business
 from livedesk.db import utcnow
 from livedesk.portal.today import day_start
 from livedesk.settings import Settings
+from roles_testing import LoginAs
 
 from livedesk_testing import LiveServer, World
 

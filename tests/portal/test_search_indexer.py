@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from portal_helpers import Chat, LoginAs, seed_chats
+from portal_helpers import Chat, seed_chats
 from sqlalchemy import delete, make_url, update
 
 from livedesk import migrate
@@ -22,6 +22,7 @@ from livedesk.portal.indexer import EXTENSION, SearchIndexer
 from livedesk.portal.models import SQLITE_SEARCH_STATE, SQLITE_SEARCH_TABLE
 from livedesk.runtime import Runtime
 from livedesk.settings import Settings
+from roles_testing import LoginAs
 
 from livedesk_testing import LiveServer, World
 

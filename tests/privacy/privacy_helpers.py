@@ -11,8 +11,6 @@ from sqlalchemy import JSON, String, Text, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import livedesk.models  # noqa: F401  (every table on Base.metadata)
-from livedesk.accounts.actions import do_create_user
-from livedesk.accounts.models import Role
 from livedesk.conversations.models import Conversation, Message, Rating, Visitor
 from livedesk.db import Base, make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.knowledge.models import FaqProposal, FaqSuggestionLog
@@ -26,25 +24,7 @@ from livedesk.leads.models import (
 from livedesk.portal.models import SQLITE_SEARCH_TABLE
 from livedesk.settings import Settings
 
-from livedesk_testing import PASSWORD, Tenant
-
-ADMIN = "admin"
-
-
-async def create_admin(settings: Settings) -> str:
-    engine = make_engine(settings)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            await do_create_user(
-                session,
-                username=ADMIN,
-                password=PASSWORD,
-                role=Role.PROVIDER_ADMIN,
-                display_name="Admin",
-            )
-    finally:
-        await engine.dispose()
-    return ADMIN
+from livedesk_testing import Tenant
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from privacy_helpers import create_admin
 from test_purge import EXPECTED, NOW, seed
 
 from livedesk.privacy.purge import PrivacySettings
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World, login
 

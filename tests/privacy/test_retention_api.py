@@ -3,7 +3,7 @@ trail, bad input, and who may read them."""
 
 from __future__ import annotations
 
-from conftest import AccessCheck, LoginAs
+from roles_testing import AccessCheck, LoginAs
 
 from livedesk_testing import Tenant, World
 

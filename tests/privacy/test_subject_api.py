@@ -11,8 +11,8 @@ from pathlib import Path
 from privacy_helpers import Person, count_rows, find_anywhere, long_ago, seed_person
 from sqlalchemy import make_url
 
-from conftest import AccessCheck, LoginAs
 from livedesk.settings import Settings
+from roles_testing import AccessCheck, LoginAs
 
 from livedesk_testing import LiveServer, Tenant, World, search_indexed
 

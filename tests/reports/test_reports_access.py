@@ -8,13 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from reports_helpers import ADMIN, client_as
 from sqlalchemy import select
 
 from livedesk.accounts.models import User
 from livedesk.db import make_engine, make_sessionmaker, read_only
 from livedesk.reports.tables import BUSINESS_TABLES
 from livedesk.settings import Settings
+from roles_testing import ADMIN, client_as
 
 from livedesk_testing import LiveServer, Tenant, World
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from known_month import SCRIPT, Seeded, seed_known_month
-from reports_helpers import ADMIN, client_as
 
 from livedesk.reports.tables import TABLES
 from livedesk.settings import Settings
+from roles_testing import ADMIN, client_as
 
 from livedesk_testing import LiveServer, World
 

@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 from known_month import SCRIPT, Seeded, seed_known_month
-from reports_helpers import ADMIN, client_as, empty_grid
+from reports_helpers import empty_grid
 
 from livedesk.settings import Settings
+from roles_testing import ADMIN, client_as
 
 from livedesk_testing import LiveServer, World
 

@@ -7,30 +7,9 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from livedesk.accounts.actions import do_create_user
-from livedesk.accounts.models import Role
-from livedesk.db import make_engine, make_sessionmaker, unit_of_work
-from livedesk.settings import Settings
+from roles_testing import ADMIN
 
-from livedesk_testing import PASSWORD, LiveServer, World, login
-
-ADMIN = "admin"
-
-
-async def create_provider_admin(settings: Settings, username: str = ADMIN) -> str:
-    engine = make_engine(settings)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            await do_create_user(
-                session,
-                username=username,
-                password=PASSWORD,
-                role=Role.PROVIDER_ADMIN,
-                display_name="Anna Admin",
-            )
-    finally:
-        await engine.dispose()
-    return username
+from livedesk_testing import LiveServer, World, login
 
 
 def role_users(world: World) -> dict[str, str]:

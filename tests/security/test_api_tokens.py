@@ -7,19 +7,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from authz_helpers import client_as, create_provider_admin, role_users
+from authz_helpers import client_as, role_users
 from sqlalchemy import update
 
 from livedesk.accounts.models import AuthToken
 from livedesk.db import utcnow
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World, login
 
 
 @pytest.fixture
 async def admin(settings: Settings, world: World) -> str:
-    return await create_provider_admin(settings)
+    return await create_admin(settings)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from authz_helpers import ADMIN, create_provider_admin
 from authz_requests import BODIES, QUERY, UNDO, Op, params_for
 from authz_rules import ROLES, RULES, expected_status
 from authz_world import AuthzWorld, build
@@ -25,6 +24,7 @@ from livedesk.leads.views import service_of
 from livedesk.security.session_limit import SessionLimiter, SessionLimits
 from livedesk.security.throttle import LoginThrottle, ThrottlePolicy
 from livedesk.settings import Settings
+from roles_testing import ADMIN, create_admin
 
 from livedesk_testing import LiveServer, World, login
 
@@ -59,7 +59,7 @@ def operations(server: LiveServer) -> list[Op]:
 async def clients(
     settings: Settings, world: World, server: LiveServer
 ) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    await create_provider_admin(settings)
+    await create_admin(settings)
     # Every anonymous call comes from 127.0.0.1: the per-address limits are not under test here.
     leads = service_of(server.runtime)
     leads.settings.offline_burst = leads.settings.offline_per_ip_per_minute = 100_000

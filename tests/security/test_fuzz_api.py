@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from authz_helpers import create_provider_admin
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from livedesk.leads.views import service_of
 from livedesk.security.session_limit import SessionLimiter, SessionLimits
 from livedesk.security.throttle import LoginThrottle, ThrottlePolicy
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World, login
 
@@ -105,7 +105,7 @@ async def _api_token(server: LiveServer, username: str) -> str:
 async def test_no_input_makes_the_api_answer_500_or_break_its_error_shape(
     settings: Settings, world: World, server: LiveServer
 ) -> None:
-    await create_provider_admin(settings)
+    await create_admin(settings)
     # Every call comes from 127.0.0.1: the per-address limits would only answer 429s.
     lenient = ThrottlePolicy(account_free_failures=10**6, address_free_failures=10**6)
     server.app.state.login_throttle = LoginThrottle(lenient)

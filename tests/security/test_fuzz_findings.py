@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from authz_helpers import client_as, create_provider_admin
+from authz_helpers import client_as
 
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World
 
@@ -14,7 +15,7 @@ HUGE = 234824328290300198912  # past any database integer
 
 @pytest.fixture
 async def admin(settings: Settings, world: World) -> str:
-    return await create_provider_admin(settings)
+    return await create_admin(settings)
 
 
 async def test_a_page_offset_past_any_database_integer_is_a_422_naming_it(

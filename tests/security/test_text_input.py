@@ -4,16 +4,17 @@ before it reaches the database; it used to be a 500 on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from authz_helpers import client_as, create_provider_admin
+from authz_helpers import client_as
 
 from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World
 
 
 @pytest.fixture
 async def admin(settings: Settings, world: World) -> str:
-    return await create_provider_admin(settings)
+    return await create_admin(settings)
 
 
 def _refused(response, field: str) -> bool:  # type: ignore[no-untyped-def]
