@@ -82,6 +82,10 @@ class LeanClient(asyncio.Protocol):
         received = self._protocol.close_rcvd
         return received.code if received is not None else None
 
+    async def wait_closed(self) -> None:
+        """Returns once the connection is gone, whoever closed it."""
+        await asyncio.shield(self._closed)
+
     async def close(self) -> None:
         if self._transport is None or self._transport.is_closing():
             return
