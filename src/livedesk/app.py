@@ -31,6 +31,7 @@ DOMAIN_MODULES = (
     "livedesk.audit.install",
     "livedesk.businesses.install",
     "livedesk.conversations.install",
+    "livedesk.attachments.install",
     "livedesk.realtime.install",
     "livedesk.planning.install",
     "livedesk.routing.install",

@@ -1,6 +1,7 @@
 """Every table in one import, for Alembic and for tests."""
 
 from livedesk.accounts.models import AuthToken, OperatorBusiness, OperatorProfile, User
+from livedesk.attachments.models import Attachment
 from livedesk.audit.models import AuditEntry
 from livedesk.businesses.models import Business, ServerSecret, Widget
 from livedesk.canned.models import CannedResponse
@@ -35,6 +36,7 @@ from livedesk.reports.models import MonthlyReportSent
 from livedesk.routing import models as routing_models
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "AuthToken",
     "Base",

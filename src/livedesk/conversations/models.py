@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -139,6 +140,11 @@ class Message(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # staff-only note
     client_msg_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A file sent as this message, {"id", "type", "size"} (the body is its name): attachments/.
+    # SQL NULL for text, so the writer's text-only statements need not name the column.
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), default=None
+    )
 
 
 class ConversationEvent(Base):

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 
 from livedesk import jsonutil
 from livedesk.accounts.actions import STAFF_ACCESS_TOPIC, actor_for_token
+from livedesk.attachments.access import file_message
 from livedesk.conversations.access import scoped_conversations
 from livedesk.conversations.actions import (
     conversation_payload,
@@ -261,12 +262,16 @@ class AgentConnection(Connection):
                 "this conversation has ended",
                 conversation_id=send.conversation_id,
             )
+        body, attachment = await file_message(
+            self.runtime, send, uploader_kind="staff", uploader_id=self.actor.user_id
+        )
         stored = await self.store(
             NewMessage(
                 conversation_id=send.conversation_id,
                 business_id=facts.business_id,
                 author_kind=self.author_kind,
-                body=send.body,
+                body=body,
+                attachment=attachment,
                 author_id=self.actor.user_id,
                 author_name=self.actor.name,
                 internal=send.internal,

@@ -54,6 +54,8 @@ def message_payload(m: StoredMessage) -> dict[str, Any]:
     }
     if m.internal:
         payload["internal"] = True
+    if m.attachment is not None:
+        payload["attachment"] = m.attachment
     return payload
 
 
@@ -121,6 +123,7 @@ class SendFrame:
     body: str
     internal: bool
     after_seq: int | None  # the last seq the client held when it first sent this
+    attachment_id: str | None = None  # a file uploaded before (POST …/attachments)
 
 
 def parse_send(data: dict[str, Any], max_body_chars: int) -> SendFrame:
@@ -148,7 +151,8 @@ def parse_send(data: dict[str, Any], max_body_chars: int) -> SendFrame:
             "invalid_field", "`after_seq` is a non-negative integer", field="after_seq"
         )
     internal = bool(data.get("internal", False))
-    return SendFrame(conversation_id, client_msg_id, body, internal, after_seq)
+    attachment_id = optional_str(data, "attachment_id", max_len=64)
+    return SendFrame(conversation_id, client_msg_id, body, internal, after_seq, attachment_id)
 
 
 def parse_resume(data: dict[str, Any]) -> dict[str, int]:

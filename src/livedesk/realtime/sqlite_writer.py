@@ -46,7 +46,7 @@ from typing import Any
 import orjson
 
 from livedesk.db import sqlite_pragmas
-from livedesk.realtime.writer import NewMessage, StoredMessage, store_batch
+from livedesk.realtime.writer import NewMessage, StoredMessage, parsed_attachment, store_batch
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ _COLUMNS = (
 # Pairs [conversation_id, seq] in: each conversation's messages after that seq, by the unique
 # (conversation_id, seq) index.
 _STORED_AFTER = (
-    f"SELECT {_COLUMNS} FROM json_each(?) AS bound JOIN messages"
+    f"SELECT {_COLUMNS}, attachment FROM json_each(?) AS bound JOIN messages"
     " ON messages.conversation_id = json_extract(bound.value, '$[0]')"
     " AND messages.seq > json_extract(bound.value, '$[1]')"
 )
@@ -76,6 +76,11 @@ _RESERVE = (
 )
 _SET_LAST_SEQ = "UPDATE conversations SET last_seq = ? WHERE id = ?"
 _INSERT = f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# A batch with a file in it (rare): the same with `attachment`, so text-only batches keep the
+# statement they had.
+_INSERT_ATTACHED = (
+    f"INSERT INTO messages ({_COLUMNS}, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _FIRST_REPLY = (
     "UPDATE conversations SET first_reply_at = ?"
     " WHERE id IN (SELECT value FROM json_each(?)) AND first_reply_at IS NULL"
@@ -100,6 +105,7 @@ def _from_row(row: tuple[Any, ...]) -> StoredMessage:
         row[8],
         datetime.fromisoformat(row[9]).replace(tzinfo=UTC),
         True,
+        parsed_attachment(row[10]),
     )
 
 
@@ -122,6 +128,9 @@ class _SqliteOps:
 
     async def insert(self, rows: list[StoredMessage]) -> None:
         created = sqlite_timestamp(rows[0].created_at)  # one batch, one timestamp
+        if any(r.attachment is not None for r in rows):
+            self._insert_attached(rows, created)
+            return
         self._conn.executemany(
             _INSERT,
             [
@@ -136,6 +145,27 @@ class _SqliteOps:
                     r.internal,
                     r.client_msg_id,
                     created,
+                )
+                for r in rows
+            ],
+        )
+
+    def _insert_attached(self, rows: list[StoredMessage], created: str) -> None:
+        self._conn.executemany(
+            _INSERT_ATTACHED,
+            [
+                (
+                    r.conversation_id,
+                    r.business_id,
+                    r.seq,
+                    r.author_kind,
+                    r.author_id,
+                    r.author_name,
+                    r.body,
+                    r.internal,
+                    r.client_msg_id,
+                    created,
+                    None if r.attachment is None else orjson.dumps(r.attachment).decode(),
                 )
                 for r in rows
             ],

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
 
+from livedesk.attachments.access import file_message
 from livedesk.businesses.models import Business, Widget
 from livedesk.businesses.widget_views import UNAVAILABLE, inactive_code, visitor_language
 from livedesk.conversations.actions import (
@@ -182,6 +183,9 @@ class VisitorConnection(Connection):
                 "this conversation has ended",
                 conversation_id=send.conversation_id,
             )
+        body, attachment = await file_message(
+            self.runtime, send, uploader_kind="visitor", uploader_id=self.actor.visitor_id
+        )
         stored = await self.store(
             NewMessage(
                 conversation_id=send.conversation_id,
@@ -190,6 +194,7 @@ class VisitorConnection(Connection):
                 body=send.body,
                 client_msg_id=send.client_msg_id,
                 after_seq=send.after_seq,
+                attachment=attachment,
             )
         )
         if not stored.duplicate:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, cast
 
+import orjson
 from sqlalchemy import (
     Integer,
     String,
@@ -78,6 +79,8 @@ class NewMessage:
     # The last seq of this conversation the client held when it first sent this message: its
     # original, if this is a retry, can only have a higher one (module doc). None: unknown.
     after_seq: int | None = None
+    # A file sent as this message ({"id", "type", "size"}; the body is its name): attachments/.
+    attachment: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -93,6 +96,7 @@ class StoredMessage:
     client_msg_id: str | None
     created_at: datetime
     duplicate: bool = False  # a retried send: this is the original, nothing new was stored
+    attachment: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> StoredMessage:
@@ -107,7 +111,14 @@ class StoredMessage:
             row.internal,
             row.client_msg_id,
             row.created_at,
+            attachment=parsed_attachment(row.attachment),
         )
+
+
+def parsed_attachment(value: Any) -> dict[str, Any] | None:
+    """`messages.attachment` as read: a dict, or JSON text from a raw SQL read."""
+    parsed: dict[str, Any] | None = orjson.loads(value) if isinstance(value, str | bytes) else value
+    return parsed
 
 
 class BatchOps(Protocol):
@@ -191,6 +202,7 @@ async def store_batch(ops: BatchOps, batch: list[NewMessage], now: datetime) -> 
             message.internal,
             message.client_msg_id,
             now,
+            attachment=message.attachment,
         )
         results.append(stored)
         rows.append(stored)
@@ -227,6 +239,7 @@ def same_message(stored: StoredMessage, sent: NewMessage) -> bool:
         and stored.author_kind == sent.author_kind
         and stored.author_id == sent.author_id
         and stored.internal == sent.internal
+        and stored.attachment == sent.attachment
     )
 
 
@@ -397,24 +410,25 @@ class _EngineOps:
         )
 
     async def insert(self, rows: list[StoredMessage]) -> None:
-        await self._conn.execute(
-            insert(messages),
-            [
-                {
-                    "conversation_id": r.conversation_id,
-                    "business_id": r.business_id,
-                    "seq": r.seq,
-                    "author_kind": r.author_kind,
-                    "author_id": r.author_id,
-                    "author_name": r.author_name,
-                    "body": r.body,
-                    "internal": r.internal,
-                    "client_msg_id": r.client_msg_id,
-                    "created_at": r.created_at,
-                }
-                for r in rows
-            ],
-        )
+        values: list[dict[str, Any]] = [
+            {
+                "conversation_id": r.conversation_id,
+                "business_id": r.business_id,
+                "seq": r.seq,
+                "author_kind": r.author_kind,
+                "author_id": r.author_id,
+                "author_name": r.author_name,
+                "body": r.body,
+                "internal": r.internal,
+                "client_msg_id": r.client_msg_id,
+                "created_at": r.created_at,
+            }
+            for r in rows
+        ]
+        if any(r.attachment is not None for r in rows):  # text-only batches insert as before
+            for value, row in zip(values, rows, strict=True):
+                value["attachment"] = row.attachment
+        await self._conn.execute(insert(messages), values)
 
     async def mark_first_reply(self, conversation_ids: set[str], now: datetime) -> None:
         await self._conn.execute(

@@ -35,6 +35,9 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
         (r"^/api/v1/businesses/[^/]+/faq/proposals/[^/]+/approve$", TEXT_LIMIT),
         (r"^/api/v1/conversations/[^/]+/(leads|faq-proposals)$", TEXT_LIMIT),
         (r"^/api/v1/widget/[^/]+/offline$", TEXT_LIMIT),
+        # Files sent in a chat: their own setting (10 MiB by default) is checked by the
+        # endpoint, with its own explanation; this is the ceiling of that setting.
+        (r"^/api/v1/(widget/[^/]+/)?conversations/[^/]+/attachments$", 64 * MIB),
     )
 )
 

@@ -27,6 +27,8 @@ CODE = "invalid_character"
 # A NUL as a raw byte or JSON escape, or a JSON escape of a surrogate (paired ones are checked
 # after decoding, where a pair has become one character).
 _SUSPECT = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# Bodies that are files, not text: passed on unread.
+BINARY = ("application/octet-stream", "image/", "application/pdf")
 _SUSPECT_QUERY = re.compile(rb"%00", re.IGNORECASE)
 
 i18n.register(
@@ -109,11 +111,13 @@ class TextInputMiddleware:
         if field is not None:
             await refusal(field, language)(scope, receive, send)
             return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        # A file's bytes (attachments) are no text: NULs belong in them.
+        if scope["method"] in ("GET", "HEAD", "OPTIONS") or content_type.startswith(BINARY):
             await self.app(scope, receive, send)
             return
         messages, body = await _read_body(receive)
-        field = body_field(body, headers.get(b"content-type", b"").decode("latin-1").lower())
+        field = body_field(body, content_type)
         if field is not None:
             await refusal(field, language)(scope, receive, send)
             return
