@@ -28,6 +28,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk import i18n, jsonutil
+from livedesk.attachments.actions import delete_attachments
+from livedesk.attachments.storage import storage_of
 from livedesk.audit.actions import record_change
 from livedesk.audit.models import AuditEntry
 from livedesk.audit.schemas import AuditEntryOut
@@ -223,6 +225,10 @@ async def purge_contract(runtime: Runtime, actor: StaffActor, slug: str) -> dict
     counts = {"messages": 0, "conversations": 0}
 
     async def chats(session: AsyncSession, ids: list[str]) -> int:
+        # Before the conversations, whose cascade would leave the files behind; named only
+        # where there were files.
+        if files := await delete_attachments(session, storage_of(session), ids):
+            counts["attachments"] = counts.get("attachments", 0) + files
         counts["messages"] += await _deleted(
             session, delete(Message).where(Message.conversation_id.in_(ids))
         )

@@ -5,8 +5,8 @@ Each pass picks its candidates in a read (no write lock) and changes one batch i
 transaction, re-checking in every statement that a row still holds something. So a pass run
 twice finds nothing the second time, and counts only what it really changed.
 
-- conversations started before the transcripts limit: messages deleted; page, referrer,
-  pre-chat answers and the rating's comment cleared;
+- conversations started before the transcripts limit: messages and attachments (rows and
+  files) deleted; page, referrer, pre-chat answers and the rating's comment cleared;
 - FAQ suggestions logged before that limit: the visitor's question cleared;
 - FAQ proposals made from a chat before that limit: the quotes cleared (a waiting one withdrawn);
 - transcript deliveries made before that limit: deleted, with their attempts;
@@ -30,6 +30,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livedesk.attachments.actions import delete_attachments
+from livedesk.attachments.models import Attachment
+from livedesk.attachments.storage import storage_of
 from livedesk.conversations.models import Conversation, Message, Rating, Visitor
 from livedesk.knowledge.models import FaqProposal, FaqSuggestionLog
 from livedesk.leads.models import Lead, LeadKind, OutboxItem, OutboxState
@@ -43,6 +46,7 @@ from livedesk.privacy.models import (
 
 # The kinds a run reports, per business.
 MESSAGES = "messages"
+ATTACHMENTS = "attachments"  # rows and their files
 CONVERSATIONS = "conversations"
 RATING_COMMENTS = "rating_comments"
 SUGGESTIONS = "suggestion_queries"
@@ -103,13 +107,14 @@ def _transcripts(r: Retention) -> int:
 
 def _conversation_candidates(business_id: str, cutoff: datetime) -> Any:
     has_messages = exists().where(Message.conversation_id == Conversation.id)
+    has_files = exists().where(Attachment.conversation_id == Conversation.id)
     has_comment = exists().where(
         Rating.conversation_id == Conversation.id, Rating.comment.is_not(None), Rating.comment != ""
     )
     return select(Conversation.created_at, Conversation.id).where(
         Conversation.business_id == business_id,
         Conversation.created_at < cutoff,
-        or_(has_messages, has_comment, scrub.conversation_holds_personal_data()),
+        or_(has_messages, has_files, has_comment, scrub.conversation_holds_personal_data()),
     )
 
 
@@ -120,6 +125,7 @@ async def _purge_conversations(session: AsyncSession, ids: Sequence[str], now: d
     )
     return {
         MESSAGES: int(deleted.rowcount or 0),  # type: ignore[attr-defined]
+        ATTACHMENTS: await delete_attachments(session, storage_of(session), ids),
         CONVERSATIONS: await scrub.clear_conversations(session, ids),
         RATING_COMMENTS: await scrub.clear_rating_comments(session, ids, None),
     }

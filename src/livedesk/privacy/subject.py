@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import Text, cast, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livedesk.attachments.actions import delete_attachments
+from livedesk.attachments.storage import storage_of
 from livedesk.conversations.models import AuthorKind, Conversation, Message, Visitor
 from livedesk.knowledge.models import FaqProposal, FaqSuggestionLog
 from livedesk.leads.models import DeliveryAttempt, Lead, OutboxItem
@@ -233,7 +235,7 @@ async def _erase_messages(session: AsyncSession, conversation_ids: list[str]) ->
     replaced = await session.execute(
         update(Message)
         .where(Message.conversation_id.in_(conversation_ids), Message.body != ERASED)
-        .values(body=ERASED),
+        .values(body=ERASED, attachment=None),  # the files themselves go in erase_subject
         execution_options=scrub.NO_SYNC,
     )
     return int(replaced.rowcount or 0)  # type: ignore[attr-defined]
@@ -294,6 +296,9 @@ async def erase_subject(session: AsyncSession, subject: Subject, now: datetime) 
         execution_options=scrub.NO_SYNC,
     )
     counts["visitors"] = int(cleared.rowcount or 0)  # type: ignore[attr-defined]
+    # Files sent in the chats: rows now, files once this commits; named only where there were.
+    if files := await delete_attachments(session, storage_of(session), conversations):
+        counts["attachments"] = files
     return counts
 
 
