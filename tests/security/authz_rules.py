@@ -61,6 +61,12 @@ GROUPS: dict[str, tuple[Rule, dict[str, Rule | None]]] = {
             "DELETE /tokens/{token_id}": r("401 404 404 ok/404 404"),  # A's operator's token
         },
     ),
+    # Files in a chat: whoever reads the conversation (its visitor too, by token: see
+    # tests/attachments). Uploads need a file: allowed callers get past the checks to a 422.
+    "/api/v1/attachments": (
+        PEOPLE_OF,
+        {"GET /{attachment_id}": None, "GET /{attachment_id}/thumbnail": None},
+    ),
     "/api/v1/audit": (MANAGERS, {"GET ": None}),
     "/api/v1/billing": (
         MANAGERS,
@@ -154,6 +160,8 @@ GROUPS: dict[str, tuple[Rule, dict[str, Rule | None]]] = {
             # not joined is a 409 for them, and refused for everyone else.
             "POST /{conversation_id}/join": r("401 403 403 403/404 ok/404"),
             "POST /{conversation_id}/leave": r("401 403 403 403/404 409/404"),
+            # A business user only as a joined expert.
+            "POST /{conversation_id}/attachments": r("401 422 422 422/404 403/404"),
             # Seq 1 is not a bot suggestion: staff get past the checks to a 404.
             "POST /{conversation_id}/suggestions/{seq}/used": r("401 404 404 404 403"),
         },
@@ -244,6 +252,7 @@ GROUPS: dict[str, tuple[Rule, dict[str, Rule | None]]] = {
             "POST /session": None,
             "POST /offline": None,
             "POST /transcript": r("404 403 403 403 403"),  # an unknown visitor token
+            "POST /conversations/{conversation_id}/attachments": r("401 403 403 403 403"),
         },
     ),
     "/api/v1/widgets": (

@@ -21,6 +21,11 @@ from livedesk.db import utcnow
 from livedesk_testing import ORIGIN_A, ORIGIN_B, LiveServer, Tenant, World
 
 Params = dict[str, str]
+PIXEL_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 Factory = Callable[[str], Awaitable[str]]  # side → the id of a new object there
 _numbers = itertools.count(1)
 
@@ -135,6 +140,17 @@ class Builder:
         user = self.clients[self.tenant(side).business_user]
         return str(_created(await user.post("/api/v1/portal/change-requests", json=body))["id"])
 
+    async def attachment(self, side: str, conversation_id: str) -> str:
+        """An image (one red pixel, so it has a thumbnail) the side's operator uploaded into
+        that conversation."""
+        operator = self.clients[self.tenant(side).operator]
+        made = await operator.post(
+            f"/api/v1/conversations/{conversation_id}/attachments",
+            content=PIXEL_PNG,
+            headers={"content-type": "application/octet-stream"},
+        )
+        return str(_created(made)["id"])
+
     async def token(self, side: str) -> str:
         operator = self.clients[self.tenant(side).operator]
         made = await operator.post("/api/v1/auth/tokens", json={"name": "ci"})
@@ -175,6 +191,7 @@ class Builder:
         params["faq_id"] = await self.faq(side)
         params["canned_id"] = await self.canned(side)
         params["conversation_id"] = await make_chat(self.server, tenant)
+        params["attachment_id"] = await self.attachment(side, params["conversation_id"])
         params["proposal_id"] = await self.proposal(side)
         params["request_id"] = await self.change_request(side)
         params["token_id"] = await self.token(side)
