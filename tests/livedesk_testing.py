@@ -156,7 +156,9 @@ class LiveServer:
                 await asyncio.wait_for(self._task, timeout=10)
 
     def http(self, **kw: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, timeout=10, **kw)
+        # Generous: on a loaded 2-core CI machine a report page can take seconds; a server
+        # that hangs still fails the test.
+        return httpx.AsyncClient(base_url=self.url, timeout=30, **kw)
 
 
 @dataclass
