@@ -18,12 +18,14 @@ from livedesk.knowledge.index import Suggestion, SuggestResult
 BANDS = Bands(answer=0.8, offer=0.4)
 
 
-def result(*confidences: float) -> SuggestResult:
+def result(*confidences: float, offer: float | None = None) -> SuggestResult:
+    """Ranked entries with these top confidences; the offer confidence defaults to the top's."""
     ranked = [
         Suggestion(f"e{n}", f"vraag {n}", c, score=1.0 - n / 10, signals={})
         for n, c in enumerate(confidences)
     ]
-    return SuggestResult(ranked, "lexical", bot_threshold=0.8)
+    top = confidences[0] if confidences else 0.0
+    return SuggestResult(ranked, "lexical", 0.8, offer_confidence=top if offer is None else offer)
 
 
 def test_a_confident_top_entry_is_answered_alone() -> None:
@@ -59,9 +61,16 @@ def test_a_single_candidate_is_never_offered_as_a_choice() -> None:
     assert decide(result(0.9), BANDS).kind == "answer"
 
 
-def test_bands_must_be_ordered() -> None:
+def test_the_offer_band_reads_the_offer_confidence() -> None:
+    # A weak top entry, but the right one is very likely among the first three.
+    assert decide(result(0.3, 0.2, 0.1, offer=0.95), BANDS).kind == "offer"
+    # A fair top entry whose list is unlikely to hold the right one.
+    assert decide(result(0.7, 0.2, 0.1, offer=0.1), BANDS).kind == "handover"
+
+
+def test_bands_are_confidences() -> None:
     with pytest.raises(ValueError):
-        Bands(answer=0.4, offer=0.8)
+        Bands(answer=-0.1, offer=0.8)
     with pytest.raises(ValueError):
         Bands(answer=0.8, offer=0.4, max_choices=1)
 
@@ -69,7 +78,7 @@ def test_bands_must_be_ordered() -> None:
 def test_every_method_has_shared_bands() -> None:
     for method in ("embedding", "lexical"):
         bands = shared_bands(method)
-        assert 0.0 < bands.offer <= bands.answer <= 1.0
+        assert 0.0 < bands.offer <= 1.0 and 0.0 < bands.answer <= 1.0
 
 
 def spread(n: int, rank_of: dict[tuple[float, float], int | None]) -> list[Evidence]:
@@ -79,8 +88,14 @@ def spread(n: int, rank_of: dict[tuple[float, float], int | None]) -> list[Evide
     for i in range(n):
         conf = i / n
         rank = next(r for (lo, hi), r in rank_of.items() if lo <= conf < hi)
-        record.append(Evidence(conf, rank))
+        record.append(Evidence(conf, rank, offer_confidence=conf))
     return record
+
+
+def test_records_without_offer_confidence_weigh_on_the_answer_band_only() -> None:
+    record = [Evidence(0.95, None)] * 100  # answers at 0.95 were always wrong
+    bands = tighten(BANDS, record)
+    assert bands.answer == NEVER and bands.offer == BANDS.offer
 
 
 def test_too_little_evidence_keeps_the_shared_bands() -> None:

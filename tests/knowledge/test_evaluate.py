@@ -26,12 +26,11 @@ from livedesk.knowledge.evaluate import (
     auroc,
     build_registry,
     compute_metrics,
-    cross_validate,
     evaluate,
     find_gaps,
-    fit_defaults,
     no_answer_call,
 )
+from livedesk.knowledge.tuning import cross_validate, fit_defaults
 
 QUERIES = [
     LabelledQuery("bakker", "hoe laat gaan jullie open", "b1"),
@@ -220,7 +219,6 @@ def test_cli_evaluate_json_and_text(tmp_path: Path) -> None:
 
 
 def test_fit_defaults_fits_the_shipped_ranking_too() -> None:
-    from livedesk.knowledge.evaluate import fit_defaults
     from livedesk.knowledge.index import LEXICAL_WEIGHTS
 
     reg = build_registry(make_docs(), use_embeddings=False)

@@ -1,12 +1,13 @@
 """What the bot does with a ranked result: answer, offer a few choices, or hand over.
 
-The top entry's calibrated confidence falls in one of three bands:
+Two calibrated confidences steer it (calibration.py): the top entry's, P(it is right), and
+the offer confidence, P(the right entry is among the first `max_choices`).
 
-- at or above `answer`: the bot sends that entry's answer;
-- at or above `offer`: the bot shows the visitor the best two or three questions as buttons
-  ("Bedoelt u…?") plus "none of these: talk to a person"; the right entry is often second
-  when it is not first, so a short list succeeds where a single guess would be wrong;
-- below `offer`: nothing is plausible, the bot hands over.
+- top confidence at or above `answer`: the bot sends that entry's answer;
+- else offer confidence at or above `offer`: the bot shows the visitor the best two or three
+  questions as buttons ("Bedoelt u…?") plus "none of these: talk to a person"; the right entry
+  is often second when it is not first, so a short list succeeds where one guess would fail;
+- else nothing is plausible enough: the bot hands over.
 
 A business starts on the shared bands (fitted leave-one-business-out, docs/knowledge.md).
 Its own record (`Evidence`: what the visitor or an operator ended with, per bot decision or
@@ -39,20 +40,20 @@ Kind = Literal["answer", "offer", "handover"]
 @dataclass(frozen=True, slots=True)
 class Bands:
     answer: float  # top confidence at which the bot answers on its own
-    offer: float  # top confidence at which it offers choices (<= answer)
+    offer: float  # offer confidence at which it offers choices (when it does not answer)
     max_choices: int = 3
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.offer <= self.answer:
-            raise ValueError(f"bands must satisfy 0 <= offer <= answer, got {self}")
+        if self.answer < 0.0 or self.offer < 0.0:
+            raise ValueError(f"bands are confidences, got {self}")
         if self.max_choices < 2:
             raise ValueError("an offer shows at least two choices")
 
-    def kind_of(self, top_confidence: float, candidates: int) -> Kind:
-        """The action for a top confidence when `candidates` entries were ranked."""
+    def kind_of(self, top_confidence: float, offer_confidence: float, candidates: int) -> Kind:
+        """The action for these confidences when `candidates` entries were ranked."""
         if candidates >= 1 and top_confidence >= self.answer:
             return "answer"
-        if candidates >= 2 and top_confidence >= self.offer:
+        if candidates >= 2 and offer_confidence >= self.offer:
             return "offer"
         return "handover"
 
@@ -72,7 +73,7 @@ def decide(result: SuggestResult, bands: Bands) -> BotDecision:
     """The bot's action for one ranked result (best first)."""
     ranked = result.suggestions
     top = ranked[0].confidence if ranked else 0.0
-    kind = bands.kind_of(top, len(ranked))
+    kind = bands.kind_of(top, result.offer_confidence, len(ranked))
     if kind == "answer":
         return BotDecision("answer", (ranked[0],), top)
     if kind == "offer":
@@ -85,27 +86,14 @@ def decide(result: SuggestResult, bands: Bands) -> BotDecision:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One recorded outcome: the top entry's confidence when the bot or operator saw the
-    ranking, and the 1-based rank of the entry the visitor ended with (the one an operator
-    sent, or the choice a visitor clicked); None when no ranked entry was right."""
+    """One recorded outcome: the confidences when the bot or operator saw the ranking, and the
+    1-based rank of the entry the visitor ended with (the one an operator sent, or the choice
+    a visitor clicked); None when no ranked entry was right. `offer_confidence` is None for
+    records made before it was logged: they only weigh on the answer band."""
 
     confidence: float
     rank: int | None
-
-
-def outcomes(
-    confidence: np.ndarray, rank: np.ndarray, bands: Bands
-) -> tuple[np.ndarray, np.ndarray]:
-    """(acted, success) per record under `bands`: acted when the bot would answer or offer,
-    success when that action contains the right entry. `rank` holds 0 for "none right"."""
-    conf = np.asarray(confidence, float)
-    rk = np.asarray(rank, int)
-    answered = conf >= bands.answer
-    offered = ~answered & (conf >= bands.offer)
-    hit_answer = rk == 1
-    hit_offer = (rk >= 1) & (rk <= bands.max_choices)
-    success = np.where(answered, hit_answer, hit_offer)
-    return answered | offered, success & (answered | offered)
+    offer_confidence: float | None = None
 
 
 def _holds(success: np.ndarray, target: float, z: float) -> bool:
@@ -127,6 +115,27 @@ def _lowest_band(
     return NEVER
 
 
+def lowest_offer(
+    conf: np.ndarray,
+    offer_conf: np.ndarray,
+    top_right: np.ndarray,
+    in_choices: np.ndarray,
+    answer: float,
+    target: float,
+    floor: float = 0.0,
+    z: float = 0.0,
+) -> float:
+    """The lowest offer band >= floor at which everything the bot does (answers at or above
+    `answer`, offers below it) ends right `target` of the time; NEVER if none does."""
+    answered = conf >= answer
+    for cut in np.unique(np.r_[floor, offer_conf[offer_conf >= floor]]):
+        offered = ~answered & (offer_conf >= cut)
+        success = np.r_[top_right[answered], in_choices[offered]]
+        if _holds(success, target, z):
+            return float(cut)
+    return NEVER
+
+
 def tighten(
     shared: Bands,
     record: Sequence[Evidence],
@@ -137,27 +146,38 @@ def tighten(
     """A business's bands: the shared ones, raised where its own record shows them failing.
 
     The answer band rises until its direct answers hold up (top entry right); then the offer
-    band rises until everything the bot does at or above it holds up (answers right, offers
-    containing the right entry). Never lower than `shared`: a good record does not make the
-    bot bolder, since the record under-samples what the bot has not yet tried."""
+    band rises until everything the bot does holds up (answers right, offers containing the
+    right entry). Never lower than `shared`: a good record does not make the bot bolder,
+    since the record under-samples what the bot has not yet tried."""
     if len(record) < min_evidence:
         return shared
     conf = np.array([e.confidence for e in record], float)
     rank = np.array([e.rank or 0 for e in record], int)
     answer = _lowest_band(conf, rank == 1, shared.answer, target, z)
+    known = np.array([e.offer_confidence is not None for e in record], bool)
+    if known.sum() < min_evidence:
+        return Bands(answer, shared.offer, shared.max_choices)
+    offer_conf = np.array([e.offer_confidence or 0.0 for e in record], float)[known]
     in_choices = (rank >= 1) & (rank <= shared.max_choices)
-    acted_success = np.where(conf >= answer, rank == 1, in_choices)
-    offer = _lowest_band(conf, acted_success, shared.offer, target, z)
-    offer = min(offer, answer)
+    offer = lowest_offer(
+        conf[known],
+        offer_conf,
+        (rank == 1)[known],
+        in_choices[known],
+        answer,
+        target,
+        floor=shared.offer,
+        z=z,
+    )
     return Bands(answer, offer, shared.max_choices)
 
 
-# Shared starting bands per ranking method, fitted leave-one-business-out on the dev set
-# (`livedesk faq evaluate --bands`, docs/knowledge.md): the answer band keeps direct answers
-# right, the offer band keeps every held-out business at >= 90 % success.
+# Shared starting bands per ranking method: the band rule chosen leave-one-business-out on
+# the dev set and fitted on all three businesses' held-out confidences (`livedesk faq
+# evaluate`, the "new business" line; docs/knowledge.md). `offer` is on the offer model's scale.
 SHARED_BANDS: dict[str, Bands] = {
-    "embedding": Bands(answer=0.80, offer=0.45),
-    "lexical": Bands(answer=0.90, offer=0.55),
+    "embedding": Bands(answer=0.867, offer=0.821),
+    "lexical": Bands(answer=0.967, offer=0.986),
 }
 
 

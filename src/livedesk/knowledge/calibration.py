@@ -160,3 +160,26 @@ DEFAULT_MODELS: dict[str, ConfidenceModel] = {
 
 def default_model(method: str) -> ConfidenceModel:
     return DEFAULT_MODELS[method]
+
+
+# P(the right entry is among the top OFFER_CHOICES) from the top entry's fused score and its
+# lead over the first entry not offered: the model behind the bot's offer band (bands.py). Its
+# `threshold` is unused. Fitted like DEFAULT_MODELS (`livedesk faq evaluate --fit`).
+OFFER_CHOICES = 3
+OFFER_MODELS: dict[str, ConfidenceModel] = {
+    "embedding": ConfidenceModel(w_score=0.4467, w_margin=1.2263, bias=-4.0721, threshold=1.0),
+    "lexical": ConfidenceModel(w_score=3.5413, w_margin=1.2288, bias=-1.9939, threshold=1.0),
+}
+
+
+def offer_model(method: str) -> ConfidenceModel:
+    return OFFER_MODELS[method]
+
+
+def fit_offer_model(
+    scores: np.ndarray, gaps: np.ndarray, in_choices: np.ndarray
+) -> ConfidenceModel:
+    """The offer model on labelled results: top score, its lead over the first entry not
+    offered, and whether the right entry was among the offered ones."""
+    w = fit_logistic(np.column_stack([scores, gaps]), in_choices)
+    return ConfidenceModel(float(w[0]), float(w[1]), float(w[2]), 1.0)

@@ -9,17 +9,21 @@ from typing import Any
 
 import typer
 
+from livedesk.knowledge.bands import Bands
+from livedesk.knowledge.bot_eval import BotFigures, nested_bot_evaluation
+from livedesk.knowledge.calibration import ConfidenceModel
+from livedesk.knowledge.embedding import CachedEmbedder, get_embedder
 from livedesk.knowledge.evaluate import (
     LabelledQuery,
     Metrics,
     build_registry,
-    cross_validate,
     evaluate,
-    fit_defaults,
     load_faq_jsonl,
     load_queries_jsonl,
 )
 from livedesk.knowledge.index import FaqDoc
+from livedesk.knowledge.learning_eval import learning_for_business
+from livedesk.knowledge.tuning import SignalCache, cross_validate, fit_defaults
 
 app = typer.Typer(help="FAQ search: evaluate suggestions and the bot threshold.")
 
@@ -83,6 +87,13 @@ def evaluate_cmd(
         False, "--cross-validate", help="Also fit on all but one business, test on that one."
     ),
     fit: bool = typer.Option(False, "--fit", help="Also print weights/model fitted on all."),
+    embedding_cache: Path | None = typer.Option(
+        None, "--embedding-cache", help="Keep query/entry vectors in this .npz between runs."
+    ),
+    details: bool = typer.Option(False, "--details", help="List the misses and gaps."),
+    learning: bool = typer.Option(
+        False, "--learning", help="Replay earlier queries as choices; measure repeats and new."
+    ),
 ) -> None:
     """Recall@1/3, MRR@10, no-answer detection, bot coverage, per business and overall."""
     if from_db:
@@ -97,11 +108,20 @@ def evaluate_cmd(
     if not labelled:
         typer.echo("no labelled queries to evaluate", err=True)
         raise typer.Exit(1)
-    registry = build_registry(docs, use_embeddings=not no_embeddings)
+    embedder = None if no_embeddings else get_embedder(True)
+    cached = CachedEmbedder(embedder, embedding_cache) if embedder is not None else None
+    registry = build_registry(docs, use_embeddings=cached is not None, embedder=cached)
     report = evaluate(docs, labelled, registry=registry)
-    if cross_validation:
+    businesses = len(report.per_tenant)
+    if cross_validation or businesses > 1:
         report.cross_validation = cross_validate(registry, labelled)
+        cache = SignalCache(registry, labelled)
+        report.cross_validation["bot"] = nested_bot_evaluation(cache, labelled, registry.method)
+        if learning:
+            report.cross_validation["learning"] = _learning(docs, labelled, report, cached)
     fitted: dict[str, Any] | None = fit_defaults(registry, labelled) if fit else None
+    if cached is not None:
+        cached.save()
     if as_json:
         out = report.to_dict()
         if fitted:
@@ -109,9 +129,83 @@ def evaluate_cmd(
         typer.echo(json.dumps(out, indent=2, ensure_ascii=False, default=float))
         return
     typer.echo(f"method: {report.method}")
+    if report.cross_validation:
+        _print_held_out(report.cross_validation)
+        typer.echo("\nfootnote, in-sample (shipped weights and model, fitted on these queries):")
     for tenant, m in report.per_tenant.items():
         typer.echo(f"{tenant:>14}: {_fmt(m)}")
     typer.echo(f"{'micro-average':>14}: {_fmt(report.overall)}")
+    if report.cross_validation:
+        bot = report.cross_validation["bot"]
+        typer.echo(f"{'shared bands':>14}: {_fmt_bot(BotFigures(**bot['in_sample']))}")
+    if report.cross_validation and "learning" in report.cross_validation:
+        _print_learning(report.cross_validation["learning"])
+    if details:
+        _print_details(report)
+    if fitted:
+        _print_fitted(fitted)
+
+
+def _learning(
+    docs: list[FaqDoc], labelled: list[LabelledQuery], report: Any, embedder: Any
+) -> dict[str, Any]:
+    """Per business, with the weights, model and bands its held-out fold was given."""
+    out = {}
+    for tenant, fold in report.cross_validation["bot"]["folds"].items():
+        fitted = (fold["weights"], ConfidenceModel(**fold["model"]), Bands(**fold["bands"]))
+        own = [q for q in labelled if q.tenant == tenant]
+        out[tenant] = learning_for_business(docs, own, fitted, embedder)
+    return out
+
+
+def _print_learning(learning: dict[str, Any]) -> None:
+    typer.echo(
+        "\nlearning (leave-one-business-out; earlier half of each entry's queries replayed):"
+    )
+    for tenant, ways in learning.items():
+        for way, sets in ways.items():
+            cells = "  ".join(
+                f"{name} R@1 {f['recall_at_1']:.3f} R@3 {f['recall_at_3']:.3f} "
+                f"bot success {f['success']:.1%} resolved {f['resolved']:.1%} [{f['queries']}]"
+                for name, f in sets.items()
+            )
+            typer.echo(f"{tenant:>14} {way:>15}: {cells}")
+
+
+def _fmt_bot(f: BotFigures) -> str:
+    return (
+        f"answered {f.answered:.1%} (right {f.answered_right:.1%})  offered {f.offered:.1%} "
+        f"(right among {f.offered_right:.1%})  handed over {f.handed_over:.1%}  "
+        f"| success {f.success:.1%}  resolved {f.resolved:.1%}  wrong {f.wrong:.1%}  "
+        f"no-answer acted on {f.no_answer_acted:.1%}"
+    )
+
+
+def _print_held_out(cv: dict[str, Any]) -> None:
+    typer.echo("\nleave-one-business-out: ranking (weights and confidence fitted on the others)")
+    for tenant, fold in cv["folds"].items():
+        typer.echo(f"{tenant:>14}: {_fmt(Metrics(**fold['metrics']))}")
+    pooled = dict(cv["held_out_pooled"])
+    typer.echo(
+        f"{'pooled':>14}: R@1 {pooled['recall_at_1']:.3f}  R@3 {pooled['recall_at_3']:.3f}"
+        f"  MRR@10 {pooled['mrr_at_10']:.3f}  AUROC {pooled['auroc']:.3f}"
+    )
+    bot = cv["bot"]
+    typer.echo("\nleave-one-business-out: bot (band rule chosen without the held-out business)")
+    for tenant, fold in bot["folds"].items():
+        b = fold["bands"]
+        typer.echo(
+            f"{tenant:>14}: {_fmt_bot(BotFigures(**fold['figures']))}  "
+            f"[bands answer {b['answer']:.3f} offer {b['offer']:.3f}; {fold['rule']}]"
+        )
+    shared = bot["shared"]
+    typer.echo(
+        f"{'new business':>14}: starts on answer {shared['bands']['answer']:.3f} "
+        f"offer {shared['bands']['offer']:.3f} ({shared['rule']}, chosen and fitted on all)"
+    )
+
+
+def _print_details(report: Any) -> None:
     typer.echo(f"\nentries never found in the top 3 ({len(report.never_found)}):")
     for e in report.never_found:
         typer.echo(f"  {e['tenant']}/{e['entry_id']} {e['question']!r} ← {e['queries']}")
@@ -126,26 +220,17 @@ def evaluate_cmd(
             f"  {g['tenant']}: {g['query']!r} expected {g['expected']}, got {g['top']} "
             f"(conf {g['confidence']})"
         )
-    if report.cross_validation:
-        typer.echo("\nleave-one-business-out (fit weights+confidence on the others):")
-        for tenant, fold in report.cross_validation["folds"].items():
-            m = Metrics(**fold["metrics"])
-            typer.echo(f"{tenant:>14}: {_fmt(m)}")
-        pooled = dict(report.cross_validation["held_out_pooled"])
+
+
+def _print_fitted(fitted: dict[str, Any]) -> None:
+    grid = {k: fitted[k] for k in ("method", "weights", "model")}
+    typer.echo(f"\nfitted on all queries: {json.dumps(grid, default=float)}")
+    typer.echo(
+        "with the shipped weights (what calibration.DEFAULT_MODELS holds): "
+        f"{json.dumps(fitted['shipped'], default=float)}"
+    )
+    if not fitted["same_weights"]:
         typer.echo(
-            f"{'pooled':>14}: R@1 {pooled['recall_at_1']:.3f}  R@3 {pooled['recall_at_3']:.3f}"
-            f"  MRR@10 {pooled['mrr_at_10']:.3f}  AUROC {pooled['auroc']:.3f}  bot answers "
-            f"{pooled['bot_share']:.1%} at precision {pooled['bot_precision']:.1%}"
+            "note: the grid's best weights differ from the shipped ones; the first model "
+            "describes the grid's ranking, not the product's"
         )
-    if fitted:
-        grid = {k: fitted[k] for k in ("method", "weights", "model")}
-        typer.echo(f"\nfitted on all queries: {json.dumps(grid, default=float)}")
-        typer.echo(
-            "with the shipped weights (what calibration.DEFAULT_MODELS holds): "
-            f"{json.dumps(fitted['shipped'], default=float)}"
-        )
-        if not fitted["same_weights"]:
-            typer.echo(
-                "note: the grid's best weights differ from the shipped ones; the first model "
-                "describes the grid's ranking, not the product's"
-            )

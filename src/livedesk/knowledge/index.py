@@ -19,8 +19,14 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from livedesk.knowledge import text as T
-from livedesk.knowledge.calibration import ConfidenceModel, default_model
+from livedesk.knowledge.calibration import (
+    OFFER_CHOICES,
+    ConfidenceModel,
+    default_model,
+    offer_model,
+)
 from livedesk.knowledge.embedding import Embedder, decode_matrix, encode_matrix, get_embedder
+from livedesk.knowledge.learned import LearnedChoice, LearnedPhrasings, NearRepeat
 
 K1 = 1.2
 B = 0.75
@@ -79,6 +85,7 @@ class SuggestResult:
     suggestions: list[Suggestion]
     method: str  # "embedding" or "lexical"
     bot_threshold: float
+    offer_confidence: float = 0.0  # P(the right entry is among the first OFFER_CHOICES)
 
     @property
     def top_confidence(self) -> float:
@@ -206,6 +213,7 @@ class BusinessIndex:
         self._next = 0
         self._alive = np.zeros(64, dtype=bool)
         self._fuzzy_keys: dict[int, str] = {}
+        self.learned = LearnedPhrasings()  # visitors' phrasings linked to entries by choices
         # Whole entry (question, alternatives, tags, answer) plus a question-only boost.
         self.fields = {
             "bm25": _Field(),
@@ -401,13 +409,17 @@ class BusinessIndex:
         k: int = 3,
         model: ConfidenceModel | None = None,
         query_vec: np.ndarray | None = None,
+        weights: dict[str, float] | None = None,
     ) -> SuggestResult:
-        """Top-k entries for a visitor message, with calibrated confidences."""
+        """Top-k entries for a visitor message, with calibrated confidences; a near-repeat of
+        a learned phrasing puts its entry first (learned.py)."""
         if query_vec is None and self.embedder is not None:
             query_vec = self.embed_query(text)
         method = "embedding" if query_vec is not None and self.embedder else "lexical"
         model = model or default_model(method)
-        ranked = self.rank(text, limit=max(k, 2), query_vec=query_vec)
+        ranked = self.rank(
+            text, limit=max(k, OFFER_CHOICES + 1), query_vec=query_vec, weights=weights
+        )
         scores = [score for _, score, _ in ranked]
         suggestions = []
         for pos, (slot, score, sig) in enumerate(ranked[:k]):
@@ -419,7 +431,31 @@ class BusinessIndex:
             sig["fused"] = score
             doc = self._docs[slot]
             suggestions.append(Suggestion(doc.entry_id, doc.question, conf, score, sig))
-        return SuggestResult(suggestions, method, model.threshold)
+        offer = 0.0
+        if scores:
+            past = scores[OFFER_CHOICES] if len(scores) > OFFER_CHOICES else 0.0
+            offer = offer_model(method).confidence(scores[0], scores[0] - past)
+        repeat = self.learned.match(text) if len(self.learned) else None
+        if repeat is not None:
+            suggestions = self._promote(suggestions, repeat)[:k]
+            offer = max(offer, repeat.confidence)
+        return SuggestResult(suggestions, method, model.threshold, offer)
+
+    def _promote(self, suggestions: list[Suggestion], repeat: NearRepeat) -> list[Suggestion]:
+        """The repeated entry first, with the larger of its ranking's and its record's
+        confidence; the others keep theirs."""
+        doc = self.get(repeat.entry_id)
+        if doc is None:  # removed since it was learned
+            return suggestions
+        own = next((s for s in suggestions if s.entry_id == repeat.entry_id), None)
+        rest = [s for s in suggestions if s.entry_id != repeat.entry_id]
+        if own is None:
+            own = Suggestion(doc.entry_id, doc.question, 0.0, 0.0, {})
+        elif own is not suggestions[0]:
+            own.confidence = 0.0  # its ranking confidence assumed it was not first
+        own.confidence = max(own.confidence, repeat.confidence)
+        own.signals["repeat"] = repeat.similarity
+        return [own, *rest]
 
     def search(self, text: str, limit: int = 10) -> list[tuple[FaqDoc, float]]:
         """Free search for operators: typo-tolerant, and the last word may be a prefix."""
@@ -538,6 +574,10 @@ class FaqRegistry:
             model = default_model(self.method)
             return SuggestResult([], self.method, model.threshold)
         return idx.suggest(text, k)
+
+    def learn(self, business_id: str, choices: list[LearnedChoice]) -> None:
+        """Replace the business's learned phrasings (and so their confidences)."""
+        self.index(business_id).learned.replace(choices)
 
     def search(self, business_id: str, text: str, limit: int = 10) -> list[tuple[FaqDoc, float]]:
         idx = self._indexes.get(business_id)

@@ -21,7 +21,9 @@ from livedesk.knowledge.bands import Bands, Evidence, shared_bands, tighten
 from livedesk.knowledge.calibration import business_threshold, default_model
 from livedesk.knowledge.embedding import embeddings_enabled_by_setting
 from livedesk.knowledge.evaluate import LabelledQuery
+from livedesk.knowledge.evidence import evidence_for
 from livedesk.knowledge.index import FaqDoc, FaqRegistry, SuggestResult
+from livedesk.knowledge.learned import LearnedChoice
 from livedesk.knowledge.models import (
     FaqBusinessSettings,
     FaqEntry,
@@ -126,6 +128,8 @@ class KnowledgeService:
         }
         if stale:
             await self._store_embeddings(stale)
+        for business_id in {d.business_id for d in docs}:
+            await self.refresh_learned(business_id)
         log.info("FAQ index loaded: %d entries, %s search", len(docs), self.method)
 
     async def _store_embeddings(self, blobs: dict[str, bytes]) -> None:
@@ -251,9 +255,18 @@ class KnowledgeService:
         cached = self._own_bands.get(business_id)
         if cached is not None and time.monotonic() - cached[0] < OWN_THRESHOLD_SECONDS:
             return cached[1]
+        await self.refresh_learned(business_id)  # the same moment: learning and its bands
         bands = tighten(shared_bands(self.method), await self.recorded_evidence(business_id))
         self._own_bands[business_id] = (time.monotonic(), bands)
         return bands
+
+    async def refresh_learned(self, business_id: str) -> None:
+        """Reload the business's learned phrasings (near-repeat matching, learned.py) from
+        the evidence learning may use; their confidences follow from that record alone."""
+        record = await evidence_for(self.runtime.sessions, business_id)
+        self.registry.learn(
+            business_id, [LearnedChoice(e.query, e.entry_id, e.positive) for e in record]
+        )
 
     async def recorded_evidence(self, business_id: str) -> list[Evidence]:
         """The business's recent outcomes, newest first: for each logged ranking the operator
@@ -276,7 +289,8 @@ class KnowledgeService:
             ids = [item["faq_id"] for item in items or []]
             top = float(items[0]["score"]) if items else 0.0
             rank = ids.index(used) + 1 if used in ids else None
-            record.append(Evidence(top, rank))
+            offer = items[0].get("offer") if items else None
+            record.append(Evidence(top, rank, None if offer is None else float(offer)))
         return record
 
     # ---- writes ------------------------------------------------------------------------
@@ -444,12 +458,21 @@ class KnowledgeService:
                     seq=stored.seq,
                     query=stored.body[:4000],
                     method=result.method,
-                    items=[{"faq_id": i["faq_id"], "score": i["score"]} for i in items],
+                    items=_logged_items(items, result.offer_confidence),
                     bot_faq_id=action.faq_id if action else None,
                 )
             )
         if action is not None:
             await bot.act(self, stored, action)
+
+
+def _logged_items(items: list[dict[str, Any]], offer_confidence: float) -> list[dict[str, Any]]:
+    """What the log keeps of a ranking: ids and confidences, and on the first item the offer
+    confidence, so the business's own offer band can be fitted later (`recorded_evidence`)."""
+    logged = [{"faq_id": i["faq_id"], "score": i["score"]} for i in items]
+    if logged:
+        logged[0]["offer"] = round(offer_confidence, 4)
+    return logged
 
 
 def _uid(actor: StaffActor | None) -> str | None:
