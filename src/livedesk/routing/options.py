@@ -22,11 +22,13 @@ class RouterOptions:
     disconnect_grace: timedelta = timedelta(seconds=5)
     queue_interval: float = 0.5  # seconds between queue-frame refreshes (debounce)
     sweep_interval: float = 5.0  # safety tick: timers of other processes, lost wake-ups
+    # How long the timers' lease lasts: a killed holder's timers move within about this long.
+    lease_seconds: float = 6.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RouterOptions:
         """LIVEDESK_ROUTING_OFFER_TIMEOUT, _MAX_EXPIRED, _HEARTBEAT_TIMEOUT, _VISITOR_GRACE,
-        _DISCONNECT_GRACE (seconds), _QUEUE_INTERVAL, _SWEEP_INTERVAL."""
+        _DISCONNECT_GRACE (seconds), _QUEUE_INTERVAL, _SWEEP_INTERVAL, _LEASE_SECONDS."""
         env = os.environ if env is None else env
 
         def num(name: str, default: float) -> float:
@@ -43,4 +45,5 @@ class RouterOptions:
             disconnect_grace=timedelta(seconds=num("DISCONNECT_GRACE", 5)),
             queue_interval=num("QUEUE_INTERVAL", 0.5),
             sweep_interval=num("SWEEP_INTERVAL", 5.0),
+            lease_seconds=num("LEASE_SECONDS", 6.0),
         )

@@ -17,10 +17,9 @@ also how a chat is known to have overflowed once: it is never overflowed twice.
 
 `OverflowWatch.run` is one task per process: it sleeps until the earliest deadline of the
 waiting chats (woken when a chat starts, so a new one's deadline is known at once), or the
-next sweep. Two processes may both see a deadline: the command re-checks under the pool's
-lock that the chat still waits, so the form ends a chat once; two looks at the same instant
-can repeat the bot's notice (harmless: the widget already shows the bot). Exactly-once belongs
-with the timers' lease (timers.py).
+next sweep. Only the holder of the timers' lease looks (timers.py), so the bot's notice is
+not repeated by a second process; the command also re-checks under the pool's lock that the
+chat still waits, so the form ends a chat once even around a change of holder.
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from sqlalchemy import exists, select
 from livedesk.businesses.models import Business, default_contract
 from livedesk.conversations.models import Conversation, ConversationEvent
 from livedesk.db import read_only, utcnow
+from livedesk.leases import Lease
 from livedesk.routing import engine as ev
 from livedesk.routing.batching import Command
 from livedesk.routing.engine import RoutingEngine
@@ -114,6 +114,7 @@ class OverflowWatch:
         self.batcher = batcher
         self.nobody_grace = nobody_grace
         self._wake = asyncio.Event()
+        self.lease: Lease | None = None  # set by the Router: only the holder applies overflows
 
     def wake(self) -> None:
         """A chat started: look again, its deadline may be the next one."""
@@ -123,7 +124,8 @@ class OverflowWatch:
         while True:
             upcoming: datetime | None = None
             try:
-                upcoming = await self.apply_due()
+                if self.lease is None or self.lease.held:
+                    upcoming = await self.apply_due()
             except Exception:  # the loop must survive a failed look; the next one retries
                 log.exception("overflow check failed")
             wait = self.batcher.options.sweep_interval

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from livedesk.conversations.actions import do_record_first_reply
 from livedesk.conversations.models import AuthorKind, Conversation
 from livedesk.db import utcnow
+from livedesk.leases import Lease
 from livedesk.realtime.writer import NewMessage, StoredMessage
 from livedesk.routing import availability as availability_
 from livedesk.routing import commands
@@ -45,6 +46,9 @@ class Router:
         self.timers = Timers(self.batcher)
         self.queue = QueueAnnouncer(self.batcher)
         self.overflow = OverflowWatch(self.batcher)
+        # Timers and overflow run in one process at a time; another takes over when it dies.
+        self.lease = Lease(runtime, "routing-timers", options.lease_seconds)
+        self.timers.lease = self.overflow.lease = self.lease
         self._first_reply_logged: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -63,7 +67,9 @@ class Router:
         rt.on(Hook.CONVERSATION_CLOSED, self._on_closed)
         rt.on(Hook.OPERATOR_MESSAGE, self._on_operator_message)
         rt.on(Hook.VISITOR_DISCONNECTED, self._on_visitor_disconnected)
+        await self.lease.take()  # alone (or first), this process ticks from the start
         self._tasks = [
+            asyncio.create_task(self.lease.keep(on_gained=self._lease_gained)),
             self.batcher.start(),
             asyncio.create_task(self.timers.run()),
             asyncio.create_task(self.queue.run()),
@@ -78,7 +84,13 @@ class Router:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        await self.lease.release()
         self.batcher.stopped()
+
+    def _lease_gained(self) -> None:
+        """The previous holder stopped or died: look at once for what fell due meanwhile."""
+        self.timers.take_over()
+        self.overflow.wake()
 
     # -- what the batcher counts (benchmarks and tests) -------------------------------------
 

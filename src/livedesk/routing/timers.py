@@ -7,9 +7,11 @@ next safety sweep, which also ticks pools with queued chats (work conservation a
 wake-up or another process's timer). The database is the truth; these deadlines are hints a
 later sweep repairs.
 
-Every process runs these timers today, and the pool lock makes a doubled tick harmless. This
-class is the seam where exactly-once timers across processes (a lease or advisory lock around
-``tick_all``) belong.
+Offer expiries, heartbeat timeouts and the sweep run exactly once across processes: only the
+holder of the ``routing-timers`` lease (leases.py) ticks. The holder also looks every renewal
+interval for deadlines other processes armed, and a process that gains the lease (the holder
+stopped or was killed) sweeps at once. Visitor grace and closed consoles stay with the process
+whose sockets they watch: nobody else knows them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy import func, select
 
 from livedesk.conversations.models import OPEN_STATES, Conversation
 from livedesk.db import read_only, utcnow
+from livedesk.leases import Lease
 from livedesk.routing import commands
 from livedesk.routing import engine as ev
 from livedesk.routing.batching import CommandBatcher, RoutingRejected, tick
@@ -94,10 +97,22 @@ class Timers:
         self._wake = asyncio.Event()
         self._grace: dict[str, datetime] = {}  # conversation id → when its visitor is gone
         self.consoles = ClosedConsoles(batcher)
+        self.lease: Lease | None = None  # None: the only process (tests that tick by hand)
+        self._sweep_now = False
         batcher.listeners.append(lambda scope, deadline: self.arm(deadline))
 
     def wake(self) -> None:
         self._wake.set()
+
+    def take_over(self) -> None:
+        """This process just gained the lease: sweep at once, the old holder's deadlines too."""
+        self._sweep_now = True
+        self._wake.set()
+
+    @property
+    def exclusive(self) -> bool:
+        """May this process tick the shared timers now (it holds the lease)?"""
+        return self.lease is None or self.lease.held
 
     def visitor_disconnected(self, conversation_ids: Iterable[str]) -> None:
         """A page reload must not abandon a chat: wait out the grace period first."""
@@ -209,7 +224,7 @@ class Timers:
             self._wake.set()
 
     async def run(self) -> None:
-        next_sweep = next_console_check = utcnow()
+        next_sweep = next_console_check = next_poll = utcnow()
         while True:
             now = utcnow()
             candidates = [next_sweep, *self._grace.values()]
@@ -217,12 +232,17 @@ class Timers:
                 candidates.append(self.deadline)
             if self.consoles.watching:
                 candidates.append(next_console_check)
+            if self.lease is not None:  # the holder looks for other processes' deadlines
+                candidates.append(next_poll)
             wait = max(0.0, (min(candidates) - now).total_seconds())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self._wake.wait()
             self._wake.clear()
             now = utcnow()
+            if self._sweep_now:
+                self._sweep_now = False
+                next_sweep = now
             try:
                 if next_console_check <= now:
                     next_console_check = now + timedelta(seconds=CONSOLE_CHECK)
@@ -232,12 +252,17 @@ class Timers:
                     if due <= now:
                         del self._grace[conversation_id]
                         await self._visitor_gone(conversation_id)
-                if (self.deadline is not None and self.deadline <= now) or next_sweep <= now:
+                polled = self.lease is not None and next_poll <= now
+                if polled and self.lease is not None:
+                    next_poll = now + timedelta(seconds=self.lease.renew_every)
+                deadline_due = self.deadline is not None and self.deadline <= now
+                if deadline_due or polled or next_sweep <= now:
                     self.deadline = None
                     sweep = next_sweep <= now
                     if sweep:
                         next_sweep = now + timedelta(seconds=self.batcher.options.sweep_interval)
-                    await self.tick_all(sweep=sweep)
+                    if self.exclusive:
+                        await self.tick_all(sweep=sweep)
             except Exception:  # the loop must survive a failed tick; the next sweep retries
                 log.exception("routing timer failed")
                 await asyncio.sleep(0.5)
