@@ -28,7 +28,8 @@ test: $(VENV)/.installed
 test-sqlite: $(VENV)/.installed
 	$(VENV)/bin/pytest -q
 
-# The same suite on PostgreSQL (the browser tests once, on SQLite, are enough).
+# The database-facing tests again on PostgreSQL (tests/conftest.py leaves out the ones that never
+# touch a database; the browser tests once, on SQLite, are enough).
 test-postgres: $(VENV)/.installed
 	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
 		LIVEDESK_TEST_DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -q -m "not browser"; \

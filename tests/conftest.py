@@ -30,6 +30,7 @@ from livedesk_testing import (
     World,
     free_port,
     missing_component,
+    postgres_url,
     running,
     seed_world,
 )
@@ -53,6 +54,17 @@ def redis_url() -> str:
     if not answers:
         missing_component("LIVEDESK_REQUIRE_REDIS", f"no Redis answers at {url}")
     return url
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that touch a database: the others (pure engines,
+    planners, parsers) would run exactly as they did on SQLite."""
+    if postgres_url() is None:
+        return
+    touches_db = [i for i in items if "db_template" in getattr(i, "fixturenames", ())]
+    if len(touches_db) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in touches_db])
+        items[:] = touches_db
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
