@@ -135,7 +135,7 @@ class BandRule:
 
 RULES: tuple[BandRule, ...] = tuple(
     BandRule(a, o, each)
-    for a in (0.90, 0.93, 0.96)
+    for a in (0.90, 0.93, 0.96, 0.99)
     for o in (0.90, 0.93, 0.96)
     for each in (False, True)
 )
