@@ -14,6 +14,7 @@ import time
 from typing import Any, Protocol
 
 from livedesk.realtime.hub import Hub
+from livedesk.realtime.ordering import Sequencer
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class RedisBroker:
         from redis.backoff import NoBackoff
 
         self.hub = hub
+        self.sequencer = Sequencer(hub)  # puts each conversation's messages back in seq order
         # No retries inside redis-py: it would reconnect and resubscribe behind our back, and a
         # gap nobody noticed is exactly what must not happen.
         self._redis = redis.from_url(
@@ -99,6 +101,7 @@ class RedisBroker:
             "bus": "up" if self.up else "down",
             "bus_outages": self.outages,
             "bus_publishes_while_down": self.publishes_while_down,
+            **self.sequencer.status(),
         }
 
     def publish(self, topic: str, frame: str) -> None:
@@ -170,6 +173,7 @@ class RedisBroker:
             # resync now cannot be undone by the outage that caused it.
             if self._gap:
                 self._gap = False
+                self.sequencer.reset()
                 self.hub.resync_all()
             item = await pubsub.get_message(timeout=HEARTBEAT)
             now = time.monotonic()
@@ -184,7 +188,7 @@ class RedisBroker:
             if item.get("type") != "pmessage":
                 continue
             channel = item["channel"].decode()
-            self.hub.deliver(channel[len(self.PREFIX) :], item["data"].decode())
+            self.sequencer.deliver(channel[len(self.PREFIX) :], item["data"].decode())
 
     def _went_down(self, exc: Exception) -> None:
         self._gap = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any, Protocol
@@ -22,9 +23,15 @@ SendFrame = Callable[[str], Coroutine[Any, Any, None]]
 # RESYNC_SPREAD_MAX: ten thousand clients must not all reconnect in the same millisecond.
 RESYNC_SPREAD_PER_SOCKET = 0.0005
 RESYNC_SPREAD_MAX = 2.0
+# After a resume's replay a live frame of a message the replay already sent may still arrive
+# (committed before the replay read it, published later by another process); for this long
+# such frames are dropped, so a client never gets the same seq twice.
+LATE_FRAME_WINDOW = 10.0
 
 
 class Resyncable(Protocol):
+    outbox: Outbox
+
     def resync(self) -> None: ...
 
 
@@ -38,7 +45,17 @@ class Outbox:
     than buffered without bound. Idle, an outbox holds no queue and no task.
     """
 
-    __slots__ = ("_backlog", "_drainer", "_held", "_send", "closed", "limit", "on_overflow")
+    __slots__ = (
+        "_backlog",
+        "_drainer",
+        "_held",
+        "_send",
+        "_skip",
+        "_skip_until",
+        "closed",
+        "limit",
+        "on_overflow",
+    )
 
     def __init__(
         self, send: SendFrame, limit: int, on_overflow: Callable[[], None] | None = None
@@ -52,19 +69,30 @@ class Outbox:
         # While a resume is replayed from the database, live frames are held back, then released
         # after the backlog so the client sees history before live traffic.
         self._held: list[str] | None = None
+        self._skip: Callable[[str], bool] | None = None  # see release
+        self._skip_until = 0.0
 
     def hold(self) -> None:
         self._held = []
+        self._skip = None
 
     def release(self, skip: Callable[[str], bool] | None = None) -> None:
+        """Send the held frames minus those `skip` names, and keep skipping such frames for
+        LATE_FRAME_WINDOW seconds: a replayed message's live copy may come later still."""
         held, self._held = self._held or [], None
+        self._skip = skip
+        self._skip_until = time.monotonic() + LATE_FRAME_WINDOW
         for frame in held:
-            if skip is None or not skip(frame):
-                self.put(frame)
+            self.put(frame)
 
     def put(self, frame: str) -> None:
         if self.closed:
             return
+        if self._skip is not None:
+            if time.monotonic() > self._skip_until:
+                self._skip = None
+            elif self._skip(frame):
+                return
         if self._held is not None:
             self._held.append(frame)
             return
@@ -210,7 +238,20 @@ class Hub:
         spread = min(RESYNC_SPREAD_MAX, RESYNC_SPREAD_PER_SOCKET * len(sockets))
         loop = asyncio.get_running_loop()
         for socket in sockets:
+            # No live frame from now until the close: after a gap it would show the client a
+            # hole in the seqs; the resume brings it all in order.
+            self.unsubscribe(socket.outbox)
             loop.call_later(random.uniform(0, spread), socket.resync)
+
+    def resync_topic(self, topic: str) -> None:
+        """Tells the sockets subscribed to `topic` to reconnect and resume (a frame came too
+        late to be put in order); rare, so a walk over this process's sockets is fine."""
+        members = self._topics.get(topic)
+        if members:
+            for socket in tuple(self.sockets):
+                if socket.outbox in members:
+                    self.unsubscribe(socket.outbox)
+                    socket.resync()
 
     def subscriber_count(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))

@@ -1,0 +1,157 @@
+"""Per-conversation order of live messages arriving over the bus between processes.
+
+Two processes may commit seq 7 and seq 8 of one conversation a few milliseconds apart and
+publish them over their own Redis connections; Redis then may hand every subscriber 8 before 7.
+The `Sequencer` sits between the bus and the hub of each process: per topic and conversation it
+remembers the last seq delivered and holds a message that is ahead of it until the missing ones
+arrive, so the sockets of this process receive each topic's messages in seq order and once.
+
+- Internal notes never travel on a visitor's topic, so the seqs there have holes; every process
+  sees the notes on the staff topics, and the sequencer skips their seqs on `conv:` topics.
+- A seq that does not arrive within `HOLD_SECONDS` (lost with the bus, which then resyncs every
+  socket anyway, or a note this process did not see) stops holding the rest: what is held goes
+  out in order.
+- A message that arrives after a later one was already delivered (later than `HOLD_SECONDS`)
+  cannot be put in place: the topic's sockets are closed with the resync code, and their
+  clients resume from the last seq they hold (the database replays in order).
+- The first message this process sees of a conversation (after start or after a bus gap) is
+  held for `HOLD_SECONDS` too, unless it is seq 1, since an earlier one may still be on its way.
+
+Within one process messages are published in commit order, so only the Redis broker uses this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from livedesk import jsonutil
+from livedesk.realtime.hub import Hub
+
+MESSAGE_FRAME = '{"type":"message"'
+VISITOR_TOPIC = "conv:"
+# Measured between two processes on one Redis: a message overtaken by a later one arrived at
+# most a few tens of milliseconds behind it (docs/protocol.md, "Order across processes").
+HOLD_SECONDS = 0.2
+MAX_TRACKED = 50_000  # (topic, conversation) pairs remembered; the oldest are forgotten
+MAX_NOTES = 256  # internal-note seqs remembered per conversation
+
+
+@dataclass
+class _Stream:
+    """One topic's messages of one conversation."""
+
+    last: int | None = None  # highest seq delivered; None until the first hold has ended
+    held: dict[int, str] = field(default_factory=dict)
+    timer: asyncio.TimerHandle | None = None
+
+
+class Sequencer:
+    def __init__(self, hub: Hub, hold_seconds: float = HOLD_SECONDS) -> None:
+        self.hub = hub
+        self.hold_seconds = hold_seconds
+        self._streams: OrderedDict[tuple[str, str], _Stream] = OrderedDict()
+        self._notes: OrderedDict[str, set[int]] = OrderedDict()  # conversation → note seqs
+        self.reordered = 0  # messages that arrived ahead of an earlier one and were held
+        self.late = 0  # messages that came after a later one had gone out (topic resynced)
+
+    def status(self) -> dict[str, Any]:
+        return {"bus_reordered": self.reordered, "bus_late": self.late}
+
+    def reset(self) -> None:
+        """After a gap on the bus every socket resyncs: start afresh, holding nothing."""
+        for stream in self._streams.values():
+            if stream.timer is not None:
+                stream.timer.cancel()
+        self._streams.clear()
+        self._notes.clear()
+
+    def deliver(self, topic: str, frame: str) -> None:
+        if not frame.startswith(MESSAGE_FRAME):
+            self.hub.deliver(topic, frame)
+            return
+        data = jsonutil.loads(frame)
+        conversation_id: str = data["conversation_id"]
+        seq: int = data["seq"]
+        if data.get("internal"):
+            self._note(conversation_id, seq)
+        stream = self._stream(topic, conversation_id)
+        if stream.last is not None and seq <= stream.last:
+            self.late += 1
+            self.hub.resync_topic(topic)
+            return
+        if stream.last is None and seq == 1:
+            stream.last = 0
+        if stream.last is not None and seq == self._next(topic, conversation_id, stream.last):
+            stream.last = seq
+            self.hub.deliver(topic, frame)
+            self._flush_ready(topic, conversation_id, stream)
+            return
+        if stream.last is not None:
+            self.reordered += 1
+        stream.held[seq] = frame
+        if stream.timer is None:
+            loop = asyncio.get_running_loop()
+            stream.timer = loop.call_later(self.hold_seconds, self._give_up, topic, conversation_id)
+
+    def _stream(self, topic: str, conversation_id: str) -> _Stream:
+        key = (topic, conversation_id)
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = _Stream()
+            if len(self._streams) > MAX_TRACKED:
+                (old_topic, old_conversation), _ = next(iter(self._streams.items()))
+                self._give_up(old_topic, old_conversation)
+                self._streams.pop((old_topic, old_conversation), None)
+        else:
+            self._streams.move_to_end(key)
+        return stream
+
+    def _note(self, conversation_id: str, seq: int) -> None:
+        """An internal note's seq will never come on the visitor's topic: stop waiting for it."""
+        notes = self._notes.get(conversation_id)
+        if notes is None:
+            notes = self._notes[conversation_id] = set()
+            if len(self._notes) > MAX_TRACKED:
+                self._notes.popitem(last=False)
+        notes.add(seq)
+        if len(notes) > MAX_NOTES:
+            notes.discard(min(notes))
+        topic = VISITOR_TOPIC + conversation_id
+        waiting = self._streams.get((topic, conversation_id))
+        if waiting is not None and waiting.last is not None and waiting.held:
+            self._flush_ready(topic, conversation_id, waiting)
+
+    def _next(self, topic: str, conversation_id: str, last: int) -> int:
+        following = last + 1
+        if topic.startswith(VISITOR_TOPIC):
+            notes = self._notes.get(conversation_id, ())
+            while following in notes:
+                following += 1
+        return following
+
+    def _flush_ready(self, topic: str, conversation_id: str, stream: _Stream) -> None:
+        """Deliver held messages while they follow on without a hole."""
+        while stream.held and stream.last is not None:
+            following = self._next(topic, conversation_id, stream.last)
+            frame = stream.held.pop(following, None)
+            if frame is None:
+                break
+            stream.last = following
+            self.hub.deliver(topic, frame)
+        if not stream.held and stream.timer is not None:
+            stream.timer.cancel()
+            stream.timer = None
+
+    def _give_up(self, topic: str, conversation_id: str) -> None:
+        """The hold ran out: what is held goes out in seq order; a hole stays a hole."""
+        stream = self._streams.get((topic, conversation_id))
+        if stream is None:
+            return
+        stream.timer = None
+        for seq in sorted(stream.held):
+            stream.last = seq
+            self.hub.deliver(topic, stream.held[seq])
+        stream.held.clear()
