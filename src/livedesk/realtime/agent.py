@@ -189,6 +189,16 @@ class AgentConnection(Connection):
 
     async def on_hello(self, data: dict[str, Any]) -> None:
         resume = protocol.parse_resume(data)
+        # Subscribed (and holding live frames) before the state is read: a change committed
+        # after the read arrives live behind the welcome, one committed before is in it.
+        self.hold()
+        self.runtime.hub.subscribe(self.outbox, self.topics())
+        try:
+            await self._welcome_and_replay(resume)
+        finally:
+            self.release()
+
+    async def _welcome_and_replay(self, resume: dict[str, int]) -> None:
         async with self.runtime.reading() as session:
             open_rows = list(
                 await session.scalars(
@@ -204,13 +214,13 @@ class AgentConnection(Connection):
                 else []
             )
             visible = {c.id: c for c in named if self.actor.can_see_business(c.business_id)}
-            # Named chats that ended while the client was away: their final state is sent after
-            # their messages, so a client that was away converges (welcome lists open ones only).
-            ended = [c for c in visible.values() if c.state not in OPEN_STATES]
-            await load_operator_names(session, [*open_rows, *ended])
-            experts = await joined_experts(session, [c.id for c in open_rows])
-        self.hold()
-        self.runtime.hub.subscribe(self.outbox, self.topics())
+            # Named chats the welcome leaves out (ended while the client was away, or past its
+            # limit): their state is sent after their messages, so a client that was away
+            # converges on the same state as one that stayed.
+            listed = {c.id for c in open_rows}
+            unlisted = [c for c in visible.values() if c.id not in listed]
+            await load_operator_names(session, [*open_rows, *unlisted])
+            experts = await joined_experts(session, [c.id for c in [*open_rows, *unlisted]])
         self.outbox.put_direct(
             protocol.frame(
                 "welcome",
@@ -222,30 +232,26 @@ class AgentConnection(Connection):
                 conversations=[conversation_payload(c, experts=experts[c.id]) for c in open_rows],
             )
         )
-        try:
-            for conversation_id, last_seq in resume.items():
-                if conversation_id not in visible:
-                    self.error(
-                        "not_found", "conversation not found", conversation_id=conversation_id
-                    )
-                    continue
-                conversation = visible[conversation_id]
-                if last_seq > conversation.last_seq:  # state from elsewhere: it must reset
-                    self.error(
-                        "seq_ahead",
-                        protocol.SEQ_AHEAD,
-                        conversation_id=conversation_id,
-                        held=last_seq,
-                        last_seq=conversation.last_seq,
-                    )
-                else:
-                    await self.replay(
-                        conversation_id, last_seq, include_internal=self.actor.sees_internal_notes
-                    )
-                if conversation.state not in OPEN_STATES:
-                    self.outbox.put_direct(protocol.encode(conversation_payload(conversation)))
-        finally:
-            self.release()
+        for conversation_id, last_seq in resume.items():
+            if conversation_id not in visible:
+                self.error("not_found", "conversation not found", conversation_id=conversation_id)
+                continue
+            conversation = visible[conversation_id]
+            if last_seq > conversation.last_seq:  # state from elsewhere: it must reset
+                self.error(
+                    "seq_ahead",
+                    protocol.SEQ_AHEAD,
+                    conversation_id=conversation_id,
+                    held=last_seq,
+                    last_seq=conversation.last_seq,
+                )
+            else:
+                await self.replay(
+                    conversation_id, last_seq, include_internal=self.actor.sees_internal_notes
+                )
+            if conversation_id not in listed:
+                payload = conversation_payload(conversation, experts=experts[conversation_id])
+                self.outbox.put_direct(protocol.encode(payload))
 
     async def _visible(self, conversation_id: str) -> ConversationFacts:
         facts = await self.runtime.conversation_facts(conversation_id)

@@ -83,21 +83,39 @@ class VisitorConnection(Connection):
     async def on_hello(self, data: dict[str, Any]) -> None:
         resume = protocol.parse_resume(data)
         async with self.runtime.reading() as session:
-            rows = list(
+            ids = list(
                 await session.scalars(
-                    select(Conversation)
-                    .where(
+                    select(Conversation.id).where(
                         Conversation.visitor_id == self.actor.visitor_id,
                         (Conversation.state.in_(OPEN_STATES)) | (Conversation.id.in_(resume)),
                     )
-                    .order_by(Conversation.created_at)
                 )
+            )
+        # Subscribed (and holding live frames) before the state is read: a change committed
+        # after the read arrives live behind the welcome, one committed before is in it.
+        self.hold()
+        self.subscribe(ids)
+        try:
+            await self._welcome_and_replay(ids, resume)
+        finally:
+            self.release()
+
+    async def _welcome_and_replay(self, ids: list[str], resume: dict[str, int]) -> None:
+        async with self.runtime.reading() as session:
+            rows = (
+                list(
+                    await session.scalars(
+                        select(Conversation)
+                        .where(Conversation.id.in_(ids))
+                        .order_by(Conversation.created_at)
+                    )
+                )
+                if ids
+                else []
             )
             await load_operator_names(session, rows)
             experts = await joined_experts(session, [c.id for c in rows])
         mine = {c.id: c for c in rows}
-        self.hold()
-        self.subscribe(mine)
         self.outbox.put_direct(
             protocol.frame(
                 "welcome",
@@ -108,25 +126,20 @@ class VisitorConnection(Connection):
                 conversations=[conversation_payload(c, experts=experts[c.id]) for c in rows],
             )
         )
-        try:
-            for conversation_id, last_seq in resume.items():
-                if conversation_id not in mine:
-                    self.error(
-                        "not_found", "conversation not found", conversation_id=conversation_id
-                    )
-                    continue
-                if last_seq > mine[conversation_id].last_seq:  # state from elsewhere: reset
-                    self.error(
-                        "seq_ahead",
-                        protocol.SEQ_AHEAD,
-                        conversation_id=conversation_id,
-                        held=last_seq,
-                        last_seq=mine[conversation_id].last_seq,
-                    )
-                    continue
-                await self.replay(conversation_id, last_seq, include_internal=False)
-        finally:
-            self.release()
+        for conversation_id, last_seq in resume.items():
+            if conversation_id not in mine:
+                self.error("not_found", "conversation not found", conversation_id=conversation_id)
+                continue
+            if last_seq > mine[conversation_id].last_seq:  # state from elsewhere: reset
+                self.error(
+                    "seq_ahead",
+                    protocol.SEQ_AHEAD,
+                    conversation_id=conversation_id,
+                    held=last_seq,
+                    last_seq=mine[conversation_id].last_seq,
+                )
+                continue
+            await self.replay(conversation_id, last_seq, include_internal=False)
 
     def subscribe(self, conversation_ids: Any) -> None:
         fresh = set(conversation_ids) - self.conversations
@@ -191,7 +204,7 @@ class VisitorConnection(Connection):
                 conversation_id=send.conversation_id,
                 business_id=self.actor.business_id,
                 author_kind=AuthorKind.VISITOR,
-                body=send.body,
+                body=body,
                 client_msg_id=send.client_msg_id,
                 after_seq=send.after_seq,
                 attachment=attachment,
