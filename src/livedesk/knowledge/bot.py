@@ -284,6 +284,7 @@ async def say(
                 "bot_choices",
                 conversation_id=conversation_id,
                 seq=message.seq,
+                prompt=action.text.split("\n", 1)[0],
                 items=[{"faq_id": f, "question": q} for f, q in action.choices],
                 none=action.none_label,
             ),

@@ -5,6 +5,7 @@
 import { el, uid } from "/widget/dom.js";
 import { SlashMenu, fill } from "./canned.js";
 import { EmojiPicker } from "./emoji.js";
+import { replySent } from "./faq.js";
 import { OPEN, lastSeq } from "./state.js";
 
 const RESEND_MS = 5000;
@@ -123,6 +124,7 @@ export class Composer {
     // after: what we held when it first went out; retries repeat it (the server's retry check).
     state.outbox.set(cmid, { cid: chat.id, body, internal, sentAt: 0, after: lastSeq(chat) });
     view.appendPending({ author: { kind: "operator", name: state.me.name }, body, internal, conversation_id: chat.id }, cmid);
+    if (!internal) replySent(this.app, chat, body);
     this.input.value = "";
     this.stopTyping();
     this.flush(false);

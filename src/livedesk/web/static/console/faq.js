@@ -6,17 +6,39 @@ import { el } from "/widget/dom.js";
 export const SUGGESTIONS_SHOWN = 3;
 
 // Puts a suggestion's answer in the composer and tells the knowledge base it was used (it
-// learns from this; best effort).
+// learns from this; best effort). The reply that follows is reported too (replySent).
 export function useSuggestion(app, chat, item, seq) {
   app.composer.insert(item.answer);
   if (seq && item.faq_id) app.state.api(`/api/v1/conversations/${encodeURIComponent(chat.id)}/suggestions/${seq}/used`, { json: { faq_id: item.faq_id } });
+  const asked = seq || lastBy(chat, "visitor")?.seq;
+  if (item.faq_id && asked) chat.faqReply = { seq: asked, faq_id: item.faq_id };
+}
+
+// The operator sent a reply after inserting an entry: the server records it as evidence for
+// that entry (sent as it was, edited, or found by search rather than suggested).
+export function replySent(app, chat, body) {
+  const reply = chat.faqReply;
+  chat.faqReply = null;
+  if (reply) app.state.api(`/api/v1/conversations/${encodeURIComponent(chat.id)}/faq-evidence`, { json: { ...reply, body } });
+}
+
+// Two plausible suggestions scored this close together are look-alikes: the operator should
+// check which one fits (and the business may merge or sharpen them).
+const LOOKALIKE = 0.08;
+const PLAUSIBLE = 0.4;
+
+function lookalike(items, i) {
+  const s = items[i].score;
+  return s >= PLAUSIBLE ? items.find((o, j) => j !== i && o.score >= PLAUSIBLE && Math.abs(o.score - s) <= LOOKALIKE) : null;
 }
 
 function faqList(app, chat, items, seq, numbered) {
   const { t } = app.state;
   if (!items.length) return el("p", { class: "muted" }, t("noResults"));
   return el("ol", { class: "faq" }, items.map((item, i) => el("li", null,
-    el("strong", null, item.question), el("p", null, item.answer),
+    el("strong", null, item.question),
+    numbered && lookalike(items, i) ? el("div", { class: "muted lookalike" }, t("looksLike", { q: lookalike(items, i).question })) : null,
+    el("p", null, item.answer),
     el("button", { type: "button", class: "ghost small", onclick: () => useSuggestion(app, chat, item, seq) },
       t("insert"), numbered ? el("span", { class: "keyhint" }, ` (Alt+Shift+${i + 1})`) : null))));
 }

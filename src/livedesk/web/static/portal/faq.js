@@ -6,6 +6,7 @@ import { el } from "/static/widget/dom.js";
 import { api, errorText } from "/static/admin/api.js";
 import { confirmDialog, errorSummary, field, input, lines, select, showErrors, submit, textarea } from "/static/admin/forms.js";
 import { enc, marked, number, searchWords, timeEl } from "./util.js";
+import { confusedSection, learnedSection } from "./faq_learned.js";
 
 export const FAQ_STATUSES = ["published", "draft", "archived"];
 
@@ -60,7 +61,7 @@ export async function listPage(ctx) {
     el("div", { class: "toolbar" },
       el("div", { class: "filters" }, field(t("searchFaq"), q), field(t("status"), status)),
       el("a", { class: "button primary", href: "/portal/faq/nieuw", id: "new-faq" }, t("newFaq"))),
-    count, box);
+    count, box, confusedSection(ctx));
 }
 
 // The entry form; onSubmit(body, form, summary) sends it.
@@ -163,6 +164,7 @@ export async function entryPage(ctx, faqId) {
   ctx.page(t("faqEntryTitle", { question: entry.question }), back,
     el("p", { class: "muted" }, t("versionInfo", { n: entry.version }), " ", timeEl(t, entry.updated_at, ctx.zone)),
     form,
+    learnedSection(ctx, faqId),
     el("h2", null, t("revisions")),
     revs.ok ? revisionsTable(ctx, entry, revs.data.items, () => entryPage(ctx, faqId)) : el("p", { class: "error" }, errorText(revs, t)));
 }

@@ -27,6 +27,7 @@ export function onFrame(P, f) {
     case "read": if (ANSWERING.has(f.who) && mine) P.log.read(f.seq); return;
     case "queue": if (mine) queueStatus(P, f); return;
     case "overflow": if (mine) onOverflow(P, f); return;
+    case "bot_choices": if (mine) import("./choices.js").then((m) => m.showChoices(P, f)); return;
     case "resync":
       if (mine) { P.log.maxSeq = Math.max(P.log.maxSeq, f.last_seq); P.log.note(P.t("gap")); }
       return;
