@@ -280,6 +280,8 @@ def message_payload(m: Message) -> dict[str, Any]:
         "author_name": m.author_name,
         "body": m.body,
         "at": m.created_at,
+        # A file sent as this message (its body is the name): /api/v1/attachments/{id}.
+        **({"attachment": m.attachment} if m.attachment else {}),
     }
 
 

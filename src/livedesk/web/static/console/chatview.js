@@ -1,6 +1,7 @@
 // The open chat: its head (who, which business, the state, and only the actions that apply
 // now), the messages as a list inside a live region, the visitor's typing and read marks.
 import { el, hhmm, linkify } from "/widget/dom.js";
+import { fileLink } from "/widget/file.js";
 import { OPEN } from "./state.js";
 
 const DISPOSITIONS = ["answered", "lead", "not_answerable", "spam", "test", "no_intent"];
@@ -100,7 +101,7 @@ export class ChatView {
     return el("li", { class: classes.filter(Boolean).join(" "), "data-seq": m.seq ? String(m.seq) : null, "data-cmid": cmid || m.client_msg_id || null },
       el("div", { class: "meta" }, el("span", { class: "who" }, who), expert, m.internal ? el("span", { class: "tag" }, t("note")) : null, " ",
         el("time", { datetime: m.created_at || "" }, hhmm(m.created_at, t.lang))),
-      el("div", { class: "text" }, linkify(m.body)),
+      el("div", { class: "text" }, m.attachment ? fileLink(m, (path) => path) : linkify(m.body)),
       mine && !m.internal ? el("div", { class: "mark" }, cmid ? t("sending") : "") : null);
   }
 

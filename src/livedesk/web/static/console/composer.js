@@ -7,6 +7,7 @@ import { SlashMenu, fill } from "./canned.js";
 import { EmojiPicker } from "./emoji.js";
 import { replySent } from "./faq.js";
 import { OPEN, lastSeq } from "./state.js";
+import { attachButton } from "./attach.js";
 
 const RESEND_MS = 5000;
 const TYPING_EVERY_MS = 3000;
@@ -31,6 +32,7 @@ export class Composer {
     this.node = el("form", { class: "composer", onsubmit: (e) => { e.preventDefault(); this.send(); } },
       this.slash.node, this.input, this.hint,
       el("div", { class: "composer-row" }, el("label", { class: "inline" }, this.note, " ", t("noteMode")), this.canned, this.emoji.node,
+        this.attach = attachButton(this),
         this.error, this.sendButton));
     this.input.addEventListener("keydown", (e) => {
       if (e.defaultPrevented) return; // the `/` list took it
@@ -63,6 +65,7 @@ export class Composer {
     this.input.readOnly = locked && !closed;
     if (locked) this.input.setAttribute("aria-disabled", "true"); else this.input.removeAttribute("aria-disabled");
     this.sendButton.disabled = locked;
+    this.attach.disabled = locked || noting || closed; // a file goes to the visitor, never in a note
     this.hint.textContent = !locked ? "" : closed ? t("lockedClosed") : t("lockedNotAccepted");
     this.fillCanned(chat?.c.business_id);
   }
@@ -136,7 +139,7 @@ export class Composer {
     const now = Date.now();
     for (const [cmid, item] of state.outbox) {
       if (!all && item.sentAt && now - item.sentAt < RESEND_MS) continue;
-      const frame = { type: "send", conversation_id: item.cid, client_msg_id: cmid, body: item.body, internal: item.internal || undefined, after_seq: item.after };
+      const frame = { type: "send", conversation_id: item.cid, client_msg_id: cmid, body: item.body, internal: item.internal || undefined, after_seq: item.after, attachment_id: item.att };
       if (sock.send(frame)) item.sentAt = now;
     }
   }

@@ -37,7 +37,7 @@ const NL = {
   cannedList: "Standaardantwoorden", cannedFound: "{n} standaardantwoorden; ↑/↓ om te kiezen, Enter of Tab om in te voegen, Escape om te sluiten",
   lockedNotAccepted: "Neem de chat eerst aan (Alt+A) om te antwoorden; een interne notitie kan al.",
   lockedClosed: "Deze chat is gesloten. Een interne notitie kan nog.",
-  emojiOpen: "Emoji invoegen", emojiList: "Emoji",
+  emojiOpen: "Emoji invoegen", emojiList: "Emoji", attach: "Bestand bijvoegen",
   // beside the chat
   besideChat: "Naast de chat", business: "Klant", guidelinesOf: "Richtlijnen van {business}", tone: "Toon", neverPromise: "Nooit beloven", escalation: "Escalatie",
   contacts: "Contactpersonen", phone: "Telefoon", email: "E-mail", when: "Wanneer",
@@ -107,7 +107,7 @@ const EN = {
   cannedList: "Canned responses", cannedFound: "{n} canned responses; ↑/↓ to choose, Enter or Tab to insert, Escape to close",
   lockedNotAccepted: "Accept the chat first (Alt+A) to answer; an internal note is possible already.",
   lockedClosed: "This chat is closed. An internal note is still possible.",
-  emojiOpen: "Insert emoji", emojiList: "Emoji",
+  emojiOpen: "Insert emoji", emojiList: "Emoji", attach: "Attach a file",
   besideChat: "Beside the chat", business: "Client", guidelinesOf: "Guidelines of {business}", tone: "Tone", neverPromise: "Never promise", escalation: "Escalation",
   contacts: "Contacts", phone: "Phone", email: "E-mail", when: "When",
   hours: "Opening hours", closedDay: "closed", days: { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" },

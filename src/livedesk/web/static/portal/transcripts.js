@@ -4,6 +4,7 @@
 // it), and the same selection exports as CSV or JSON. The filters live in the address, so a
 // search can be reloaded, shared or gone back to.
 import { el, linkify } from "/static/widget/dom.js";
+import { fileLink } from "/static/widget/file.js";
 import { api, errorText, query } from "/static/admin/api.js";
 import { field, input, select } from "/static/admin/forms.js";
 import { dateTime, duration, enc, marked, number, time, timeEl } from "./util.js";
@@ -144,7 +145,7 @@ function messageItem(ctx, m) {
   return el("li", { class: `msg ${m.author_kind}`, "data-seq": String(m.seq) },
     el("p", { class: "msg-head" }, el("span", { class: "author" }, who), " ", timeEl(t, m.at, ctx.zone, time)),
     // Typed text, shown as text: a link becomes an anchor, markup stays characters.
-    el("p", { class: "msg-body" }, linkify(m.body)));
+    el("p", { class: "msg-body" }, m.attachment ? fileLink(m, (path) => path) : linkify(m.body)));
 }
 
 export async function transcriptPage(ctx, conversationId) {

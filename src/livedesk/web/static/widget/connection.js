@@ -57,7 +57,7 @@ export function makeSession({ base, key, S, save, lang, maxSeq, onFrame, onState
       if (!m.cid) m.cid = S.cid;
       if (m.cid !== S.cid || (!all && m.sentAt && now - m.sentAt < RESEND_AFTER)) continue;
       if (m.after === undefined) m.after = maxSeq();
-      const frame = { type: "send", conversation_id: m.cid, client_msg_id: m.id, body: m.body, after_seq: m.after };
+      const frame = { type: "send", conversation_id: m.cid, client_msg_id: m.id, body: m.body, after_seq: m.after, attachment_id: m.att };
       if (api.send(frame)) m.sentAt = now;
     }
     save();

@@ -24,5 +24,6 @@ export const EN = {
   offline: "You are offline. Messages will be sent once you are connected again.",
   gap: "Earlier messages were not loaded.",
   tooLong: "Your message is too long.",
+  attach: "Attach a file",
   inactive: "This chat is not available. Please contact us another way.",
 };

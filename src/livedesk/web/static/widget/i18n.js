@@ -30,6 +30,7 @@ const NL = {
   offline: "Je bent offline. Berichten worden verstuurd zodra je weer verbonden bent.",
   gap: "Eerdere berichten zijn niet geladen.",
   tooLong: "Je bericht is te lang.",
+  attach: "Bestand bijvoegen",
   inactive: "Deze chat is niet beschikbaar. Neem op een andere manier contact met ons op.",
 };
 

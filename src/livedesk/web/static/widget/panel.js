@@ -37,8 +37,10 @@ export async function mount(ctx) {
   P.formsT = async () => (ft ||= await loadT(P.lang, form(), true));
   P.session = makeSession({ base, key: ctx.key, S, save: P.save, lang: () => P.lang, maxSeq: () => P.log.maxSeq,
     onFrame: (f) => onFrame(P, f), onState: (state) => banner(P, state), onRefused: refuse });
-  P.log = makeTranscript(P.t, P.lang, () => P.config?.business?.name || "");
-  P.composer = makeComposer({ onSend: sendText,
+  // Files are rare: their code (attach.js) loads with the first one sent or shown.
+  const attach = (fn, ...a) => import("./attach.js").then((m) => m[fn](P, ...a));
+  P.log = makeTranscript(P.t, P.lang, () => P.config?.business?.name || "", attach);
+  P.composer = makeComposer({ onSend: sendText, onFile: attach,
     onTyping: (state) => S.cid && P.ready && P.session.send({ type: "typing", conversation_id: S.cid, state }) });
 
   // ---- the frame ------------------------------------------------------------------------------

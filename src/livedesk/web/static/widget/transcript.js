@@ -3,8 +3,9 @@
 // (sending, sent, read), those still waiting for their ack at the end.
 import { el, linkify, hhmm } from "./dom.js";
 
-// `businessName()` names the business an expert of it speaks for.
-export function makeTranscript(t, lang, businessName = () => "") {
+// `businessName()` names the business an expert of it speaks for; `file("show", node, m)` shows
+// the file a message carries in its text node (attach.js).
+export function makeTranscript(t, lang, businessName = () => "", file = () => {}) {
   const list = el("ol", { class: "msgs" });
   const log = el("div", { class: "log", role: "log", tabindex: "0" }, list);
   const rendered = new Map(); // seq -> li
@@ -74,6 +75,7 @@ export function makeTranscript(t, lang, businessName = () => "") {
     else if (m.author?.kind === "system") li = notice(m.body, m.created_at);
     else li = bubble(m.author?.kind === "visitor", m.author, m.body, m.created_at);
     settle(li, m.seq);
+    if (m.attachment) file("show", li.querySelector(".text"), m);
     return true;
   };
 
