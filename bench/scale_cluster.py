@@ -66,19 +66,22 @@ class OwnRedis:
 
 
 @contextlib.asynccontextmanager
-async def cluster(env: dict[str, str], count: int) -> AsyncIterator[list[Node]]:
+async def cluster(env: dict[str, str], count: int, log_dir: Path) -> AsyncIterator[list[Node]]:
+    """`count` processes of `livedesk serve`, each logging to log_dir/serve-PORT.log."""
     nodes: list[Node] = []
     try:
         for _ in range(count):
             port = free_port()
             command = [str(VENV_BIN / "livedesk"), "serve", "--port", str(port)]
-            process = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            with (log_dir / f"serve-{port}.log").open("wb") as log:
+                process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
             nodes.append(Node(process, port, http))
-        for node in nodes:
-            await ready(node, 200, timeout=30)
+            try:  # one at a time: on a loaded machine four starting at once take minutes
+                await ready(nodes[-1], 200, timeout=180)
+            except RuntimeError:
+                print((log_dir / f"serve-{port}.log").read_text()[-3000:])
+                raise
         yield nodes
     finally:
         for node in nodes:
@@ -93,9 +96,10 @@ async def ready(node: Node, status: int, timeout: float) -> float:
     deadline = time.perf_counter() + timeout
     while True:
         with contextlib.suppress(httpx.TransportError):
-            if (await node.http.get("/readyz")).status_code == status:
+            answer = await node.http.get("/readyz")
+            if answer.status_code == status:
                 return time.perf_counter()
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or node.process.poll() is not None:
             raise RuntimeError(f"/readyz on :{node.port} never answered {status}")
         await asyncio.sleep(0.02)
 

@@ -1,7 +1,7 @@
 """Scale-out benchmark: 1, 2 and 4 `livedesk serve` processes on PostgreSQL and Redis.
 
     .venv/bin/python bench/scale_out.py [--processes 1,2,4] [--conversations 200] [--seconds 5]
-        [--rate 500] [--idle 5000] [--outage-conversations 100] [--redis-port 6395]
+        [--rate 200] [--idle 5000] [--outage-conversations 100] [--redis-port 6395]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Everything runs on this machine: a redis-server of the benchmark's own (on --redis-port, never
@@ -286,7 +286,7 @@ async def main_async(args: argparse.Namespace) -> None:
         await redis.start()
         print(f"load before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores", flush=True)
         for i, n in enumerate(counts):
-            async with cluster(env, n) as nodes:
+            async with cluster(env, n, workdir) as nodes:
                 r = await throughput(nodes, i * per_round, args)
             print(
                 f"{n} process(es): {r.saturated:,.0f} msg/s saturated, {r.cpu_us:.0f} µs CPU/msg;"
@@ -296,14 +296,14 @@ async def main_async(args: argparse.Namespace) -> None:
                 flush=True,
             )
         if args.idle:
-            async with cluster(env, 1) as nodes:
+            async with cluster(env, 1, workdir) as nodes:
                 before, after = await idle_memory(nodes[0], args.idle)
             print(
                 f"idle: {args.idle:,} visitor sockets on one process: RSS {before / 1024:.0f} →"
                 f" {after / 1024:.0f} MiB, {(after - before) / args.idle:.1f} KiB per socket",
                 flush=True,
             )
-        async with cluster(env, 2) as nodes:
+        async with cluster(env, 2, workdir) as nodes:
             first = len(counts) * per_round
             await redis_restart(nodes, redis, first, per_round, args.outage_conversations)
         print(f"load after: {os.getloadavg()[0]:.2f}")
@@ -318,7 +318,7 @@ def main() -> None:
     parser.add_argument("--processes", default="1,2,4")
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rate", type=float, default=500.0, help="the fixed rate, messages/s")
+    parser.add_argument("--rate", type=float, default=200.0, help="the fixed rate, messages/s")
     parser.add_argument("--idle", type=int, default=5000, help="idle visitor sockets (0: skip)")
     parser.add_argument("--outage-conversations", type=int, default=100)
     parser.add_argument("--redis-port", type=int, default=6395)
