@@ -12,7 +12,13 @@ from faq_fixtures import BAKKER, GARAGE, make_docs
 from typer.testing import CliRunner
 
 from livedesk.knowledge.bands import NEVER, Bands
-from livedesk.knowledge.bot_eval import BandRule, bot_figures, choose_rule, nested_bot_evaluation
+from livedesk.knowledge.bot_eval import (
+    BandRule,
+    bot_figures,
+    choose_rule,
+    nested_bot_evaluation,
+    pool_figures,
+)
 from livedesk.knowledge.cli import app
 from livedesk.knowledge.evaluate import LabelledQuery, QueryOutcome, build_registry
 from livedesk.knowledge.learning_eval import light_variation, split_in_time
@@ -161,3 +167,14 @@ def test_cli_leads_with_held_out_figures_and_footnotes_in_sample(tmp_path: Path)
     assert text.index("leave-one-business-out: ranking") < text.index("footnote, in-sample")
     assert "leave-one-business-out: bot" in text and "new business" in text
     assert "near-repeat" in text and "as alternatives" in text
+
+
+def test_pooled_figures_weigh_each_business_by_its_queries() -> None:
+    small = [outcome("a", ["a", "b"], 0.9, 0.9)]  # one right answer
+    large = [outcome("a", ["b", "c", "a", "d"], 0.9, 0.9)] * 3  # three wrong answers
+    large += [outcome(None, ["b", "a"], 0.1, 0.1)]  # a no-answer query, handed over
+    pooled = pool_figures([bot_figures(small, BANDS), bot_figures(large, BANDS)], [0, 1])
+    everything = bot_figures(small + large, BANDS)
+    for name in ("answered", "answered_right", "success", "resolved", "wrong", "handed_over"):
+        assert getattr(pooled, name) == pytest.approx(getattr(everything, name)), name
+    assert pooled.no_answer_acted == 0.0

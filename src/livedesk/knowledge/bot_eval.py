@@ -80,6 +80,37 @@ def bot_figures(outcomes: Sequence[QueryOutcome], bands: Bands) -> BotFigures:
     )
 
 
+def pool_figures(figures: Sequence[BotFigures], gaps: Sequence[int]) -> BotFigures:
+    """Several businesses' figures as one: shares weighted by queries (no-answer shares by
+    each business's number of no-answer queries, `gaps`)."""
+    n = [f.queries for f in figures]
+    total = max(sum(n), 1)
+
+    def mean(name: str, weights: Sequence[float]) -> float:
+        w = sum(weights)
+        return (
+            sum(getattr(f, name) * x for f, x in zip(figures, weights, strict=True)) / w
+            if w
+            else 0.0
+        )
+
+    answered = [f.answered * q for f, q in zip(figures, n, strict=True)]
+    offered = [f.offered * q for f, q in zip(figures, n, strict=True)]
+    acted = [a + o for a, o in zip(answered, offered, strict=True)]
+    return BotFigures(
+        queries=sum(n),
+        answered=sum(answered) / total,
+        answered_right=mean("answered_right", answered),
+        offered=sum(offered) / total,
+        offered_right=mean("offered_right", offered),
+        handed_over=mean("handed_over", n),
+        success=mean("success", acted),
+        resolved=mean("resolved", n),
+        wrong=mean("wrong", n),
+        no_answer_acted=mean("no_answer_acted", gaps),
+    )
+
+
 # ---- band rules ----------------------------------------------------------------------------
 
 
@@ -240,11 +271,15 @@ def nested_bot_evaluation(
             "model": asdict(fits[held].model),
             "offer_model": asdict(fits[held].offer),
         }
+    held_out_figures = [bot_figures(outer[t], Bands(**folds[t]["bands"])) for t in tenants]
     shared_rule = choose_rule(outer)
     shared = shared_rule.fit(outer)
     pooled = [o for t in tenants for o in outer[t]]
     return {
         "folds": folds,
+        "pooled": asdict(
+            pool_figures(held_out_figures, [sum(o.gold is None for o in outer[t]) for t in tenants])
+        ),
         "shared": {"rule": shared_rule.name(), "bands": asdict(shared)},
         # In-sample: the shared bands measured on the very outcomes they were fitted on.
         "in_sample": asdict(bot_figures(pooled, shared)),

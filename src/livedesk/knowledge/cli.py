@@ -198,6 +198,7 @@ def _print_held_out(cv: dict[str, Any]) -> None:
             f"{tenant:>14}: {_fmt_bot(BotFigures(**fold['figures']))}  "
             f"[bands answer {b['answer']:.3f} offer {b['offer']:.3f}; {fold['rule']}]"
         )
+    typer.echo(f"{'pooled':>14}: {_fmt_bot(BotFigures(**bot['pooled']))}")
     shared = bot["shared"]
     typer.echo(
         f"{'new business':>14}: starts on answer {shared['bands']['answer']:.3f} "
