@@ -35,6 +35,7 @@ LATER = {
     "the offline form": ["widget/offline.js", "widget/forms.js", "widget/form-texts.js"],
     "the end of a chat": ["widget/ending.js", "widget/form-texts.js"],
     "English": ["widget/en.js"],
+    "a file sent or shown": ["widget/attach.js"],
     "the bot's offered choices": ["widget/choices.js"],
 }
 
