@@ -22,9 +22,10 @@ from livedesk.knowledge.index import Suggestion, SuggestResult
 from livedesk.knowledge.tuning import SignalCache, apply_model, fit_offer_on, fit_on
 
 MAX_NO_ANSWER_ACTED = 0.05  # no-answer queries the bot may answer or offer choices for
-# Whether choosing a band rule also demands MAX_NO_ANSWER_ACTED of each business: with ~17
-# no-answer queries per business that allows none at all, and made every choice the strictest.
-NO_ANSWER_LIMIT: float | None = None
+# Choosing a band rule also demands MAX_NO_ANSWER_ACTED of each business it is judged on (None:
+# success alone). On the dev set this kept the lexical webshop at 90 % instead of 80 % and left
+# the embedding folds as they were.
+NO_ANSWER_LIMIT: float | None = MAX_NO_ANSWER_ACTED
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from livedesk.knowledge.evaluate import (
     load_queries_jsonl,
 )
 from livedesk.knowledge.index import FaqDoc
-from livedesk.knowledge.learning_eval import learning_for_business
+from livedesk.knowledge.learning_eval import Fitted, learning_for_business
 from livedesk.knowledge.tuning import SignalCache, cross_validate, fit_defaults
 
 app = typer.Typer(help="FAQ search: evaluate suggestions and the bot threshold.")
@@ -152,7 +152,12 @@ def _learning(
     """Per business, with the weights, model and bands its held-out fold was given."""
     out = {}
     for tenant, fold in report.cross_validation["bot"]["folds"].items():
-        fitted = (fold["weights"], ConfidenceModel(**fold["model"]), Bands(**fold["bands"]))
+        fitted = Fitted(
+            fold["weights"],
+            ConfidenceModel(**fold["model"]),
+            ConfidenceModel(**fold["offer_model"]),
+            Bands(**fold["bands"]),
+        )
         own = [q for q in labelled if q.tenant == tenant]
         out[tenant] = learning_for_business(docs, own, fitted, embedder)
     return out

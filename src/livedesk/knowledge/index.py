@@ -410,6 +410,7 @@ class BusinessIndex:
         model: ConfidenceModel | None = None,
         query_vec: np.ndarray | None = None,
         weights: dict[str, float] | None = None,
+        offer: ConfidenceModel | None = None,
     ) -> SuggestResult:
         """Top-k entries for a visitor message, with calibrated confidences; a near-repeat of
         a learned phrasing puts its entry first (learned.py)."""
@@ -431,15 +432,15 @@ class BusinessIndex:
             sig["fused"] = score
             doc = self._docs[slot]
             suggestions.append(Suggestion(doc.entry_id, doc.question, conf, score, sig))
-        offer = 0.0
+        offer_conf = 0.0
         if scores:
             past = scores[OFFER_CHOICES] if len(scores) > OFFER_CHOICES else 0.0
-            offer = offer_model(method).confidence(scores[0], scores[0] - past)
+            offer_conf = (offer or offer_model(method)).confidence(scores[0], scores[0] - past)
         repeat = self.learned.match(text) if len(self.learned) else None
         if repeat is not None:
             suggestions = self._promote(suggestions, repeat)[:k]
-            offer = max(offer, repeat.confidence)
-        return SuggestResult(suggestions, method, model.threshold, offer)
+            offer_conf = max(offer_conf, repeat.confidence)
+        return SuggestResult(suggestions, method, model.threshold, offer_conf)
 
     def _promote(self, suggestions: list[Suggestion], repeat: NearRepeat) -> list[Suggestion]:
         """The repeated entry first, with the larger of its ranking's and its record's

@@ -35,6 +35,17 @@ from livedesk.knowledge.learned import LearnedChoice
 GREETINGS = ("hoi", "hallo", "goedemiddag")
 
 
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """What a held-out business's fold was given: ranking weights, both confidence models and
+    the bands, all from the other businesses."""
+
+    weights: dict[str, float]
+    model: ConfidenceModel
+    offer: ConfidenceModel
+    bands: Bands
+
+
 def split_in_time(
     queries: Sequence[LabelledQuery],
 ) -> tuple[list[LabelledQuery], list[LabelledQuery]]:
@@ -82,16 +93,19 @@ class LearningFigures:
 def _outcomes(
     idx: BusinessIndex,
     queries: Sequence[LabelledQuery],
-    model: ConfidenceModel,
-    weights: dict[str, float],
+    fitted: Fitted,
 ) -> list[QueryOutcome]:
     out = []
     for q in queries:
-        res = idx.suggest(q.query, k=10, model=model, weights=weights)
+        res = idx.suggest(
+            q.query, k=10, model=fitted.model, weights=fitted.weights, offer=fitted.offer
+        )
         s = res.suggestions
         ranked = [x.entry_id for x in s]
         conf = s[0].confidence if s else 0.0
-        out.append(QueryOutcome(q.tenant, q.query, q.entry_id, ranked, 0.0, 0.0, conf))
+        outcome = QueryOutcome(q.tenant, q.query, q.entry_id, ranked, 0.0, 0.0, conf)
+        outcome.offer_confidence = res.offer_confidence
+        out.append(outcome)
     return out
 
 
@@ -118,12 +132,11 @@ def _index(docs: Sequence[FaqDoc], business: str, embedder: Embedder | None) -> 
 def learning_for_business(
     docs: Sequence[FaqDoc],
     queries: Sequence[LabelledQuery],
-    fitted: tuple[dict[str, float], ConfidenceModel, Bands],
+    fitted: Fitted,
     embedder: Embedder | None,
     seed: int = 7,
 ) -> dict[str, Any]:
     """Figures on repeats and new phrasings of one business, per way of learning."""
-    weights, model, bands = fitted
     business = queries[0].tenant
     own = [d for d in docs if d.business_id == business]
     earlier, later = split_in_time(queries)
@@ -147,7 +160,7 @@ def learning_for_business(
     ways = {"without": plain, "near-repeat": learned, "as alternatives": added}
     return {
         way: {
-            name: asdict(_figures(_outcomes(idx, qs, model, weights), bands))
+            name: asdict(_figures(_outcomes(idx, qs, fitted), fitted.bands))
             for name, qs in sets.items()
         }
         for way, idx in ways.items()
