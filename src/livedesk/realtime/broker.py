@@ -22,6 +22,7 @@ BACKOFF_FIRST = 0.1  # seconds before the first reconnect attempt (jittered)
 BACKOFF_CAP = 3.0  # longest wait between attempts: a restarted Redis is found within this
 HEARTBEAT = 1.0  # a quiet subscription is pinged after this long...
 HEARTBEAT_DEAD = 5.0  # ...and counts as lost when nothing at all arrived for this long
+START_WAIT = 5.0  # a process starting waits this long for the bus, then starts without it
 
 
 class Broker(Protocol):
@@ -86,7 +87,11 @@ class RedisBroker:
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._send())]
-        await asyncio.wait_for(self._ready.wait(), timeout=5)
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout=START_WAIT)
+        except TimeoutError:  # start anyway: /readyz says 503 until the bus is there
+            self._gap = True
+            log.warning("event bus not reachable at start; retrying in the background")
 
     async def stop(self) -> None:
         for task in self._tasks:
