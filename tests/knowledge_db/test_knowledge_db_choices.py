@@ -16,6 +16,8 @@ from livedesk.knowledge.evidence import evidence_for
 from livedesk.knowledge.models import FaqEvidence
 from livedesk.realtime.permissions import VISITOR_FRAMES
 from livedesk.runtime import Hook
+from livedesk.settings import Settings
+from roles_testing import create_admin
 
 from livedesk_testing import LiveServer, World
 
@@ -204,6 +206,30 @@ async def test_operator_replies_are_evidence_and_phrasings_are_removable(
         audit = await session.scalar(select(AuditEntry).where(AuditEntry.entity == "faq_phrasing"))
     assert audit is not None and audit.before["records"] == 2
     assert audit.business_id == world.a.business_id
+    await visitor.close()
+
+
+async def test_a_visitors_erasure_takes_what_was_learned_from_their_chats(
+    server: LiveServer, world: World, as_user, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    ids = await offering_bot(server, world, as_user)
+    visitor, cid = await start_chat(server, world)
+    await say(visitor, cid, "meterstand doorgeven", "v1")
+    offer = await visitor.wait_type("bot_choices", conversation_id=cid)
+    await visitor.send(type="faq_choice", conversation_id=cid, faq_id=ids["meter"])
+    await bot_says(visitor, offer["seq"])
+    assert len(await evidence_for(server.runtime.sessions, world.a.business_id)) == 1
+    async with server.runtime.reading() as session:
+        visitor_id = await session.scalar(
+            select(Conversation.visitor_id).where(Conversation.id == cid)
+        )
+    admin = await as_user(await create_admin(settings, "admin-erase"))
+    erased = await admin.post("/api/v1/privacy/subjects/erase", json={"visitor_id": visitor_id})
+    assert erased.status_code == 200, erased.text
+    assert await evidence_for(server.runtime.sessions, world.a.business_id) == []
+    async with server.runtime.reading() as session:
+        left = (await session.execute(select(FaqEvidence.query, FaqEvidence.kind))).all()
+    assert [tuple(r) for r in left] == [("[verwijderd op verzoek]", "chosen")]  # for the report
     await visitor.close()
 
 

@@ -12,11 +12,12 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, or_, update
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.conversations.models import Conversation, Rating
-from livedesk.knowledge.models import FaqProposal, FaqSuggestionLog, ProposalStatus
+from livedesk.db import utcnow
+from livedesk.knowledge.models import FaqEvidence, FaqProposal, FaqSuggestionLog, ProposalStatus
 from livedesk.leads.models import Lead, LeadStatusChange, OutboxItem, OutboxState
 
 # What an erased text reads as, in every language: the transcript is the business's record,
@@ -144,7 +145,15 @@ async def clear_suggestion_queries(
     session: AsyncSession, which: ColumnElement[bool], text: str
 ) -> int:
     """The log keeps which entry was suggested and used (the FAQ's figures); the visitor's
-    question goes."""
+    question goes, and with it what the FAQ learned from those chats (faq_evidence: its rows
+    stay for the bot's report, learning no longer reads them)."""
+    chats = select(FaqSuggestionLog.conversation_id).where(which)
+    await _changed(
+        session,
+        update(FaqEvidence)
+        .where(FaqEvidence.conversation_id.in_(chats), FaqEvidence.query.not_in(["", text]))
+        .values(query=text, removed_at=func.coalesce(FaqEvidence.removed_at, utcnow())),
+    )
     return await _changed(
         session,
         update(FaqSuggestionLog)
