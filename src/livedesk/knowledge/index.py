@@ -9,14 +9,12 @@ time; postings are kept per term, so a change touches only that entry's terms.
 from __future__ import annotations
 
 import bisect
-import math
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from livedesk.knowledge import text as T
 from livedesk.knowledge.calibration import (
@@ -27,9 +25,8 @@ from livedesk.knowledge.calibration import (
 )
 from livedesk.knowledge.embedding import Embedder, decode_matrix, encode_matrix, get_embedder
 from livedesk.knowledge.learned import LearnedChoice, LearnedPhrasings, NearRepeat
+from livedesk.knowledge.scoring import EMB_FLOOR, Field, fuse, fuzzy_scores
 
-K1 = 1.2
-B = 0.75
 CANDIDATES = 40  # fuzzy matching is only computed for the best lexical/semantic candidates
 
 # Fusion weights (sum of weighted, [0,1]-ish signals). Chosen on the dev set with
@@ -49,9 +46,6 @@ EMBEDDING_WEIGHTS: dict[str, float] = {
     "fuzzy": 0.0,
     "embedding": 12.0,
 }
-# e5 cosines of unrelated Dutch texts sit around 0.75; rescale so "unrelated" ≈ 0.
-EMB_FLOOR = 0.75
-EMB_SPAN = 0.20
 
 
 @dataclass(slots=True)
@@ -116,90 +110,6 @@ def embed_doc(doc: FaqDoc, embedder: Embedder) -> bytes:
     return encode_matrix(rows)
 
 
-class _Field:
-    """BM25 postings for one text field, updatable one document at a time."""
-
-    def __init__(self) -> None:
-        self.postings: dict[str, dict[int, int]] = {}
-        self.doc_terms: dict[int, Counter[str]] = {}
-        self.lengths = np.zeros(64, dtype=np.float32)
-        self.total_len = 0.0
-        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def _grow(self, slot: int) -> None:
-        if slot >= len(self.lengths):
-            size = max(slot + 1, 2 * len(self.lengths))
-            self.lengths = np.concatenate(
-                [self.lengths, np.zeros(size - len(self.lengths), np.float32)]
-            )
-
-    def add(self, slot: int, terms: Counter[str]) -> None:
-        self._grow(slot)
-        self.doc_terms[slot] = terms
-        length = float(sum(terms.values()))
-        self.lengths[slot] = length
-        self.total_len += length
-        for term, tf in terms.items():
-            self.postings.setdefault(term, {})[slot] = tf
-            self._arrays.pop(term, None)
-
-    def remove(self, slot: int) -> None:
-        terms = self.doc_terms.pop(slot, None)
-        if terms is None:
-            return
-        self.total_len -= float(self.lengths[slot])
-        self.lengths[slot] = 0.0
-        for term in terms:
-            plist = self.postings[term]
-            del plist[slot]
-            if not plist:
-                del self.postings[term]
-            self._arrays.pop(term, None)
-
-    def _posting_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        cached = self._arrays.get(term)
-        if cached is None:
-            plist = self.postings[term]
-            cached = (
-                np.fromiter(plist.keys(), dtype=np.int64, count=len(plist)),
-                np.fromiter(plist.values(), dtype=np.float32, count=len(plist)),
-            )
-            self._arrays[term] = cached
-        return cached
-
-    def idf(self, df: int) -> float:
-        n = len(self.doc_terms)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-    def score(self, query: list[str], size: int) -> np.ndarray:
-        """BM25 divided by the query's total idf: ~1 when every query term matches once.
-
-        Query terms that occur nowhere still count in the denominator (with the highest
-        idf), so a visitor asking about something the FAQ never mentions gets a low score.
-        """
-        out = np.zeros(size, dtype=np.float32)
-        n = len(self.doc_terms)
-        if n == 0 or not query:
-            return out
-        avgdl = max(self.total_len / n, 1e-6)
-        norm = np.float32(K1) * (
-            np.float32(1 - B) + np.float32(B) * self.lengths[:size] / np.float32(avgdl)
-        )
-        total_idf = 0.0
-        for term in set(query):
-            plist = self.postings.get(term)
-            df = len(plist) if plist else 0
-            idf = self.idf(df)
-            total_idf += idf
-            if not plist:
-                continue
-            slots, tfs = self._posting_arrays(term)
-            out[slots] += np.float32(idf) * tfs * (K1 + 1) / (tfs + norm[slots])
-        if total_idf > 0:
-            out /= np.float32(total_idf)
-        return out
-
-
 class BusinessIndex:
     """All published FAQ entries of one business."""
 
@@ -216,10 +126,10 @@ class BusinessIndex:
         self.learned = LearnedPhrasings()  # visitors' phrasings linked to entries by choices
         # Whole entry (question, alternatives, tags, answer) plus a question-only boost.
         self.fields = {
-            "bm25": _Field(),
-            "bm25_question": _Field(),
-            "ngram": _Field(),
-            "ngram_question": _Field(),
+            "bm25": Field(),
+            "bm25_question": Field(),
+            "ngram": Field(),
+            "ngram_question": Field(),
         }
         # Prefix search for operators: folded words → how many entries use them.
         self._word_count: Counter[str] = Counter()
@@ -490,32 +400,6 @@ class BusinessIndex:
             best = np.argpartition(-score, top - 1)[:top]
             best = best[np.argsort(-score[best], kind="stable")]
             return [(self._docs[int(s)], float(score[s])) for s in best if score[s] > 0]
-
-
-def fuzzy_scores(query: str, choices: list[str]) -> np.ndarray:
-    """rapidfuzz token-set similarity in [0, 1], squared: token_set_ratio is already 100 for
-    any word-subset match, squaring keeps near-identical questions clearly ahead."""
-    if not choices:
-        return np.zeros(0, dtype=np.float32)
-    key = T.fuzzy_key(query)
-    raw = process.cdist([key], choices, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
-    return cast(np.ndarray, (raw / np.float32(100.0)) ** 2)
-
-
-def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    """Weighted sum of the scaled signals (fuzzy is added separately, on candidates)."""
-    size = len(next(iter(signals.values())))
-    fused = np.zeros(size, dtype=np.float32)
-    for name, values in signals.items():
-        if name != "fuzzy":
-            fused += np.float32(weights.get(name, 0.0)) * _scaled(name, values)
-    return fused
-
-
-def _scaled(name: str, values: np.ndarray) -> np.ndarray:
-    if name.startswith("embedding"):
-        return np.clip((values - EMB_FLOOR) / EMB_SPAN, 0.0, None)
-    return cast(np.ndarray, np.minimum(values, 1.5))
 
 
 class FaqRegistry:

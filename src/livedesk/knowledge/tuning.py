@@ -19,13 +19,8 @@ from livedesk.knowledge.calibration import (
     lowest_threshold,
 )
 from livedesk.knowledge.evaluate import LabelledQuery, QueryOutcome, compute_metrics
-from livedesk.knowledge.index import (
-    EMBEDDING_WEIGHTS,
-    LEXICAL_WEIGHTS,
-    FaqRegistry,
-    fuse,
-    fuzzy_scores,
-)
+from livedesk.knowledge.index import EMBEDDING_WEIGHTS, LEXICAL_WEIGHTS, FaqRegistry
+from livedesk.knowledge.scoring import fuse, fuzzy_scores
 
 
 class SignalCache:
