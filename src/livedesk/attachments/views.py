@@ -205,7 +205,9 @@ async def _file(
         headers={
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": FILE_POLICY,
-            "Cache-Control": "private, max-age=86400",
+            # Asked again each time (a 304 by its ETag): an erased file must not live on in a
+            # cache.
+            "Cache-Control": "private, no-cache",
             "Referrer-Policy": "no-referrer",
         },
     )
