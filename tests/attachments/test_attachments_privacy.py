@@ -9,12 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 from attachment_helpers import PDF, files_in, image, open_chat, own_storage, upload_as_visitor
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from livedesk.attachments.models import Attachment
+from livedesk.businesses.models import Business
 from livedesk.conversations.models import Message
 from livedesk.db import utcnow
+from livedesk.privacy.contract_end import purge_contract
 from livedesk.privacy.purge import PrivacySettings, Purger
+from livedesk.security.actors import SYSTEM_ACTOR
 
 from livedesk_testing import LiveServer, World, login
 
@@ -91,3 +94,17 @@ async def test_a_visitors_erasure_deletes_their_files_and_keeps_the_others(
     remaining = {p.name.split(".")[0] for p in files_in(attachment_dir)}
     assert remaining == set(kept_ids)
     assert await attachment_rows(server) == 2
+
+
+async def test_the_end_of_a_contract_deletes_the_files_of_its_chats(
+    server: LiveServer, world: World, attachment_dir: Path
+) -> None:
+    await chat_with_files(server, world, "Hoi")
+    async with server.runtime.transaction() as session:
+        await session.execute(
+            update(Business).where(Business.id == world.a.business_id).values(is_active=False)
+        )
+    removed = await purge_contract(server.runtime, SYSTEM_ACTOR, "alpha")
+    assert removed["attachments"] == 2
+    assert files_in(attachment_dir) == []
+    assert await attachment_rows(server) == 0
