@@ -5,6 +5,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+# Test processes (pytest-xdist; a module stays on one worker). 0 runs everything in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: demo test test-sqlite test-postgres bench lint install
 
@@ -26,13 +29,13 @@ test: $(VENV)/.installed
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(VENV)/.installed
-	$(VENV)/bin/pytest -q
+	$(PYTEST)
 
 # The database-facing tests again on PostgreSQL (tests/conftest.py leaves out the ones that never
 # touch a database; the browser tests once, on SQLite, are enough).
 test-postgres: $(VENV)/.installed
 	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
-		LIVEDESK_TEST_DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -q -m "not browser"; \
+		LIVEDESK_TEST_DATABASE_URL="$(PG_TEST_URL)" $(PYTEST) -m "not browser"; \
 	elif [ -n "$$LIVEDESK_REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL at $(PG_TEST_URL) is required but unreachable"; exit 1; \
 	else \
