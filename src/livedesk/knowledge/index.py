@@ -461,8 +461,11 @@ class FaqRegistry:
         return idx.suggest(text, k)
 
     def learn(self, business_id: str, choices: list[LearnedChoice]) -> None:
-        """Replace the business's learned phrasings (and so their confidences)."""
-        self.index(business_id).learned.replace(choices)
+        """Replace the business's learned phrasings (and so their confidences): built aside,
+        then swapped in, so a suggestion running meanwhile sees the old or the new, whole."""
+        learned = LearnedPhrasings()
+        learned.replace(choices)
+        self.index(business_id).learned = learned
 
     def search(self, business_id: str, text: str, limit: int = 10) -> list[tuple[FaqDoc, float]]:
         idx = self._indexes.get(business_id)

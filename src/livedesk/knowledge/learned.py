@@ -80,7 +80,8 @@ class LearnedPhrasings:
         self._for, self._against = {}, {}
         record = list(choices)
         for choice in record:
-            self.add(choice)
+            self._count(choice)
+        self._keys = sorted({*self._for, *self._against})
         self.precision = self.self_check(record[-SELF_CHECK_RECORDS:])
 
     def self_check(self, record: list[LearnedChoice]) -> float:
@@ -103,12 +104,16 @@ class LearnedPhrasings:
         return (hits + PRIOR_PRECISION * PRIOR_WEIGHT) / (tried + PRIOR_WEIGHT)
 
     def add(self, choice: LearnedChoice) -> None:
+        if self._count(choice):
+            self._keys = sorted({*self._for, *self._against})
+
+    def _count(self, choice: LearnedChoice) -> bool:
         key = repeat_key(choice.query)
         if len(key) < MIN_KEY_CHARS:
-            return
+            return False
         table = self._for if choice.positive else self._against
         table.setdefault(key, Counter())[choice.entry_id] += 1
-        self._keys = sorted({*self._for, *self._against})
+        return True
 
     def forget_entry(self, entry_id: str) -> None:
         for table in (self._for, self._against):

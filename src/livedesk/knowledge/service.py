@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 OWN_THRESHOLD_SECONDS = 600.0  # how long a business's bot threshold is reused before recomputing
 OWN_THRESHOLD_CHOICES = 2000  # the most recent recorded choices it is computed from
+LEARNED_RECORDS = 5_000  # the most recent evidence near-repeat matching learns from
 EDITOR_ROLES = frozenset({Role.BUSINESS_USER, Role.SUPERVISOR, Role.PROVIDER_ADMIN})
 TEXT_FIELDS = ("question", "alternatives", "answer")
 CONTENT_FIELDS = (*TEXT_FIELDS, "tags", "status")
@@ -264,9 +265,10 @@ class KnowledgeService:
         """Reload the business's learned phrasings (near-repeat matching, learned.py) from
         the evidence learning may use; their confidences follow from that record alone."""
         record = await evidence_for(self.runtime.sessions, business_id)
-        self.registry.learn(
-            business_id, [LearnedChoice(e.query, e.entry_id, e.positive) for e in record]
-        )
+        recent = record[-LEARNED_RECORDS:]  # oldest first: the FAQ and its visitors change
+        choices = [LearnedChoice(e.query, e.entry_id, e.positive) for e in recent]
+        # Building the matcher and its self-check takes up to ~1 s for 5,000 records: off the loop.
+        await asyncio.to_thread(self.registry.learn, business_id, choices)
 
     async def recorded_evidence(self, business_id: str) -> list[Evidence]:
         """The business's recent outcomes, newest first: for each logged ranking the operator
