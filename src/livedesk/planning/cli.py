@@ -111,21 +111,32 @@ def plan_command(
             "employer_factor": employer_factor,
             "lang": lang,
         }
-        base.update({k: v for k, v in flags.items() if v is not None})
         caps = {"max_abandon": max_abandon, "max_occupancy": max_occupancy, "max_asa_s": max_asa}
-        # a cap given as "none" must reach the scenario as None, so it overrides a file's cap
-        base.update({k: _cap(k, v) for k, v in caps.items() if v is not None})
-        prices = [
-            {"kind": "per_chat", "price": price_per_chat} if price_per_chat is not None else None,
-            {"kind": "per_hour", "rate": price_per_hour} if price_per_hour is not None else None,
-        ]
-        if any(prices):
-            base["prices"] = [p for p in prices if p]
+        _override(base, flags, caps, price_per_chat, price_per_hour)
         result = plan(Scenario.from_dict(base))
         _emit(result, detail, simulate_runs, csv_out, json_out, charts, chart_format)
     except PlanningInputError as e:
         typer.echo(f"error: {e.message} [{e.code}]", err=True)
         raise typer.Exit(code=2) from e
+
+
+def _override(
+    base: dict[str, Any],
+    flags: dict[str, Any],
+    caps: dict[str, str | None],
+    price_per_chat: float | None,
+    price_per_hour: float | None,
+) -> None:
+    """The command line's options over the scenario file's (or the database's) fields."""
+    base.update({k: v for k, v in flags.items() if v is not None})
+    # a cap given as "none" must reach the scenario as None, so it overrides a file's cap
+    base.update({k: _cap(k, v) for k, v in caps.items() if v is not None})
+    prices = [
+        {"kind": "per_chat", "price": price_per_chat} if price_per_chat is not None else None,
+        {"kind": "per_hour", "rate": price_per_hour} if price_per_hour is not None else None,
+    ]
+    if any(prices):
+        base["prices"] = [p for p in prices if p]
 
 
 def _base_fields(
