@@ -276,3 +276,17 @@ async def _sleep() -> None:
     import asyncio
 
     await asyncio.sleep(0.05)
+
+
+def test_the_offer_speaks_as_the_business_does_and_replies_are_told_apart() -> None:
+    from livedesk.knowledge.bot import texts
+    from livedesk.knowledge.evidence import phrasing_key, reply_kind
+
+    assert texts("nl", "u")["offer"] == "Bedoelt u een van deze vragen?"
+    assert texts("nl", "je")["offer"] == "Bedoel je een van deze vragen?"
+    assert texts("en", "je")["none"] == "None of these: talk to a person"
+    answer = "Binnen 30 dagen.\nGratis."
+    assert reply_kind(" Binnen 30 dagen. Gratis. ", answer, suggested=True) == "as_is"
+    assert reply_kind("Binnen 30 dagen, ongebruikt.", answer, suggested=True) == "edited"
+    assert reply_kind(answer, answer, suggested=False) == "search"
+    assert phrasing_key("Wat zijn de VERZENDKOSTEN?!") == phrasing_key("wat zijn de verzendkosten")
