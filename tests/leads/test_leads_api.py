@@ -9,6 +9,7 @@ from datetime import timedelta
 from leads_helpers import client_for, make_chat
 from sqlalchemy import update
 
+from livedesk.businesses.models import Business
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.leads.models import Lead
 from livedesk.settings import Settings
@@ -366,3 +367,20 @@ async def test_route_management_permissions(live: LiveServer, world: World) -> N
         r = await other.patch(f"{base}/{route['id']}", json={"active": True})
         assert r.status_code == 404
         assert (await other.get("/api/v1/deliveries/flagged")).json()["items"] == []
+
+
+async def test_a_switched_off_business_takes_no_offline_messages(
+    live: LiveServer, world: World
+) -> None:
+    url = f"/api/v1/widget/{world.a.widget_key}/offline"
+    message = {"name": "Els", "email": "els@example.nl", "question": "Open?", "consent": True}
+    async with live.runtime.transaction() as session:
+        business = await session.get(Business, world.a.business_id)
+        business.is_active = False
+    async with live.http(headers={"origin": ORIGIN_A, "accept-language": "nl"}) as http:
+        r = await http.post(url, json=message)
+    assert r.status_code == 409 and r.json()["code"] == "business_inactive"
+    assert r.json()["message"].startswith("Deze chat is op dit moment niet beschikbaar")
+    assert r.headers["access-control-allow-origin"] == ORIGIN_A  # the widget can say why
+    async with await client_for(live, world.a.business_user) as biz:
+        assert (await biz.get("/api/v1/leads")).json()["items"] == []

@@ -5,9 +5,23 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livedesk import i18n
 from livedesk.businesses.models import Business, Widget
 from livedesk.errors import NotFound
 from livedesk.security.actors import Actor
+
+# What a visitor reads when the chat is switched off (the business or just this widget).
+UNAVAILABLE = {
+    "nl": "Deze chat is op dit moment niet beschikbaar. Neem op een andere manier contact op "
+    "met het bedrijf.",
+    "en": "This chat is not available at the moment. Please contact the business another way.",
+}
+i18n.register(
+    {
+        language: {"business_inactive": text, "widget_inactive": text}
+        for language, text in UNAVAILABLE.items()
+    }
+)
 
 
 async def access_business_by_id(session: AsyncSession, actor: Actor, business_id: str) -> Business:
@@ -46,3 +60,12 @@ async def list_widgets(session: AsyncSession, actor: Actor, business_id: str) ->
     await access_business_by_id(session, actor, business_id)
     query = select(Widget).where(Widget.business_id == business_id)
     return list(await session.scalars(query.order_by(Widget.created_at, Widget.id)))
+
+
+def inactive_code(widget: Widget, business: Business) -> str | None:
+    """Why this widget takes no new chats, or None when it does."""
+    if not business.is_active:
+        return "business_inactive"
+    if not widget.is_active:
+        return "widget_inactive"
+    return None

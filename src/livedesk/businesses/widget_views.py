@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from livedesk import i18n
-from livedesk.businesses.access import widget_by_public_key
+from livedesk.businesses.access import UNAVAILABLE, inactive_code, widget_by_public_key
 from livedesk.businesses.models import Business, Widget
 from livedesk.businesses.widget_schemas import widget_sections
 from livedesk.db import new_id
@@ -27,18 +27,6 @@ from livedesk.security.tokens import InvalidToken, issue_visitor_token, read_vis
 
 router = APIRouter(tags=["widget"])
 
-# What a visitor reads when the chat is switched off (the business or just this widget).
-UNAVAILABLE = {
-    "nl": "Deze chat is op dit moment niet beschikbaar. Neem op een andere manier contact op "
-    "met het bedrijf.",
-    "en": "This chat is not available at the moment. Please contact the business another way.",
-}
-i18n.register(
-    {
-        language: {"business_inactive": text, "widget_inactive": text}
-        for language, text in UNAVAILABLE.items()
-    }
-)
 i18n.register(
     {
         "nl": {
@@ -70,15 +58,6 @@ def cors_for_widget(request: Request, response: Response, widget: Widget) -> Non
         raise Forbidden("this website may not use the widget", code="origin_not_allowed")
     response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Vary"] = "Origin"
-
-
-def inactive_code(widget: Widget, business: Business) -> str | None:
-    """Why this widget takes no new chats, or None when it does."""
-    if not business.is_active:
-        return "business_inactive"
-    if not widget.is_active:
-        return "widget_inactive"
-    return None
 
 
 def visitor_language(widget: Widget, business: Business, accept_language: str | None) -> str:

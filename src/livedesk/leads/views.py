@@ -12,7 +12,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from livedesk import jsonutil
-from livedesk.businesses.access import access_business_by_id, widget_by_public_key
+from livedesk.businesses.access import (
+    UNAVAILABLE,
+    access_business_by_id,
+    inactive_code,
+    widget_by_public_key,
+)
 from livedesk.businesses.models import Business, Widget
 from livedesk.businesses.widget_views import cors_for_widget as _cors
 from livedesk.conversations.models import Conversation
@@ -38,6 +43,7 @@ from livedesk.leads.service import EXTENSION, LeadsService
 from livedesk.runtime import Runtime
 from livedesk.security.actors import StaffActor, VisitorActor
 from livedesk.security.addresses import require_allowed_webhook_url
+from livedesk.security.language import preferred_language
 from livedesk.security.tokens import InvalidToken, read_visitor_token
 
 router = APIRouter(tags=["leads"])
@@ -72,7 +78,9 @@ async def _parse(request: Request, model: type[M]) -> M:
 
 
 def _with_cors(request: Request, widget: Widget | None, exc: ApiError) -> JsonResponse:
-    response = JsonResponse(exc.to_dict(), status_code=exc.status_code)
+    """The error in the visitor's language, readable by the widget's page."""
+    language = preferred_language(request.headers.get("accept-language"))
+    response = JsonResponse(exc.to_dict(language), status_code=exc.status_code)
     if widget is not None:
         try:
             _cors(request, response, widget)
@@ -107,6 +115,9 @@ async def post_offline_message(key: str, request: Request, runtime: RuntimeDep) 
         async with runtime.transaction() as session:
             business = await session.get(Business, widget.business_id)
             assert business is not None
+            refused = inactive_code(widget, business)
+            if refused is not None:  # a switched-off chat takes no messages either
+                raise Conflict(UNAVAILABLE["en"], code=refused)
             conversation_id = await _visitor_conversation(runtime, session, widget, data.token)
             lead = await actions.do_create_offline_lead(
                 session,

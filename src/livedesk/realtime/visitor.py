@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
 
 from livedesk.attachments.access import file_message
+from livedesk.businesses.access import UNAVAILABLE, inactive_code
 from livedesk.businesses.models import Business, Widget
-from livedesk.businesses.widget_views import UNAVAILABLE, inactive_code, visitor_language
+from livedesk.businesses.widget_views import visitor_language
 from livedesk.conversations.actions import (
     conversation_payload,
     do_close_conversation,
