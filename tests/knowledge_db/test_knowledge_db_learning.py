@@ -72,3 +72,57 @@ async def test_an_operators_reply_teaches_the_phrasing_and_a_spam_chat_unteaches
     await service.refresh_learned(business)
     again = await service.suggest(business, PHRASING)
     assert all("repeat" not in s.signals for s in again.suggestions)
+
+
+async def test_visitors_picks_and_turn_downs_are_outcomes_for_the_business_bands(
+    server: LiveServer, world: World, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    owner = await as_user(world.a.business_user)
+    await owner.post(faq(world), json=RETURNS)
+    await owner.post(faq(world), json=SHIPPING)
+    visitor, cid = await start_chat(server, world)
+    picked_seq = await say(visitor, cid, "bestelling terugsturen", "v1")
+    picked_items = await logged_items(server, cid)
+    declined_seq = await say(visitor, cid, "wat kost verzenden", "v2")
+    for _ in range(100):
+        async with server.runtime.reading() as session:
+            declined_items = await session.scalar(
+                select(FaqSuggestionLog.items).where(
+                    FaqSuggestionLog.conversation_id == cid, FaqSuggestionLog.seq == declined_seq
+                )
+            )
+        if declined_items:
+            break
+        await asyncio.sleep(0.05)
+    assert declined_items
+    business = world.a.business_id
+    second = picked_items[1]["faq_id"]
+    async with server.runtime.transaction() as session:
+        session.add(  # the visitor picked the second entry offered
+            FaqEvidence(
+                business_id=business,
+                conversation_id=cid,
+                seq=picked_seq,
+                query="bestelling terugsturen",
+                entry_id=second,
+                kind=EvidenceKind.CHOSEN,
+            )
+        )
+        for item in declined_items:  # "none of these": a row for every offered entry
+            session.add(
+                FaqEvidence(
+                    business_id=business,
+                    conversation_id=cid,
+                    seq=declined_seq,
+                    query="wat kost verzenden",
+                    entry_id=item["faq_id"],
+                    kind=EvidenceKind.REJECTED,
+                )
+            )
+    service = server.runtime.extensions["knowledge"]
+    record = await service.recorded_evidence(business)
+    assert sorted((e.rank or 0) for e in record) == [0, 2]
+    by_rank = {e.rank: e for e in record}
+    assert by_rank[2].confidence == picked_items[0]["score"]
+    assert by_rank[2].offer_confidence == picked_items[0]["offer"]
+    assert by_rank[None].offer_confidence == declined_items[0]["offer"]

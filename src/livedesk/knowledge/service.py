@@ -25,8 +25,10 @@ from livedesk.knowledge.evidence import evidence_for
 from livedesk.knowledge.index import FaqDoc, FaqRegistry, SuggestResult
 from livedesk.knowledge.learned import LearnedChoice
 from livedesk.knowledge.models import (
+    EvidenceKind,
     FaqBusinessSettings,
     FaqEntry,
+    FaqEvidence,
     FaqRevision,
     FaqStatus,
     FaqSuggestionLog,
@@ -271,29 +273,54 @@ class KnowledgeService:
         await asyncio.to_thread(self.registry.learn, business_id, choices)
 
     async def recorded_evidence(self, business_id: str) -> list[Evidence]:
-        """The business's recent outcomes, newest first: for each logged ranking the operator
-        answered from, the top confidence and the rank of the entry the operator used."""
+        """The business's recent outcomes: for each logged ranking an operator answered from,
+        or whose offered choices a visitor settled, the confidences it was shown with and the
+        rank of the entry the operator used or the visitor picked (None: none of them)."""
+        logged = (FaqSuggestionLog.items, FaqSuggestionLog.used_faq_id)
+        recent = (
+            FaqSuggestionLog.business_id == business_id,
+            FaqSuggestionLog.method == self.method,
+        )
         async with read_only(self.runtime.sessions) as session:
-            rows = (
+            used = (
                 await session.execute(
-                    select(FaqSuggestionLog.items, FaqSuggestionLog.used_faq_id)
-                    .where(
-                        FaqSuggestionLog.business_id == business_id,
-                        FaqSuggestionLog.used_recorded.is_(True),
-                        FaqSuggestionLog.method == self.method,
-                    )
+                    select(*logged)
+                    .where(*recent, FaqSuggestionLog.used_recorded.is_(True))
                     .order_by(FaqSuggestionLog.id.desc())
                     .limit(OWN_THRESHOLD_CHOICES)  # the recent record: the FAQ changes
                 )
             ).all()
-        record = []
-        for items, used in rows:
-            ids = [item["faq_id"] for item in items or []]
-            top = float(items[0]["score"]) if items else 0.0
-            rank = ids.index(used) + 1 if used in ids else None
-            offer = items[0].get("offer") if items else None
-            record.append(Evidence(top, rank, None if offer is None else float(offer)))
-        return record
+            picked = (
+                await session.execute(
+                    select(FaqSuggestionLog.items, FaqEvidence.entry_id, FaqEvidence.kind)
+                    .join(
+                        FaqEvidence,
+                        (FaqEvidence.conversation_id == FaqSuggestionLog.conversation_id)
+                        & (FaqEvidence.seq == FaqSuggestionLog.seq),
+                    )
+                    .where(*recent, FaqEvidence.kind == EvidenceKind.CHOSEN)
+                    .order_by(FaqSuggestionLog.id.desc())
+                    .limit(OWN_THRESHOLD_CHOICES)
+                )
+            ).all()
+            turned_down = (
+                await session.execute(
+                    select(FaqSuggestionLog.items, FaqSuggestionLog.id)
+                    .join(
+                        FaqEvidence,
+                        (FaqEvidence.conversation_id == FaqSuggestionLog.conversation_id)
+                        & (FaqEvidence.seq == FaqSuggestionLog.seq),
+                    )
+                    .where(*recent, FaqEvidence.kind == EvidenceKind.REJECTED)
+                    .order_by(FaqSuggestionLog.id.desc())
+                    .limit(OWN_THRESHOLD_CHOICES * 3)  # a row per offered entry
+                )
+            ).all()
+        outcomes = [(items, entry) for items, entry in used]
+        outcomes += [(items, entry) for items, entry, _ in picked]
+        # "None of these" left a row per offered entry: one outcome per message.
+        outcomes += [(items, None) for items in {i: it for it, i in turned_down}.values()]
+        return [_evidence_of(items, entry) for items, entry in outcomes]
 
     # ---- writes ------------------------------------------------------------------------
 
@@ -466,6 +493,15 @@ class KnowledgeService:
             )
         if action is not None:
             await bot.act(self, stored, action)
+
+
+def _evidence_of(items: list[dict[str, Any]] | None, entry_id: str | None) -> Evidence:
+    """One logged ranking and the entry it ended with, as `bands.tighten` reads it."""
+    ids = [item["faq_id"] for item in items or []]
+    top = float(items[0]["score"]) if items else 0.0
+    rank = ids.index(entry_id) + 1 if entry_id in ids else None
+    offer = items[0].get("offer") if items else None
+    return Evidence(top, rank, None if offer is None else float(offer))
 
 
 def _logged_items(items: list[dict[str, Any]], offer_confidence: float) -> list[dict[str, Any]]:
