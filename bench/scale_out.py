@@ -145,6 +145,7 @@ class Resuming:
         self.told_to_resync = 0  # closes with 4014
         self.resumed = asyncio.Event()  # welcome'd again after a 4014
         self.acks: dict[str, int] = {}
+        self.errors: Counter[str] = Counter()
         self.ws: LeanClient | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -175,6 +176,8 @@ class Resuming:
             self.acks[frame["client_msg_id"]] = frame["seq"]
         elif kind == "welcome" and self.told_to_resync:
             self.resumed.set()
+        elif kind == "error":
+            self.errors[frame["code"]] += 1
 
     def send(self, frame: dict[str, Any]) -> None:
         assert self.ws is not None
@@ -187,11 +190,13 @@ class Resuming:
             await self.ws.close()
 
 
-async def until(condition: Any, timeout: float) -> float:
+async def until(condition: Any, timeout: float, clients: list[Resuming]) -> float:
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
-            raise RuntimeError("timed out")
+            errors = sum((c.errors for c in clients), Counter[str]())
+            closes = sum(c.told_to_resync for c in clients)
+            raise RuntimeError(f"timed out; errors {dict(errors)}, {closes} closes with 4014")
         await asyncio.sleep(0.005)
     return time.perf_counter()
 
@@ -226,7 +231,7 @@ async def redis_restart(
                 "body": "voor",
             }
         )
-    await until(lambda: all(a.held.get(cid, 0) >= 1 for _, cid, a in visitors), 30)
+    await until(lambda: all(a.held.get(cid, 0) >= 1 for _, cid, a in visitors), 30, clients)
 
     redis.kill()
     for node in nodes:
@@ -240,13 +245,15 @@ async def redis_restart(
                 "body": "tijdens",
             }
         )
-    await until(lambda: all(f"{cid}-during" in v.acks for v, cid, _ in visitors), 30)
+    await until(lambda: all(f"{cid}-during" in v.acks for v, cid, _ in visitors), 30, clients)
     await asyncio.sleep(1.0)
     back = await redis.start()
     bus_up = max([await ready(node, 200, timeout=15) for node in nodes])
-    resynced = await until(lambda: all(c.resumed.is_set() for c in clients), 30)
+    resynced = await until(lambda: all(c.resumed.is_set() for c in clients), 30, clients)
     in_sync = await until(
-        lambda: all(a.held.get(cid, 0) >= v.acks[f"{cid}-during"] for v, cid, a in visitors), 30
+        lambda: all(a.held.get(cid, 0) >= v.acks[f"{cid}-during"] for v, cid, a in visitors),
+        30,
+        clients,
     )
     print(
         f"Redis restart, 2 processes, {len(clients)} sockets ({len(agents)} operators on one,"
@@ -266,7 +273,7 @@ async def main_async(args: argparse.Namespace) -> None:
     await admin_sql(args.database_url, f'CREATE DATABASE "{scratch}"')
     database_url = args.database_url.rsplit("/", 1)[0] + "/" + scratch
     redis = OwnRedis(args.redis_port, workdir)
-    counts = [int(n) for n in args.processes.split(",")]
+    counts = [int(n) for n in args.processes.split(",") if n]  # "": only idle and outage
     per_round = max(1, args.conversations // 10)
     env = {
         **os.environ,
