@@ -8,9 +8,9 @@ arrive, so the sockets of this process receive each topic's messages in seq orde
 
 - Internal notes never travel on a visitor's topic, so the seqs there have holes; every process
   sees the notes on the staff topics, and the sequencer skips their seqs on `conv:` topics.
-- A seq that does not arrive within `HOLD_SECONDS` (lost with the bus, which then resyncs every
-  socket anyway, or a note this process did not see) stops holding the rest: what is held goes
-  out in order.
+- A seq that does not arrive within `HOLD_SECONDS` was lost on the bus (published while its
+  process had no Redis connection; that process resyncs only its own sockets): the topic's
+  sockets here resync too, and resume what they missed from the database.
 - A message that arrives after a later one was already delivered (later than `HOLD_SECONDS`)
   cannot be put in place: the topic's sockets are closed with the resync code, and their
   clients resume from the last seq they hold (the database replays in order).
@@ -23,6 +23,7 @@ Within one process messages are published in commit order, so only the Redis bro
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ class _Stream:
     last: int | None = None  # highest seq delivered; None until the first hold has ended
     held: dict[int, str] = field(default_factory=dict)
     timer: asyncio.TimerHandle | None = None
+    since: float = 0.0  # monotonic: when the first of the held messages arrived
 
 
 class Sequencer:
@@ -56,9 +58,16 @@ class Sequencer:
         self._notes: OrderedDict[str, set[int]] = OrderedDict()  # conversation → note seqs
         self.reordered = 0  # messages that arrived ahead of an earlier one and were held
         self.late = 0  # messages that came after a later one had gone out (topic resynced)
+        self.holes = 0  # seqs that never came within the hold (topic resynced)
+        self.longest_wait = 0.0  # seconds: the longest an overtaken message held others up
 
     def status(self) -> dict[str, Any]:
-        return {"bus_reordered": self.reordered, "bus_late": self.late}
+        return {
+            "bus_reordered": self.reordered,
+            "bus_late": self.late,
+            "bus_holes": self.holes,
+            "bus_longest_wait_ms": round(self.longest_wait * 1000, 1),
+        }
 
     def reset(self) -> None:
         """After a gap on the bus every socket resyncs: start afresh, holding nothing."""
@@ -93,6 +102,7 @@ class Sequencer:
             self.reordered += 1
         stream.held[seq] = frame
         if stream.timer is None:
+            stream.since = time.monotonic()
             loop = asyncio.get_running_loop()
             stream.timer = loop.call_later(self.hold_seconds, self._give_up, topic, conversation_id)
 
@@ -101,10 +111,12 @@ class Sequencer:
         stream = self._streams.get(key)
         if stream is None:
             stream = self._streams[key] = _Stream()
-            if len(self._streams) > MAX_TRACKED:
-                (old_topic, old_conversation), _ = next(iter(self._streams.items()))
-                self._give_up(old_topic, old_conversation)
-                self._streams.pop((old_topic, old_conversation), None)
+            if len(self._streams) > MAX_TRACKED:  # forget the oldest, delivering what it holds
+                (old_topic, _), old = self._streams.popitem(last=False)
+                if old.timer is not None:
+                    old.timer.cancel()
+                for seq in sorted(old.held):
+                    self.hub.deliver(old_topic, old.held[seq])
         else:
             self._streams.move_to_end(key)
         return stream
@@ -144,13 +156,22 @@ class Sequencer:
         if not stream.held and stream.timer is not None:
             stream.timer.cancel()
             stream.timer = None
+            self.longest_wait = max(self.longest_wait, time.monotonic() - stream.since)
 
     def _give_up(self, topic: str, conversation_id: str) -> None:
-        """The hold ran out: what is held goes out in seq order; a hole stays a hole."""
+        """The hold ran out. After a hole (a message lost on the bus, e.g. published by a
+        process whose Redis connection was down, which resyncs only its own sockets) the
+        topic's sockets resync: they resume from the database instead of skipping a seq, and
+        the stream starts afresh. A first-seen stream just goes out in seq order."""
         stream = self._streams.get((topic, conversation_id))
         if stream is None:
             return
         stream.timer = None
+        if stream.last is not None:
+            self.holes += 1
+            del self._streams[(topic, conversation_id)]
+            self.hub.resync_topic(topic)
+            return
         for seq in sorted(stream.held):
             stream.last = seq
             self.hub.deliver(topic, stream.held[seq])
