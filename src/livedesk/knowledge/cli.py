@@ -84,7 +84,9 @@ def evaluate_cmd(
     no_embeddings: bool = typer.Option(False, "--no-embeddings", help="Force lexical search."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     cross_validation: bool = typer.Option(
-        False, "--cross-validate", help="Also fit on all but one business, test on that one."
+        False,
+        "--cross-validate",
+        help="Leave one business out even with one business (always on with two or more).",
     ),
     fit: bool = typer.Option(False, "--fit", help="Also print weights/model fitted on all."),
     embedding_cache: Path | None = typer.Option(
