@@ -3,7 +3,9 @@
 // it; supervisors read it.
 import { el } from "/static/widget/dom.js";
 import { api, errorText } from "./api.js";
+import { billingSection, describeTerms } from "./billing_terms.js";
 import { errorSummary, field, input, select, submit } from "./forms.js";
+import { retentionPanel } from "./retention.js";
 
 const FALLBACKS = ["offline_form", "bot", "bot_then_form"];
 const NUMBERS = ["first_reply_seconds", "max_queue_wait_seconds", "priority"];
@@ -22,6 +24,7 @@ function toNumber(text) {
 export function formatValue(t, key, value) {
   if (value === undefined || value === null || value === "") return "—";
   if (key === "first_reply_share") return `${toPercent(value)} %`;
+  if (key === "billing") return describeTerms(t, value);
   if (key.endsWith("_seconds")) return t("seconds", { n: value });
   if (FALLBACKS.includes(value)) return t(`fallback_${value}`);
   if (typeof value === "object") return JSON.stringify(value);
@@ -43,6 +46,7 @@ function contractForm(ctx, b, c, onSaved) {
     overflow: select(FALLBACKS.map((f) => [f, t(`fallback_${f}`)]), c.overflow || "offline_form"),
     priority: input(c.priority ?? 0, { type: "number", step: 1, inputmode: "numeric" }),
   };
+  const billing = billingSection(ctx, c.billing);
   const summary = errorSummary();
   const form = el("form", { class: "form", novalidate: true, id: "contract-form", onsubmit: async (e) => {
     e.preventDefault();
@@ -50,6 +54,7 @@ function contractForm(ctx, b, c, onSaved) {
     for (const [k, control] of Object.entries(controls)) {
       body[k] = k === "first_reply_share" ? toShare(control.value) : NUMBERS.includes(k) ? toNumber(control.value) : control.value;
     }
+    body.billing = billing.collect();
     const r = await submit(ctx, form, summary, () => api(`/api/v1/businesses/${encodeURIComponent(b.id)}/contract`, { method: "PUT", json: body }));
     if (r.ok) onSaved();
   } },
@@ -61,6 +66,7 @@ function contractForm(ctx, b, c, onSaved) {
     field(t("c_priority"), controls.priority, { path: "priority", help: t("priorityHelp") }),
     field(t("c_outside_hours"), controls.outside_hours, { path: "outside_hours" }),
     field(t("c_overflow"), controls.overflow, { path: "overflow", help: t("overflowHelp") })),
+  billing.node,
   el("div", { class: "buttons" }, el("button", { type: "submit", class: "primary", id: "save-contract" }, t("saveContract"))));
   return form;
 }
@@ -99,7 +105,10 @@ export async function contractPanel(ctx, b, panel) {
   const { t } = ctx;
   const r = await api(`/api/v1/businesses/${encodeURIComponent(b.id)}/contract`);
   if (!r.ok) { panel.append(el("p", { class: "error" }, errorText(r, t))); return; }
+  const c = r.data || {};
   const history = el("div", { class: "history" });
-  panel.append(ctx.isAdmin ? contractForm(ctx, b, r.data || {}, () => renderHistory(ctx, b, history)) : readOnlyView(t, r.data || {}), history);
-  await renderHistory(ctx, b, history);
+  const retention = el("section", { class: "retention", "aria-labelledby": "retention-title" });
+  panel.append(ctx.isAdmin ? contractForm(ctx, b, c, () => renderHistory(ctx, b, history))
+    : el("div", null, readOnlyView(t, c), billingSection(ctx, c.billing, { readOnly: true }).node), retention, history);
+  await Promise.all([retentionPanel(ctx, b, retention), renderHistory(ctx, b, history)]);
 }

@@ -80,6 +80,7 @@ export function businessForm(ctx, business, { readOnly, onSubmit, submitLabel })
   const slug = input(b.slug, { autocomplete: "off", spellcheck: "false" });
   const language = select([["nl", t("lang_nl")], ["en", t("lang_en")]], b.language || "nl");
   const zone = timezoneField(t, b.timezone);
+  const address = select([["u", t("address_u")], ["je", t("address_je")]], b.form_of_address || "u");
   const tone = textarea(g.tone, { rows: 2 });
   const never = textarea(g.never_promise, { rows: 2 });
   const escalation = textarea(g.escalation, { rows: 2 });
@@ -97,6 +98,7 @@ export function businessForm(ctx, business, { readOnly, onSubmit, submitLabel })
     slug: slug.value.trim(),
     language: language.value,
     timezone: zone.value(),
+    form_of_address: address.value,
     guidelines: {
       tone: tone.value, never_promise: never.value, escalation: escalation.value,
       contacts: contacts.collect("guidelines.contacts"),
@@ -113,7 +115,8 @@ export function businessForm(ctx, business, { readOnly, onSubmit, submitLabel })
       field(t("businessName"), name, { path: "name" }),
       field(t("slug"), slug, { path: "slug", help: t("slugHelp") }),
       field(t("language"), language, { path: "language" }),
-      zone.node),
+      zone.node,
+      field(t("formOfAddress"), address, { path: "form_of_address", help: t("formOfAddressHelp") })),
     fieldset(t("guidelines"),
       el("p", { class: "help" }, t("guidelinesHelp")),
       field(t("tone"), tone, { path: "guidelines.tone" }),
