@@ -11,7 +11,9 @@ or after a file changed on disk, builds every asset of the tree in memory:
 - a module's relative imports and the loader's `/widget/…` references are rewritten to the
   content-hashed names of their targets (`panel.js` → `panel.1a2b3c4d5e.js`), so a hashed name
   changes whenever anything it pulls in changes and may be cached for a year;
-- the gzip encoding (level 9), served to a client that accepts it (`Vary: Accept-Encoding`);
+- the gzip encoding, served to a client that accepts it (`Vary: Accept-Encoding`): zopfli's for
+  the widget's files (4 % smaller than zlib's level 9, 469 B of an opened widget, for about
+  0.2 s of CPU once per process and content), zlib's level 9 for the rest;
 - a strong ETag per encoding, so a revalidation answers 304 Not Modified.
 
 Brotli is not served: on the opened widget it would save 1.6 KB of 13.9 KB (12 %, measured
@@ -21,6 +23,7 @@ compiled; browsers ask for it over HTTPS only, and gzip meets the budget.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -32,6 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import zopfli.gzip
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -161,7 +165,7 @@ class _Builder:
             self.busy.add(name)  # an import cycle keeps the plain name for its back edge
             body = REFERENCE.sub(lambda m: self._rewrite(name, m), body.decode()).encode()
             self.busy.discard(name)
-        gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+        gzipped = _zopfli(body) if name.startswith(MINIFIED) else _gzip(body)
         worth = suffix in TEXT_SUFFIXES and len(gzipped) < len(body)
         media = (
             MEDIA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -241,3 +245,15 @@ def asset_response(
     headers["Content-Length"] = str(len(body))
     content = b"" if request.method == "HEAD" else body  # HEAD: the same headers, no body
     return Response(content, media_type=asset.media_type, headers=headers)
+
+
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=9, mtime=0)
+
+
+@functools.lru_cache(maxsize=256)
+def _zopfli(body: bytes) -> bytes:
+    """Gzip as small as zopfli makes it (one iteration: more saved 20 B of 11 KB at twice the
+    time); remembered per content, so every app in a process pays once."""
+    compressed: bytes = zopfli.gzip.compress(body, numiterations=1)
+    return compressed
