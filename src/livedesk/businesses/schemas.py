@@ -324,8 +324,8 @@ class Contract(Strict):
     outside_hours: FallbackAction
     overflow: FallbackAction
     priority: int = Field(ge=-10, le=10)
-    # How the provider bills (livedesk.billing). Left out of a PUT, the stored terms stay (the
-    # back office's contract form does not show them); null removes them. Absent: not billed.
+    # How the provider bills (livedesk.billing). Left out of a PUT, the stored terms stay (so a
+    # client that only knows the other fields keeps them); null removes them. Absent: not billed.
     billing: BillingTerms | None = Field(None, exclude_if=lambda terms: terms is None)
 
     @classmethod
