@@ -136,6 +136,8 @@ async def test_sigterm_drains_mid_traffic_and_loses_nothing(
     serve.process.send_signal(signal.SIGTERM)
     async with serve.http() as http:  # the proxy's first sign, while the port still answers
         answer = await http.get("/readyz")
+        while answer.status_code == 200 and time.monotonic() - started < 0.4:  # signal in flight
+            answer = await http.get("/readyz")
     assert (answer.status_code, answer.json()) == (503, {"status": "draining"})
 
     for client in [agent, *(v for v, _ in chats)]:

@@ -85,6 +85,7 @@ class DrainingServer(uvicorn.Server):
         # uvicorn re-raises the signals it handled once it has shut down, which would end the
         # process by SIGTERM; a drain is a clean exit, so SIGTERM is kept out of that list.
         if sig == signal.SIGTERM and self._drain is None and self.started and self._loop:
+            self._runtime_of().draining = True  # /readyz says so from the next request on
             self._loop.call_soon_threadsafe(self._start_drain)
             return
         super().handle_exit(sig, frame)
