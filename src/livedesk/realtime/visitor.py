@@ -34,6 +34,10 @@ from livedesk.security.tokens import InvalidToken, read_visitor_token
 
 log = logging.getLogger(__name__)
 
+# Every process hears on this topic which conversations' visitors are connected again (to any
+# process), so a grace period started where the visitor's old socket was ends there too.
+VISITOR_BACK_TOPIC = "visitors:back"
+
 
 async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> VisitorActor | None:
     """Checks the token and the Origin before the upgrade; None means refuse with 403."""
@@ -100,6 +104,9 @@ class VisitorConnection(Connection):
             await self._welcome_and_replay(ids, resume)
         finally:
             self.release()
+        if ids:
+            frame = protocol.frame("visitor_back", conversation_ids=ids)
+            self.runtime.broker.publish(VISITOR_BACK_TOPIC, frame)
 
     async def _welcome_and_replay(self, ids: list[str], resume: dict[str, int]) -> None:
         async with self.runtime.reading() as session:

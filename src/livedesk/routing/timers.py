@@ -24,9 +24,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from livedesk import jsonutil
 from livedesk.conversations.models import OPEN_STATES, Conversation
 from livedesk.db import read_only, utcnow
 from livedesk.leases import Lease
+from livedesk.realtime.hub import Outbox
+from livedesk.realtime.visitor import VISITOR_BACK_TOPIC
 from livedesk.routing import commands
 from livedesk.routing import engine as ev
 from livedesk.routing.batching import CommandBatcher, RoutingRejected, tick
@@ -96,6 +99,11 @@ class Timers:
         self.deadline: datetime | None = None
         self._wake = asyncio.Event()
         self._grace: dict[str, datetime] = {}  # conversation id → when its visitor is gone
+        # Conversations whose visitor connected again, to this process or another: a grace
+        # that starts here after that (the old socket's close noticed late) is not started.
+        self._back: dict[str, datetime] = {}
+        self._back_news = Outbox(self._visitor_back, limit=10_000)
+        batcher.runtime.hub.subscribe(self._back_news, [VISITOR_BACK_TOPIC])
         self.consoles = ClosedConsoles(batcher)
         self.lease: Lease | None = None  # None: the only process (tests that tick by hand)
         self._sweep_now = False
@@ -116,10 +124,20 @@ class Timers:
 
     def visitor_disconnected(self, conversation_ids: Iterable[str]) -> None:
         """A page reload must not abandon a chat: wait out the grace period first."""
-        due = utcnow() + self.batcher.options.visitor_grace
+        now = utcnow()
+        grace = self.batcher.options.visitor_grace
+        self._back = {c: at for c, at in self._back.items() if at > now - grace}
         for conversation_id in conversation_ids:
-            self._grace[conversation_id] = due
+            if conversation_id not in self._back:
+                self._grace[conversation_id] = now + grace
         self._wake.set()
+
+    async def _visitor_back(self, frame: str) -> None:
+        """A visitor's socket said hello (on any process): their chats are no longer left."""
+        now = utcnow()
+        for conversation_id in jsonutil.loads(frame).get("conversation_ids", []):
+            self._grace.pop(conversation_id, None)
+            self._back[conversation_id] = now
 
     async def tick_all(self, *, sweep: bool = False) -> list[ev.Event]:
         """Tick the pools that have something due (an offer expiry, a heartbeat timeout);
