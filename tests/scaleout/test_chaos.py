@@ -141,13 +141,16 @@ class Database:
 
 
 async def traffic(clients: list[Client], chats: dict[str, Client], stop: asyncio.Event) -> None:
-    """Every visitor, and the operator in every chat, says something a few times a second."""
+    """Every visitor, and the operator in every chat but the last (a visitor still waiting for
+    a first answer), says something a few times a second."""
     operator = clients[0]
+    unanswered = list(chats)[-1]
     while not stop.is_set():
         for cid, visitor in chats.items():
             if not visitor.away:
                 await visitor.say(cid)
-            await operator.say(cid)
+            if cid != unanswered:
+                await operator.say(cid)
         for client in clients:
             await client.retry()
         await asyncio.sleep(0.25)

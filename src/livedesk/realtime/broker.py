@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import time
 from typing import Any, Protocol
 
+from livedesk import jsonutil
 from livedesk.realtime.hub import Hub
 from livedesk.realtime.ordering import Sequencer
 
@@ -23,6 +25,10 @@ BACKOFF_CAP = 3.0  # longest wait between attempts: a restarted Redis is found w
 HEARTBEAT = 1.0  # a quiet subscription is pinged after this long...
 HEARTBEAT_DEAD = 5.0  # ...and counts as lost when nothing at all arrived for this long
 START_WAIT = 5.0  # a process starting waits this long for the bus, then starts without it
+# After an outage a process names, on this topic, the topics of the frames it could not publish:
+# the other processes' sockets on them missed those frames too, and resync.
+GAP_TOPIC = "bus:gap"
+MAX_GAP_TOPICS = 5_000  # more lost topics than this: every process resyncs every socket
 
 
 class Broker(Protocol):
@@ -84,6 +90,8 @@ class RedisBroker:
         self.outages = 0  # times the bus was lost since start
         self.publishes_while_down = 0  # frames that never reached the bus
         self._gap = False  # frames may have been missed: sockets must resync once up again
+        self._lost_topics: set[str] = set()  # topics of frames that never reached the bus
+        self._id = f"{os.getpid()}-{random.getrandbits(32):08x}"  # to skip its own gap notices
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._send())]
@@ -111,13 +119,15 @@ class RedisBroker:
 
     def publish(self, topic: str, frame: str) -> None:
         if not self.up:
-            self._lost(1)
+            self._lost([topic])
             return
         self._pending.put_nowait((topic, frame))
 
-    def _lost(self, count: int) -> None:
-        self.publishes_while_down += count
+    def _lost(self, topics: list[str]) -> None:
+        self.publishes_while_down += len(topics)
         self._gap = True
+        if len(self._lost_topics) <= MAX_GAP_TOPICS:
+            self._lost_topics.update(topics)
 
     async def _send(self) -> None:
         while True:
@@ -131,7 +141,7 @@ class RedisBroker:
                     await pipe.execute()
             except Exception as exc:  # the listener notices the outage and reconnects
                 log.debug("publish failed: %s", exc)
-                self._lost(len(batch))
+                self._lost([topic for topic, _ in batch])
 
     async def _listen(self) -> None:
         delay = BACKOFF_FIRST
@@ -180,6 +190,7 @@ class RedisBroker:
                 self._gap = False
                 self.sequencer.reset()
                 self.hub.resync_all()
+                self._announce_lost()
             item = await pubsub.get_message(timeout=HEARTBEAT)
             now = time.monotonic()
             if item is None:
@@ -192,8 +203,33 @@ class RedisBroker:
             heard, pinged = now, False
             if item.get("type") != "pmessage":
                 continue
-            channel = item["channel"].decode()
-            self.sequencer.deliver(channel[len(self.PREFIX) :], item["data"].decode())
+            topic = item["channel"].decode()[len(self.PREFIX) :]
+            if topic == GAP_TOPIC:
+                self._others_lost(item["data"].decode())
+            else:
+                self.sequencer.deliver(topic, item["data"].decode())
+
+    def _announce_lost(self) -> None:
+        """Tell the other processes which topics missed frames from this one."""
+        if not self._lost_topics:
+            return
+        lost, self._lost_topics = self._lost_topics, set()
+        every = len(lost) > MAX_GAP_TOPICS
+        frame = jsonutil.dumps_str(
+            {"from": self._id, "topics": [] if every else sorted(lost), "all": every}
+        )
+        self._pending.put_nowait((GAP_TOPIC, frame))
+
+    def _others_lost(self, frame: str) -> None:
+        """Another process could not publish on these topics while its bus was down."""
+        notice = jsonutil.loads(frame)
+        if notice.get("from") == self._id:  # its own sockets resynced when the bus came back
+            return
+        if notice.get("all"):
+            self.hub.resync_all()
+            return
+        for topic in notice.get("topics", []):
+            self.hub.resync_topic(topic)
 
     def _went_down(self, exc: Exception) -> None:
         self._gap = True
