@@ -142,9 +142,7 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # A file sent as this message, {"id", "type", "size"} (the body is its name): attachments/.
     # SQL NULL for text, so the writer's text-only statements need not name the column.
-    attachment: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON(none_as_null=True), default=None
-    )
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
 
 class ConversationEvent(Base):
