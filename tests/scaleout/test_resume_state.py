@@ -1,0 +1,79 @@
+"""A client that was away while its chat was accepted, answered and closed ends, after its
+resume, with the same conversation state as a client that stayed connected throughout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from livedesk_testing import (
+    ORIGIN_A,
+    LiveServer,
+    World,
+    WsClient,
+    connect_agent,
+    connect_visitor,
+    login,
+    visitor_token,
+)
+
+FIELDS = ("state", "operator", "disposition", "accepted_at", "closed_at", "last_seq")
+
+
+def last_state(client: WsClient, cid: str) -> dict[str, Any]:
+    """What a client holds of a conversation: the newest of its welcome entry and frames."""
+    held: dict[str, Any] = {}
+    for frame in client.frames:
+        if frame["type"] == "welcome":
+            for conversation in frame["conversations"]:
+                if conversation["conversation_id"] == cid:
+                    held.update(conversation)
+        elif frame["type"] == "conversation" and frame["conversation_id"] == cid:
+            held.update(frame)
+    return {k: held.get(k) for k in FIELDS if k in held}
+
+
+async def staff(server: LiveServer, username: str, **hello: Any) -> WsClient:
+    client = await connect_agent(server, await login(server, username))
+    await client.send(type="hello", **hello)
+    await client.wait_type("welcome")
+    return client
+
+
+async def test_a_client_away_during_accept_and_close_converges_on_resume(
+    server: LiveServer, world: World
+) -> None:
+    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
+    visitor = await connect_visitor(server, token, ORIGIN_A)
+    await visitor.send(type="hello")
+    await visitor.wait_type("welcome")
+    await visitor.send(type="start")
+    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    await visitor.send(type="send", conversation_id=cid, client_msg_id="v1", body="Hallo?")
+    await visitor.wait_type("ack", client_msg_id="v1")
+    stayer = await staff(server, world.supervisor)
+    away = await staff(server, world.supervisor)
+    await away.close()
+    await visitor.close()
+
+    operator = await staff(server, world.a.operator)
+    await operator.send(type="accept", conversation_id=cid)
+    await stayer.wait_for(lambda f: f.get("type") == "conversation" and f["state"] == "active")
+    await operator.send(type="send", conversation_id=cid, client_msg_id="o1", body="Ja!")
+    await operator.wait_type("ack", client_msg_id="o1")
+    await operator.send(type="close", conversation_id=cid, disposition="answered")
+    await stayer.wait_for(lambda f: f.get("type") == "conversation" and f["state"] == "closed")
+    stayed = last_state(stayer, cid)
+    assert stayed["state"] == "closed" and stayed["disposition"] == "answered"
+    assert stayed["operator"]["name"] == "Op alpha"
+
+    back = await staff(server, world.supervisor, resume={cid: 1})
+    await back.wait_type("message", conversation_id=cid, seq=2)
+    await back.wait_for(lambda f: f.get("type") == "conversation" and f["state"] == "closed")
+    assert last_state(back, cid) == stayed
+
+    visitor_back = await connect_visitor(server, token, ORIGIN_A)
+    await visitor_back.send(type="hello", resume={cid: 1})
+    await visitor_back.wait_type("message", conversation_id=cid, seq=2)
+    assert last_state(visitor_back, cid) == stayed
+    for client in (stayer, operator, back, visitor_back):
+        await client.close()
