@@ -242,11 +242,15 @@ class CommandBatcher:
                 return scope, pairs  # SQLite: BEGIN IMMEDIATE already made us the only writer
             # Row locks in id order; a pool that grew while we waited is locked on the next
             # round (a deadlock with another router is detected by PostgreSQL and retried).
+            # FOR NO KEY UPDATE: routers still exclude each other, but the key-share lock a
+            # message insert's foreign key takes on its business does not wait for us (with
+            # FOR UPDATE, a writer holding a conversation and a router holding its business
+            # deadlocked, and the send lost got internal_error).
             await session.execute(
                 select(Business.id)
                 .where(Business.id.in_(todo))
                 .order_by(Business.id)
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
             locked |= set(todo)
 
