@@ -233,6 +233,8 @@ class Client:
             for conversation in frame["conversations"]:
                 self.states[conversation["conversation_id"]] = conversation["state"]
             self.welcomed.set()
+            if self.operator:  # as the console does: the new socket proves it is there
+                await ws.send('{"type":"heartbeat"}')
             for msg_id, item in list(self.pending.items()):  # resend what was not acked
                 await self._send_frame(ws, msg_id, item)
         elif kind == "message":
@@ -274,7 +276,7 @@ class Client:
             "body": item.body,
             "after_seq": item.after_seq,
         }
-        with contextlib.suppress(websockets.ConnectionClosed):
+        with contextlib.suppress(Exception):  # closing meanwhile: resent on the next socket
             await ws.send(orjson.dumps(payload).decode())
 
     async def say(self, conversation_id: str) -> None:
@@ -302,7 +304,7 @@ class Client:
     async def send_raw(self, **frame: Any) -> None:
         ws = self.ws
         if ws is not None:
-            with contextlib.suppress(websockets.ConnectionClosed):
+            with contextlib.suppress(Exception):  # closing meanwhile: the next socket resends
                 await ws.send(orjson.dumps(frame).decode())
 
     async def drop(self) -> None:
