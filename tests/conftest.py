@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from livedesk.settings import Settings
+from redis_testing import OwnRedis, require_redis_server
 from roles_testing import (
     ROLE_USERS,
     AccessCheck,
@@ -160,3 +161,15 @@ async def access_check(admin: str, world: World, login_as: LoginAs) -> AsyncIter
     yield check
     for client in clients.values():
         await client.aclose()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A Redis of this test's own (redis_testing.OwnRedis), started; killed at the end."""
+    require_redis_server()
+    server = OwnRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -6,20 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from livedesk.conversations.models import Message
 from livedesk.realtime.connection import CLOSE_RESYNC
 from livedesk.settings import Settings
+from redis_testing import OwnRedis
 
 from livedesk_testing import (
     LiveServer,
@@ -29,63 +25,11 @@ from livedesk_testing import (
     connect_visitor,
     free_port,
     login,
-    missing_component,
     running,
     visitor_token,
 )
 
-REDIS_SERVER = "/usr/bin/redis-server"
 ORIGIN = "https://alpha.example"
-
-
-class OwnRedis:
-    """A redis-server on a free port, killed and started again at will (never the shared one)."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}"
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *(REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                if client.ping():
-                    break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-        client.close()
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()  # SIGKILL: no goodbye to the subscribers
-            self.process.wait()
-            self.process = None
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    if not os.access(REDIS_SERVER, os.X_OK):
-        missing_component(
-            "LIVEDESK_REQUIRE_REDIS", f"no {REDIS_SERVER} to start a Redis of our own"
-        )
-    server = OwnRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 async def readiness(node: LiveServer, status: int, timeout: float = 8.0) -> dict[str, Any]:

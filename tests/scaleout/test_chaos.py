@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,30 +18,27 @@ from typing import Any
 
 import httpx
 import pytest
-from chaos_support import REDIS_SERVER, Client, Node, OwnRedis
+from chaos_support import Client, Node
 from sqlalchemy import select
 
 from livedesk.conversations.models import Conversation, Message
 from livedesk.db import make_engine, make_sessionmaker, read_only
 from livedesk.privacy.models import Lease as LeaseRow
 from livedesk.settings import Settings
+from redis_testing import OwnRedis
 
-from livedesk_testing import ORIGIN_A, PASSWORD, World, missing_component, postgres_url
+from livedesk_testing import ORIGIN_A, PASSWORD, World, postgres_url
 
 VISITORS = 5
 NODES = 3
 
 
 @pytest.fixture
-async def cluster(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[list[Node], OwnRedis]]:
+async def cluster(
+    settings: Settings, tmp_path: Path, own_redis: OwnRedis
+) -> AsyncIterator[tuple[list[Node], OwnRedis]]:
     if postgres_url() is None:
         pytest.skip("needs PostgreSQL (several processes on one database): the PostgreSQL run")
-    if not os.access(REDIS_SERVER, os.X_OK):
-        missing_component(
-            "LIVEDESK_REQUIRE_REDIS", f"no {REDIS_SERVER} to start a Redis of our own"
-        )
-    own_redis = OwnRedis(tmp_path)
-    own_redis.start()
     nodes = [
         Node(settings.database_url, own_redis.url, tmp_path / f"node{i}.log") for i in range(NODES)
     ]
