@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from livedesk.conversations.models import Message
+from livedesk.realtime.protocol import message_frame
+from livedesk.realtime.writer import StoredMessage
+
 from livedesk_testing import (
     ORIGIN_A,
     LiveServer,
@@ -77,3 +83,36 @@ async def test_a_client_away_during_accept_and_close_converges_on_resume(
     assert last_state(visitor_back, cid) == stayed
     for client in (stayer, operator, back, visitor_back):
         await client.close()
+
+
+async def test_a_late_live_copy_of_what_a_resumed_client_holds_is_not_sent_again(
+    server: LiveServer, world: World
+) -> None:
+    """The client holds every message, so its resume replays nothing; a live copy of one of
+    them that another process published before the resume, and this process's sequencer let
+    out late, must not reach it a second time."""
+    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
+    visitor = await connect_visitor(server, token, ORIGIN_A)
+    await visitor.send(type="hello")
+    await visitor.wait_type("welcome")
+    await visitor.send(type="start")
+    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    for n in (1, 2):
+        await visitor.send(type="send", conversation_id=cid, client_msg_id=f"v{n}", body=f"{n}")
+        await visitor.wait_type("ack", client_msg_id=f"v{n}")
+    await visitor.close()
+
+    back = await connect_visitor(server, token, ORIGIN_A)
+    await back.send(type="hello", resume={cid: 2})
+    await back.wait_type("welcome")
+    async with server.runtime.reading() as session:
+        row = await session.scalar(
+            select(Message).where(Message.conversation_id == cid, Message.seq == 2)
+        )
+    assert row is not None
+    server.runtime.hub.deliver(f"conv:{cid}", message_frame(StoredMessage.from_row(row)))
+    await back.send(type="send", conversation_id=cid, client_msg_id="v3", body="3")
+    await back.wait_type("message", conversation_id=cid, seq=3)
+    seqs = [f["seq"] for f in back.frames if f.get("type") == "message"]
+    assert seqs == [3]
+    await back.close()

@@ -62,7 +62,7 @@ class Connection:
         self._closer: asyncio.Future[None] | None = None
         self._close_reason: str | None = None  # set when draining: it names the delay
         self._busy = False  # a frame's handler is running (its ack has not gone out yet)
-        self.replayed: dict[str, int] = {}  # highest seq sent by the current replay
+        self.replayed: dict[str, int] = {}  # highest seq the client holds, after a resume
 
     def hold(self) -> None:
         self.replayed = {}
@@ -219,5 +219,7 @@ class Connection:
             return
         for row in rows:  # at most resume_limit frames, so they may exceed the outbox limit
             self.outbox.put_direct(protocol.message_frame(StoredMessage.from_row(row)))
-        if rows:
-            self.replayed[conversation_id] = rows[-1].seq
+        # The client holds everything up to here: a late live copy of any of it (published by
+        # another process before this resume, and let out by a sequencer that had not seen
+        # this conversation yet) is a duplicate, even when the replay itself sent nothing.
+        self.replayed[conversation_id] = rows[-1].seq if rows else after_seq
