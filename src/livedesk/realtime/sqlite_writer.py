@@ -129,47 +129,12 @@ class _SqliteOps:
     async def insert(self, rows: list[StoredMessage]) -> None:
         created = sqlite_timestamp(rows[0].created_at)  # one batch, one timestamp
         if any(r.attachment is not None for r in rows):
-            self._insert_attached(rows, created)
+            self._conn.executemany(
+                _INSERT_ATTACHED,
+                [(*_values(r, created), _attachment_json(r)) for r in rows],
+            )
             return
-        self._conn.executemany(
-            _INSERT,
-            [
-                (
-                    r.conversation_id,
-                    r.business_id,
-                    r.seq,
-                    r.author_kind,
-                    r.author_id,
-                    r.author_name,
-                    r.body,
-                    r.internal,
-                    r.client_msg_id,
-                    created,
-                )
-                for r in rows
-            ],
-        )
-
-    def _insert_attached(self, rows: list[StoredMessage], created: str) -> None:
-        self._conn.executemany(
-            _INSERT_ATTACHED,
-            [
-                (
-                    r.conversation_id,
-                    r.business_id,
-                    r.seq,
-                    r.author_kind,
-                    r.author_id,
-                    r.author_name,
-                    r.body,
-                    r.internal,
-                    r.client_msg_id,
-                    created,
-                    None if r.attachment is None else orjson.dumps(r.attachment).decode(),
-                )
-                for r in rows
-            ],
-        )
+        self._conn.executemany(_INSERT, [_values(r, created) for r in rows])
 
     async def mark_first_reply(self, conversation_ids: set[str], now: datetime) -> None:
         self._conn.execute(
@@ -320,3 +285,23 @@ def _checkpoint(path: str) -> int:
         return int(frames)
     finally:
         conn.close()
+
+
+def _values(r: StoredMessage, created: str) -> tuple[Any, ...]:
+    """A message's columns in _INSERT's order."""
+    return (
+        r.conversation_id,
+        r.business_id,
+        r.seq,
+        r.author_kind,
+        r.author_id,
+        r.author_name,
+        r.body,
+        r.internal,
+        r.client_msg_id,
+        created,
+    )
+
+
+def _attachment_json(r: StoredMessage) -> str | None:
+    return None if r.attachment is None else orjson.dumps(r.attachment).decode()
