@@ -419,6 +419,9 @@ async def livedesk_run(
                     f"ws://127.0.0.1:{port}/ws/agent",
                     headers={"Cookie": f"livedesk_session={r.cookies['livedesk_session']}"},
                 )
+                # The visitors' calls below come from the client's site, without the staff
+                # cookie (with it and a foreign Origin they would be refused as cross-site).
+                http.cookies.clear()
                 agent.send('{"type":"hello"}')
                 await agent.recv()
                 sockets.append(agent)
