@@ -88,7 +88,7 @@ class Storage:
 
 
 def storage_of(session: AsyncSession) -> Storage:
-    """The storage of the database this session writes to (its URL and the environment's
+    """The file storage that belongs with `session`'s database (its URL and the environment's
     settings name the directory), for the privacy passes that delete files."""
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
