@@ -92,6 +92,28 @@ async def test_stopped_between_batches_the_next_indexer_continues_and_indexes_ea
     assert await stopped.index_batch() == 0  # nothing left for the server's own
 
 
+async def test_under_steady_writes_a_round_stops_at_its_first_short_batch(
+    settings: Settings, server: LiveServer, world: World, stopped: SearchIndexer
+) -> None:
+    await seed_chats(settings, world.a, words_chat("vooraf", 4))
+    indexer = SearchIndexer(server.runtime, batch=3)
+    index_batch = indexer.index_batch
+    passed: list[int] = []
+
+    async def then_a_new_message(look_first: bool = True) -> int:
+        # Steady traffic: by the time the indexer could look again, a message has arrived.
+        passed.append(await index_batch(look_first))
+        await seed_chats(settings, world.a, words_chat(f"later{len(passed)}n", 1))
+        return passed[-1]
+
+    indexer.index_batch = then_a_new_message  # type: ignore[method-assign]
+    await asyncio.wait_for(indexer.catch_up(), 10)  # chasing every new message never ends
+    assert passed == [3, 2]  # a full batch, then the rest with the first newcomer
+    state = index_state(settings)
+    assert state["newest"] - state["last_id"] == 1  # the second newcomer: the next round's
+    assert {term for term in state["terms"] if term.startswith("later")} == {"later1n1x"}
+
+
 async def edit(settings: Settings, *statements: Any) -> None:
     engine = make_engine(settings)
     try:

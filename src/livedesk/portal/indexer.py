@@ -84,14 +84,15 @@ class SearchIndexer:
             return int(passed)
 
     async def catch_up(self) -> None:
-        """Indexes until nothing is left (tests, and the loop under a backlog)."""
-        full = False
-        while True:
-            passed = await self.index_batch(look_first=not full)
-            if not passed:
-                return
-            full = passed == self._batch
+        """Indexes batch after batch while they come full, and stops at the first that does
+        not: messages written after it wait for the next round (tests, the loop). Chasing them
+        under steady traffic committed a few at a time (a transaction every ~20 ms at 500
+        messages/s), each costing a batch's CPU and rewriting FTS index pages
+        (docs/benchmarks.md, chat round trip)."""
+        passed = await self.index_batch()
+        while passed == self._batch:
             await asyncio.sleep(0)  # the message writer goes first between batches
+            passed = await self.index_batch(look_first=False)
 
     async def _run(self) -> None:
         while True:
