@@ -373,10 +373,14 @@ async def livedesk_server(
             pinned(command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            for _ in range(200):
+            # Start-up loads the FAQ index: 20 s at a load of 9 on two cores.
+            deadline = time.monotonic() + 120
+            while True:
                 with contextlib.suppress(httpx.TransportError):
                     if (await http.get("/healthz")).status_code == 200:
                         break
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"livedesk serve did not start (exit {server.poll()})")
                 await asyncio.sleep(0.05)
             yield Server(server.pid, port, http)
     finally:
