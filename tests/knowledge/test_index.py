@@ -10,7 +10,8 @@ from faq_fixtures import make_docs
 from livedesk.knowledge import text as T
 from livedesk.knowledge.calibration import default_model
 from livedesk.knowledge.embedding import decode_matrix, encode_matrix
-from livedesk.knowledge.index import BusinessIndex, FaqDoc, FaqRegistry
+from livedesk.knowledge.index import BusinessIndex, FaqDoc
+from livedesk.knowledge.registry import FaqRegistry
 
 
 class HashEmbedder:

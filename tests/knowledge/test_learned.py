@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from faq_fixtures import make_docs
 
-from livedesk.knowledge.index import FaqDoc, FaqRegistry
+from livedesk.knowledge.index import FaqDoc
 from livedesk.knowledge.learned import (
     PRIOR_PRECISION,
     LearnedChoice,
     LearnedPhrasings,
     NearRepeat,
 )
+from livedesk.knowledge.registry import FaqRegistry
 
 
 def test_a_near_repeat_finds_its_entry_whatever_case_greeting_and_a_typo() -> None:

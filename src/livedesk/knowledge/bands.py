@@ -24,7 +24,7 @@ from typing import Literal
 
 import numpy as np
 
-from livedesk.knowledge.index import Suggestion, SuggestResult
+from livedesk.knowledge.search_types import Suggestion, SuggestResult
 
 TARGET_SUCCESS = 0.9  # the bot promises: at least 90 % of its actions end with the right entry
 NEVER = 1.01  # a band above any confidence: the bot never takes that action

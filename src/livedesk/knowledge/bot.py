@@ -38,8 +38,8 @@ from livedesk.conversations.models import (
 from livedesk.db import read_only, utcnow
 from livedesk.knowledge import text as T
 from livedesk.knowledge.bands import decide as decide_band
-from livedesk.knowledge.index import SuggestResult
 from livedesk.knowledge.models import FaqBotState
+from livedesk.knowledge.search_types import SuggestResult
 from livedesk.realtime import protocol
 from livedesk.realtime.writer import NewMessage, StoredMessage
 from livedesk.runtime import Hook, conversation_topic

@@ -18,7 +18,7 @@ import numpy as np
 from livedesk.knowledge.bands import NEVER, TARGET_SUCCESS, Bands, decide, lowest_offer
 from livedesk.knowledge.calibration import ConfidenceModel
 from livedesk.knowledge.evaluate import LabelledQuery, QueryOutcome
-from livedesk.knowledge.index import Suggestion, SuggestResult
+from livedesk.knowledge.search_types import Suggestion, SuggestResult
 from livedesk.knowledge.tuning import SignalCache, apply_model, fit_offer_on, fit_on
 
 MAX_NO_ANSWER_ACTED = 0.05  # no-answer queries the bot may answer or offer choices for

@@ -21,8 +21,8 @@ from livedesk.knowledge.evaluate import (
     load_faq_jsonl,
     load_queries_jsonl,
 )
-from livedesk.knowledge.index import FaqDoc
 from livedesk.knowledge.learning_eval import Fitted, learning_for_business
+from livedesk.knowledge.search_types import FaqDoc
 from livedesk.knowledge.tuning import SignalCache, cross_validate, fit_defaults
 
 app = typer.Typer(help="FAQ search: evaluate suggestions and the bot threshold.")

@@ -24,7 +24,8 @@ from livedesk.knowledge.calibration import (
     lowest_threshold,
 )
 from livedesk.knowledge.embedding import Embedder
-from livedesk.knowledge.index import FaqDoc, FaqRegistry
+from livedesk.knowledge.registry import FaqRegistry
+from livedesk.knowledge.search_types import FaqDoc
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
 """Per-business FAQ index: BM25 over stems and character n-grams, fuzzy matching and an
 optional sentence embedding, fused into one ranking with a calibrated confidence.
 
-Each business has its own `BusinessIndex`; `FaqRegistry` holds one per business so a search
-for business A can never see B's entries. Entries are added, updated and removed one at a
-time; postings are kept per term, so a change touches only that entry's terms.
+Each business has its own `BusinessIndex` (`registry.FaqRegistry` holds them). Entries are
+added, updated and removed one at a time; postings are kept per term, so a change touches
+only that entry's terms. The entry and result types live in `search_types.py`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 
@@ -23,9 +22,10 @@ from livedesk.knowledge.calibration import (
     default_model,
     offer_model,
 )
-from livedesk.knowledge.embedding import Embedder, decode_matrix, encode_matrix, get_embedder
-from livedesk.knowledge.learned import LearnedChoice, LearnedPhrasings, NearRepeat
+from livedesk.knowledge.embedding import Embedder, decode_matrix, encode_matrix
+from livedesk.knowledge.learned import LearnedPhrasings, NearRepeat
 from livedesk.knowledge.scoring import EMB_FLOOR, Field, fuse, fuzzy_scores
+from livedesk.knowledge.search_types import FaqDoc, Suggestion, SuggestResult
 
 CANDIDATES = 40  # fuzzy matching is only computed for the best lexical/semantic candidates
 
@@ -46,57 +46,6 @@ EMBEDDING_WEIGHTS: dict[str, float] = {
     "fuzzy": 0.0,
     "embedding": 12.0,
 }
-
-
-@dataclass(slots=True)
-class FaqDoc:
-    """One published FAQ entry, as the database layer hands it over."""
-
-    entry_id: str
-    business_id: str
-    question: str
-    answer: str
-    alternatives: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    embedding: bytes | None = None  # from embed_doc(); computed when the entry is saved
-
-    @property
-    def question_texts(self) -> list[str]:
-        return [self.question, *self.alternatives]
-
-
-@dataclass(slots=True)
-class Suggestion:
-    entry_id: str
-    question: str
-    confidence: float  # calibrated P(this entry is the right answer), in [0, 1]
-    score: float  # fused ranking score (not calibrated)
-    signals: dict[str, float]
-
-
-@dataclass(slots=True)
-class SuggestResult:
-    suggestions: list[Suggestion]
-    method: str  # "embedding" or "lexical"
-    bot_threshold: float
-    offer_confidence: float = 0.0  # P(the right entry is among the first OFFER_CHOICES)
-
-    @property
-    def top_confidence(self) -> float:
-        return self.suggestions[0].confidence if self.suggestions else 0.0
-
-    @property
-    def bot_answer(self) -> Suggestion | None:
-        """The entry a bot may send on its own at the shared threshold, or None."""
-        return self.answer_at(self.bot_threshold)
-
-    def answer_at(self, threshold: float | None) -> Suggestion | None:
-        """The top entry if its confidence reaches `threshold` (None: never), else None (hand
-        over to an operator)."""
-        if self.suggestions and threshold is not None:
-            if self.suggestions[0].confidence >= threshold:
-                return self.suggestions[0]
-        return None
 
 
 def embed_doc(doc: FaqDoc, embedder: Embedder) -> bytes:
@@ -402,80 +351,13 @@ class BusinessIndex:
             return [(self._docs[int(s)], float(score[s])) for s in best if score[s] > 0]
 
 
-class FaqRegistry:
-    """Provider-wide: one index per business, created on first use."""
-
-    def __init__(self, embedder: Embedder | None = None, *, use_embeddings: bool | None = None):
-        self.embedder = embedder if embedder is not None else get_embedder(use_embeddings)
-        if use_embeddings is False:
-            self.embedder = None
-        self._indexes: dict[str, BusinessIndex] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def method(self) -> str:
-        return "embedding" if self.embedder is not None else "lexical"
-
-    def index(self, business_id: str) -> BusinessIndex:
-        with self._lock:
-            idx = self._indexes.get(business_id)
-            if idx is None:
-                idx = self._indexes[business_id] = BusinessIndex(business_id, self.embedder)
-            return idx
-
-    def businesses(self) -> list[str]:
-        return sorted(self._indexes)
-
-    def load(self, docs: list[FaqDoc]) -> None:
-        for doc in docs:
-            self.index(doc.business_id).add(doc)
-
-    def add(self, doc: FaqDoc) -> None:
-        self.index(doc.business_id).add(doc)
-
-    update = add
-
-    def remove(self, business_id: str, entry_id: str) -> bool:
-        idx = self._indexes.get(business_id)
-        return idx.remove(entry_id) if idx else False
-
-    def drop_business(self, business_id: str) -> None:
-        with self._lock:
-            self._indexes.pop(business_id, None)
-
-    def embed(self, doc: FaqDoc) -> FaqDoc:
-        """Fill doc.embedding (blocking; run in a thread from asyncio) before saving it."""
-        if self.embedder is not None:
-            doc.embedding = embed_doc(doc, self.embedder)
-        return doc
-
-    def has_entries(self, business_id: str) -> bool:
-        idx = self._indexes.get(business_id)
-        return idx is not None and len(idx) > 0
-
-    def suggest(self, business_id: str, text: str, k: int = 3) -> SuggestResult:
-        idx = self._indexes.get(business_id)
-        if idx is None or len(idx) == 0:  # nothing to find: spare the query embedding
-            model = default_model(self.method)
-            return SuggestResult([], self.method, model.threshold)
-        return idx.suggest(text, k)
-
-    def learn(self, business_id: str, choices: list[LearnedChoice]) -> None:
-        """Replace the business's learned phrasings (and so their confidences): built aside,
-        then swapped in, so a suggestion running meanwhile sees the old or the new, whole."""
-        learned = LearnedPhrasings()
-        learned.replace(choices)
-        self.index(business_id).learned = learned
-
-    def search(self, business_id: str, text: str, limit: int = 10) -> list[tuple[FaqDoc, float]]:
-        idx = self._indexes.get(business_id)
-        return idx.search(text, limit) if idx else []
-
-    def describe(self) -> dict[str, Any]:
-        model = default_model(self.method)
-        return {
-            "method": self.method,
-            "embedding_model": getattr(self.embedder, "name", None),
-            "bot_threshold": model.threshold,
-            "businesses": {b: len(i) for b, i in self._indexes.items()},
-        }
+__all__ = [
+    "CANDIDATES",
+    "EMBEDDING_WEIGHTS",
+    "LEXICAL_WEIGHTS",
+    "BusinessIndex",
+    "FaqDoc",
+    "SuggestResult",
+    "Suggestion",
+    "embed_doc",
+]

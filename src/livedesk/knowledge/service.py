@@ -1,5 +1,8 @@
 """The FAQ domain wired into the app: stored entries, the in-memory search index kept in step
-with them, live suggestions per visitor message and the bot. See docs/knowledge.md."""
+with them, live suggestions per visitor message and the bot. See docs/knowledge.md.
+
+Writing an entry is `entries.py`; reading a business's record from the suggestion log is
+`record.py`; this module keeps the index, the caches and the suggestion workers."""
 
 from __future__ import annotations
 
@@ -9,82 +12,62 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from livedesk.accounts.models import Role
-from livedesk.db import read_only, utcnow
-from livedesk.errors import Conflict, Forbidden, Invalid
+from livedesk.db import read_only
 from livedesk.knowledge import io as kio
 from livedesk.knowledge.bands import Bands, Evidence, shared_bands, tighten
 from livedesk.knowledge.calibration import business_threshold, default_model
 from livedesk.knowledge.embedding import embeddings_enabled_by_setting
-from livedesk.knowledge.evaluate import LabelledQuery
-from livedesk.knowledge.evidence import evidence_for
-from livedesk.knowledge.index import FaqDoc, FaqRegistry, SuggestResult
-from livedesk.knowledge.learned import LearnedChoice
-from livedesk.knowledge.models import (
-    EvidenceKind,
-    FaqBusinessSettings,
-    FaqEntry,
-    FaqEvidence,
-    FaqRevision,
-    FaqStatus,
-    FaqSuggestionLog,
+from livedesk.knowledge.entries import (
+    Embedded,
+    clean_or_invalid,
+    doc_of,
+    entry_data,
+    require_editor,
+    write_entry,
 )
+from livedesk.knowledge.evidence import evidence_for
+from livedesk.knowledge.learned import LearnedChoice
+from livedesk.knowledge.models import FaqBusinessSettings, FaqEntry, FaqStatus, FaqSuggestionLog
+from livedesk.knowledge.record import (
+    labelled_queries,
+    logged_items,
+    published_docs,
+    recorded_choices,
+    recorded_evidence,
+)
+from livedesk.knowledge.registry import FaqRegistry
+from livedesk.knowledge.search_types import FaqDoc, SuggestResult
 from livedesk.realtime import protocol
 from livedesk.realtime.writer import StoredMessage
 from livedesk.runtime import Runtime
 from livedesk.security.actors import StaffActor
 
+# Kept importable from here for the other domains and views that use them.
+__all__ = [
+    "BusinessFaqSettings",
+    "Embedded",
+    "KnowledgeService",
+    "clean_or_invalid",
+    "entry_data",
+    "get_service",
+    "labelled_queries",
+    "published_docs",
+    "require_editor",
+]
+
 log = logging.getLogger(__name__)
 
 OWN_THRESHOLD_SECONDS = 600.0  # how long a business's bot threshold is reused before recomputing
-OWN_THRESHOLD_CHOICES = 2000  # the most recent recorded choices it is computed from
 LEARNED_RECORDS = 5_000  # the most recent evidence near-repeat matching learns from
-EDITOR_ROLES = frozenset({Role.BUSINESS_USER, Role.SUPERVISOR, Role.PROVIDER_ADMIN})
-TEXT_FIELDS = ("question", "alternatives", "answer")
-CONTENT_FIELDS = (*TEXT_FIELDS, "tags", "status")
 
 
 @dataclass(frozen=True, slots=True)
 class BusinessFaqSettings:
     bot_enabled: bool = False
     supervisors_may_approve: bool = False
-
-
-def can_edit(actor: StaffActor, business_id: str) -> bool:
-    """Business users edit their own FAQ, supervisors and admins every FAQ; operators read."""
-    return actor.can_see_business(business_id) and actor.role in EDITOR_ROLES
-
-
-def require_editor(actor: StaffActor, business_id: str) -> None:
-    if not can_edit(actor, business_id):
-        raise Forbidden("only the business and supervisors edit the FAQ", code="faq_read_only")
-
-
-def entry_data(e: FaqEntry) -> kio.EntryData:
-    return kio.EntryData(
-        question=e.question,
-        answer=e.answer,
-        alternatives=list(e.alternatives),
-        tags=list(e.tags),
-        status=e.status,
-        id=e.id,
-    )
-
-
-def changed_fields(entry: FaqEntry | None, data: kio.EntryData) -> list[str]:
-    if entry is None:
-        return list(CONTENT_FIELDS)
-    return [name for name in CONTENT_FIELDS if getattr(entry, name) != getattr(data, name)]
-
-
-@dataclass(slots=True)
-class Embedded:
-    blob: bytes | None
-    model: str | None
 
 
 class KnowledgeService:
@@ -120,7 +103,7 @@ class KnowledgeService:
                 self.settings[row.business_id] = BusinessFaqSettings(
                     row.bot_enabled, row.supervisors_may_approve
                 )
-        docs = [self.doc_of(e) for e in entries]
+        docs = [doc_of(e) for e in entries]
         before = [d.embedding for d in docs]
         # Loading runs in a thread: with embeddings on, a stale vector is recomputed here.
         await asyncio.to_thread(self.registry.load, docs)
@@ -144,18 +127,6 @@ class KnowledgeService:
 
     # ---- index -------------------------------------------------------------------------
 
-    @staticmethod
-    def doc_of(e: FaqEntry) -> FaqDoc:
-        return FaqDoc(
-            e.id,
-            e.business_id,
-            e.question,
-            e.answer,
-            list(e.alternatives),
-            list(e.tags),
-            e.embedding,
-        )
-
     async def embed(self, data: kio.EntryData, business_id: str) -> Embedded:
         """The stored vector for this text (blocking model work runs in a thread)."""
         if self.registry.embedder is None:
@@ -178,7 +149,7 @@ class KnowledgeService:
         def apply() -> None:
             for e in entries:
                 if e.status == FaqStatus.PUBLISHED:
-                    self.registry.add(self.doc_of(e))
+                    self.registry.add(doc_of(e))
                 else:
                     self.registry.remove(e.business_id, e.id)
 
@@ -229,27 +200,12 @@ class KnowledgeService:
         cached = self._own_thresholds.get(business_id)
         if cached is not None and time.monotonic() - cached[0] < OWN_THRESHOLD_SECONDS:
             return cached[1], cached[2]
-        async with read_only(self.runtime.sessions) as session:
-            rows = (
-                await session.execute(
-                    select(FaqSuggestionLog.items, FaqSuggestionLog.used_faq_id)
-                    .where(
-                        FaqSuggestionLog.business_id == business_id,
-                        FaqSuggestionLog.used_recorded.is_(True),
-                        FaqSuggestionLog.method == self.method,
-                    )
-                    .order_by(FaqSuggestionLog.id.desc())
-                    .limit(OWN_THRESHOLD_CHOICES)  # the recent record: the FAQ changes
-                )
-            ).all()
-        confidences, correct = [], []
-        for items, used in rows:
-            top = items[0] if items else None
-            confidences.append(float(top["score"]) if top else 0.0)
-            correct.append(top is not None and used is not None and top["faq_id"] == used)
-        threshold = business_threshold(np.array(confidences), np.array(correct), self.threshold)
-        self._own_thresholds[business_id] = (time.monotonic(), threshold, len(rows))
-        return threshold, len(rows)
+        confidences, correct = await recorded_choices(
+            self.runtime.sessions, business_id, self.method
+        )
+        threshold = business_threshold(confidences, correct, self.threshold)
+        self._own_thresholds[business_id] = (time.monotonic(), threshold, len(confidences))
+        return threshold, len(confidences)
 
     async def bot_bands(self, business_id: str) -> Bands:
         """The answer/offer/hand-over bands for this business: the shared bands until its
@@ -273,54 +229,8 @@ class KnowledgeService:
         await asyncio.to_thread(self.registry.learn, business_id, choices)
 
     async def recorded_evidence(self, business_id: str) -> list[Evidence]:
-        """The business's recent outcomes: for each logged ranking an operator answered from,
-        or whose offered choices a visitor settled, the confidences it was shown with and the
-        rank of the entry the operator used or the visitor picked (None: none of them)."""
-        logged = (FaqSuggestionLog.items, FaqSuggestionLog.used_faq_id)
-        recent = (
-            FaqSuggestionLog.business_id == business_id,
-            FaqSuggestionLog.method == self.method,
-        )
-        async with read_only(self.runtime.sessions) as session:
-            used = (
-                await session.execute(
-                    select(*logged)
-                    .where(*recent, FaqSuggestionLog.used_recorded.is_(True))
-                    .order_by(FaqSuggestionLog.id.desc())
-                    .limit(OWN_THRESHOLD_CHOICES)  # the recent record: the FAQ changes
-                )
-            ).all()
-            picked = (
-                await session.execute(
-                    select(FaqSuggestionLog.items, FaqEvidence.entry_id, FaqEvidence.kind)
-                    .join(
-                        FaqEvidence,
-                        (FaqEvidence.conversation_id == FaqSuggestionLog.conversation_id)
-                        & (FaqEvidence.seq == FaqSuggestionLog.seq),
-                    )
-                    .where(*recent, FaqEvidence.kind == EvidenceKind.CHOSEN)
-                    .order_by(FaqSuggestionLog.id.desc())
-                    .limit(OWN_THRESHOLD_CHOICES)
-                )
-            ).all()
-            turned_down = (
-                await session.execute(
-                    select(FaqSuggestionLog.items, FaqSuggestionLog.id)
-                    .join(
-                        FaqEvidence,
-                        (FaqEvidence.conversation_id == FaqSuggestionLog.conversation_id)
-                        & (FaqEvidence.seq == FaqSuggestionLog.seq),
-                    )
-                    .where(*recent, FaqEvidence.kind == EvidenceKind.REJECTED)
-                    .order_by(FaqSuggestionLog.id.desc())
-                    .limit(OWN_THRESHOLD_CHOICES * 3)  # a row per offered entry
-                )
-            ).all()
-        outcomes = [(items, entry) for items, entry in used]
-        outcomes += [(items, entry) for items, entry, _ in picked]
-        # "None of these" left a row per offered entry: one outcome per message.
-        outcomes += [(items, None) for items in {i: it for it, i in turned_down}.values()]
-        return [_evidence_of(items, entry) for items, entry in outcomes]
+        """The business's recent outcomes with the current search method (`record.py`)."""
+        return await recorded_evidence(self.runtime.sessions, business_id, self.method)
 
     # ---- writes ------------------------------------------------------------------------
 
@@ -337,70 +247,18 @@ class KnowledgeService:
         note: str | None = None,
         check_unique: bool = True,
     ) -> tuple[FaqEntry, list[str]]:
-        """Create or change one entry in the caller's transaction and record a revision.
-
-        `embedded` is the vector for `data`'s text, computed before the transaction; None
-        means the text did not change (keep the stored vector)."""
-        changed = changed_fields(entry, data)
-        if entry is not None and not changed:
-            return entry, []
-        now = utcnow()
-        if entry is None:
-            if check_unique:
-                await self.check_unique_question(session, business_id, data.question, None)
-            entry = FaqEntry(
-                business_id=business_id, version=0, created_by=_uid(actor), created_at=now
-            )
-            session.add(entry)
-        elif "question" in changed and check_unique:
-            await self.check_unique_question(session, business_id, data.question, entry.id)
-        entry.question = data.question
-        entry.alternatives = list(data.alternatives)
-        entry.answer = data.answer
-        entry.tags = list(data.tags)
-        entry.status = data.status
-        if embedded is not None and any(f in changed for f in TEXT_FIELDS):
-            entry.embedding, entry.embedding_model = embedded.blob, embedded.model
-        entry.version += 1
-        entry.updated_by = _uid(actor)
-        entry.updated_at = now
-        await session.flush()
-        session.add(
-            FaqRevision(
-                entry_id=entry.id,
-                business_id=business_id,
-                version=entry.version,
-                question=entry.question,
-                alternatives=list(entry.alternatives),
-                answer=entry.answer,
-                tags=list(entry.tags),
-                status=entry.status,
-                action=action,
-                changed_fields=changed,
-                note=note,
-                changed_by=_uid(actor),
-                changed_by_name=actor.name if actor else None,
-                changed_at=now,
-            )
+        """Create or change one entry in the caller's transaction (`entries.write_entry`)."""
+        return await write_entry(
+            session,
+            actor,
+            business_id,
+            data,
+            entry,
+            action=action,
+            embedded=embedded,
+            note=note,
+            check_unique=check_unique,
         )
-        return entry, changed
-
-    @staticmethod
-    async def check_unique_question(
-        session: AsyncSession, business_id: str, question: str, entry_id: str | None
-    ) -> None:
-        rows = await session.execute(
-            select(FaqEntry.id, FaqEntry.question).where(
-                FaqEntry.business_id == business_id, FaqEntry.status != FaqStatus.ARCHIVED
-            )
-        )
-        for other_id, other_question in rows:
-            if other_id != entry_id and other_question.casefold() == question.casefold():
-                raise Conflict(
-                    "another entry already has this question",
-                    code="duplicate_question",
-                    data={"faq_id": other_id},
-                )
 
     # ---- suggestions -------------------------------------------------------------------
 
@@ -487,70 +345,12 @@ class KnowledgeService:
                     seq=stored.seq,
                     query=stored.body[:4000],
                     method=result.method,
-                    items=_logged_items(items, result.offer_confidence),
+                    items=logged_items(items, result.offer_confidence),
                     bot_faq_id=action.faq_id if action else None,
                 )
             )
         if action is not None:
             await bot.act(self, stored, action)
-
-
-def _evidence_of(items: list[dict[str, Any]] | None, entry_id: str | None) -> Evidence:
-    """One logged ranking and the entry it ended with, as `bands.tighten` reads it."""
-    ids = [item["faq_id"] for item in items or []]
-    top = float(items[0]["score"]) if items else 0.0
-    rank = ids.index(entry_id) + 1 if entry_id in ids else None
-    offer = items[0].get("offer") if items else None
-    return Evidence(top, rank, None if offer is None else float(offer))
-
-
-def _logged_items(items: list[dict[str, Any]], offer_confidence: float) -> list[dict[str, Any]]:
-    """What the log keeps of a ranking: ids and confidences, and on the first item the offer
-    confidence, so the business's own offer band can be fitted later (`recorded_evidence`)."""
-    logged = [{"faq_id": i["faq_id"], "score": i["score"]} for i in items]
-    if logged:
-        logged[0]["offer"] = round(offer_confidence, 4)
-    return logged
-
-
-def _uid(actor: StaffActor | None) -> str | None:
-    return actor.user_id if actor else None
-
-
-def clean_or_invalid(data: kio.EntryData) -> kio.EntryData:
-    try:
-        return kio.clean_entry(data)
-    except kio.RowError as exc:
-        raise Invalid(exc.message, data={"field": exc.field}) from None
-
-
-async def labelled_queries(
-    sessions: async_sessionmaker[AsyncSession], business_id: str
-) -> list[LabelledQuery]:
-    """Operators' logged choices as evaluation records: the entry they used, or None when no
-    entry fitted (`livedesk faq evaluate --from-db`)."""
-    async with read_only(sessions) as session:
-        rows = await session.execute(
-            select(FaqSuggestionLog.query, FaqSuggestionLog.used_faq_id)
-            .where(
-                FaqSuggestionLog.business_id == business_id,
-                FaqSuggestionLog.used_recorded.is_(True),
-            )
-            .order_by(FaqSuggestionLog.id)
-        )
-        return [LabelledQuery(business_id, query, used) for query, used in rows]
-
-
-async def published_docs(
-    sessions: async_sessionmaker[AsyncSession], business_id: str
-) -> list[FaqDoc]:
-    async with read_only(sessions) as session:
-        entries = await session.scalars(
-            select(FaqEntry).where(
-                FaqEntry.business_id == business_id, FaqEntry.status == FaqStatus.PUBLISHED
-            )
-        )
-        return [KnowledgeService.doc_of(e) for e in entries]
 
 
 def get_service(runtime: Runtime) -> KnowledgeService:

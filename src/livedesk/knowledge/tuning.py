@@ -19,7 +19,8 @@ from livedesk.knowledge.calibration import (
     lowest_threshold,
 )
 from livedesk.knowledge.evaluate import LabelledQuery, QueryOutcome, compute_metrics
-from livedesk.knowledge.index import EMBEDDING_WEIGHTS, LEXICAL_WEIGHTS, FaqRegistry
+from livedesk.knowledge.index import EMBEDDING_WEIGHTS, LEXICAL_WEIGHTS
+from livedesk.knowledge.registry import FaqRegistry
 from livedesk.knowledge.scoring import fuse, fuzzy_scores
 
 
