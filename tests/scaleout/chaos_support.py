@@ -129,6 +129,7 @@ class Client:
     cookie: str | None = None
     operator: bool = False  # accepts offers and keeps its presence alive
     seqs: dict[str, list[int]] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)  # of each conversation's state
     states: dict[str, str] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     pending: dict[str, Pending] = field(default_factory=dict)
@@ -195,6 +196,7 @@ class Client:
         if kind == "welcome":
             for conversation in frame["conversations"]:
                 self.states[conversation["conversation_id"]] = conversation["state"]
+                self.versions[conversation["conversation_id"]] = conversation["version"]
             self.welcomed.set()
             if self.operator:  # as the console does: the new socket proves it is there
                 await ws.send('{"type":"heartbeat"}')
@@ -206,7 +208,11 @@ class Client:
             self.pending.pop(frame["client_msg_id"], None)
             self.stored[frame["client_msg_id"]] = (frame["conversation_id"], frame["seq"])
         elif kind == "conversation":
-            self.states[frame["conversation_id"]] = frame["state"]
+            cid = frame["conversation_id"]
+            if frame["version"] < self.versions.get(cid, 0):  # an older state after a newer
+                self.violations.append(f"{self.name}: {cid[:8]} state {frame}")
+            self.versions[cid] = frame["version"]
+            self.states[cid] = frame["state"]
             self.seqs.setdefault(frame["conversation_id"], [])
         elif kind == "offer" and self.operator:
             await ws.send(

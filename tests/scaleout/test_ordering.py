@@ -1,6 +1,7 @@
 """Order across processes: the sequencer between the bus and the hub puts each topic's messages
-of a conversation back in seq order, once; a socket that resumed drops the live copy of a
-message its replay already sent. In-process: frames are fed by hand, no bus, no clock."""
+of a conversation back in seq order, once; each socket drops what it already holds and has a
+hole filled (from the database in the product; by hand here) before a message that follows it.
+In-process: frames are fed by hand, no bus, no clock."""
 
 from __future__ import annotations
 
@@ -22,18 +23,31 @@ def message(seq: int, *, internal: bool = False, cid: str = CID) -> str:
 
 
 class Socket:
-    """What the hub knows of a connection: its outbox, and a resync order."""
+    """What the hub knows of a connection: its outbox, and a resync order. A hole is filled at
+    once from `stored` (the connection reads the database), internal notes left out for a
+    visitor's socket."""
 
-    def __init__(self, hub: Hub, topics: list[str]) -> None:
+    def __init__(self, hub: Hub, topics: list[str], notes: frozenset[int] = frozenset()) -> None:
         self.received: list[dict[str, Any]] = []
         self.resyncs = 0
+        self.gaps: list[tuple[int, int]] = []
+        self.notes = notes if any(t.startswith("conv:") for t in topics) else frozenset()
 
         async def send(frame: str) -> None:
             self.received.append(orjson.loads(frame))
 
         self.outbox = Outbox(send, limit=100)
+        self.outbox.on_gap = self.fill
         hub.subscribe(self.outbox, topics)
         hub.sockets.add(self)
+
+    def fill(self, conversation_id: str, after: int, before: int) -> None:
+        self.gaps.append((after, before))
+        for seq in range(after + 1, before):
+            if seq not in self.notes:
+                self.outbox.put_direct(message(seq, cid=conversation_id))
+        self.outbox.track(conversation_id, before - 1)
+        self.outbox.release_held()
 
     def resync(self) -> None:
         self.resyncs += 1
@@ -91,28 +105,70 @@ async def test_the_first_message_seen_of_a_chat_is_held_in_case_an_earlier_one_f
     assert sockets["biz:b"].seqs() == [7, 8, 9]
 
 
-async def test_a_hole_that_is_never_filled_resyncs_the_topic_once_the_hold_runs_out() -> None:
+async def test_a_hole_that_is_never_filled_is_fetched_by_the_sockets_once_the_hold_runs_out() -> (
+    None
+):
     sequencer, sockets = sequencer_with("biz:b", "biz:other")
     sequencer.deliver("biz:b", message(1))
-    sequencer.deliver("biz:b", message(3))  # seq 2 was lost on the bus
+    sequencer.deliver("biz:b", message(3))  # seq 2 was stored, but never published
     sequencer.deliver("biz:b", message(4))
+    assert sockets["biz:b"].seqs() == [1]  # held: seq 2 may still come
     sequencer._give_up("biz:b", CID)
-    assert sockets["biz:b"].seqs() == [1]  # never a hole: the socket resumes from the database
-    assert sockets["biz:b"].resyncs == 1 and sockets["biz:other"].resyncs == 0
+    assert sockets["biz:b"].seqs() == [1, 2, 3, 4]  # never a hole: 2 came from the database
+    assert sockets["biz:b"].gaps == [(1, 3)] and sockets["biz:other"].gaps == []
     assert sequencer.holes == 1
+    sequencer.deliver("biz:b", message(5))
+    assert sockets["biz:b"].seqs() == [1, 2, 3, 4, 5]
 
 
-async def test_a_message_later_than_the_hold_resyncs_the_topic_instead_of_going_out() -> None:
-    sequencer, sockets = sequencer_with("biz:b", "biz:other")
+async def test_every_hole_among_the_held_messages_is_fetched() -> None:
+    sequencer, sockets = sequencer_with(f"conv:{CID}")
+    for seq in (1, 3, 5):  # 2 and 4 were stored, never published
+        sequencer.deliver(f"conv:{CID}", message(seq))
+    sequencer._give_up(f"conv:{CID}", CID)
+    assert sockets[f"conv:{CID}"].seqs() == [1, 2, 3, 4, 5]
+    assert sockets[f"conv:{CID}"].gaps == [(1, 3), (3, 5)]
+
+
+async def test_a_socket_that_resumed_fills_the_hole_before_a_first_seen_chat_goes_on() -> None:
+    # A process that just started (or whose bus came back) has not seen this chat: it holds
+    # the first message it sees, then lets it out. The socket that resumed holding seq 6 must
+    # not get 8 before 7, which the killed process stored and never published.
+    sequencer, sockets = sequencer_with("biz:b")
+    sockets["biz:b"].outbox.track(CID, 6)
+    sequencer.deliver("biz:b", message(8))
+    sequencer._give_up("biz:b", CID)
+    assert sockets["biz:b"].seqs() == [7, 8]
+    assert sockets["biz:b"].gaps == [(6, 8)]
+
+
+async def test_a_message_later_than_the_hold_reaches_only_the_sockets_without_it() -> None:
+    hub = Hub()
+    sequencer = Sequencer(hub)
+    had_two = Socket(hub, ["biz:b"])
+    had_two.outbox.track(CID, 2)  # resumed holding 1 and 2
+    had_one = Socket(hub, ["biz:b"])
+    had_one.outbox.track(CID, 1)
     sequencer.deliver("biz:b", message(3))  # the first seen here: held, then out
     sequencer._give_up("biz:b", CID)
-    sequencer.deliver("biz:b", message(2))  # too late: 3 went out already
-    assert sockets["biz:b"].seqs() == [3]
-    assert sockets["biz:b"].resyncs == 1 and sockets["biz:other"].resyncs == 0
-    assert sequencer.late == 1
-    # The resynced socket gets nothing more live: it resumes from its last seq instead.
+    assert had_two.seqs() == [3]
+    assert had_one.seqs() == [2, 3]  # fetched 2 first
+    sequencer.deliver("biz:b", message(2))  # the live copy, late: both hold it already
     sequencer.deliver("biz:b", message(4))
-    assert sockets["biz:b"].seqs() == [3]
+    assert had_two.seqs() == [3, 4] and had_one.seqs() == [2, 3, 4]
+    assert sequencer.late == 1 and had_one.resyncs == had_two.resyncs == 0
+
+
+async def test_a_visitor_socket_knows_a_note_is_no_hole_when_the_sequencer_knows() -> None:
+    hub = Hub()
+    sequencer = Sequencer(hub)
+    visitor = Socket(hub, [f"conv:{CID}"], notes=frozenset({2}))
+    visitor.outbox.track(CID, 0)
+    sequencer.deliver("biz:b", message(1))
+    sequencer.deliver(f"conv:{CID}", message(1))
+    sequencer.deliver("biz:b", message(2, internal=True))
+    sequencer.deliver(f"conv:{CID}", message(3))
+    assert visitor.seqs() == [1, 3] and visitor.gaps == []  # no database read for the note
 
 
 async def test_other_frames_pass_straight_through() -> None:
@@ -136,3 +192,21 @@ async def test_a_resumed_socket_drops_the_late_live_copy_of_a_replayed_message()
     hub.deliver(f"conv:{CID}", message(7))  # committed before the replay read it, published late
     hub.deliver(f"conv:{CID}", message(8))
     assert socket.seqs() == [8]
+
+
+def state(version: int, value: str) -> str:
+    frame = {"type": "conversation", "conversation_id": CID, "state": value, "version": version}
+    return orjson.dumps(frame).decode()
+
+
+async def test_a_state_that_arrives_after_a_newer_one_is_not_sent() -> None:
+    hub = Hub()
+    stayed = Socket(hub, ["biz:b"])
+    welcomed = Socket(hub, ["biz:b"])
+    welcomed.outbox.saw_state(CID, 3)  # its welcome listed the chat as it was at version 3
+    # Accepted (version 2) on one process, closed (3) on another; Redis hands over 3 first.
+    hub.deliver("biz:b", state(3, "closed"))
+    hub.deliver("biz:b", state(2, "active"))
+    hub.deliver("biz:b", state(4, "closed"))
+    assert [f["version"] for f in stayed.received] == [3, 4]
+    assert [f["version"] for f in welcomed.received] == [3, 4]

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from livedesk.conversations.models import Message
+from livedesk.conversations.models import AuthorKind, Message
 from livedesk.realtime.protocol import message_frame
-from livedesk.realtime.writer import StoredMessage
+from livedesk.realtime.writer import NewMessage, StoredMessage
 
 from livedesk_testing import (
     ORIGIN_A,
@@ -115,4 +115,54 @@ async def test_a_late_live_copy_of_what_a_resumed_client_holds_is_not_sent_again
     await back.wait_type("message", conversation_id=cid, seq=3)
     seqs = [f["seq"] for f in back.frames if f.get("type") == "message"]
     assert seqs == [3]
+    await back.close()
+
+
+async def test_a_message_that_follows_one_never_published_brings_that_one_first(
+    server: LiveServer, world: World, monkeypatch: Any
+) -> None:
+    """Another process stored seq 2 and was killed before publishing it; seq 3 then comes over
+    the bus. The visitor, who holds seq 1, gets 2 from the database before 3, and an internal
+    note (seq 4) is no hole it waits for."""
+    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
+    visitor = await connect_visitor(server, token, ORIGIN_A)
+    await visitor.send(type="hello")
+    await visitor.wait_type("welcome")
+    await visitor.send(type="start")
+    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    await visitor.send(type="send", conversation_id=cid, client_msg_id="v1", body="1")
+    await visitor.wait_type("ack", client_msg_id="v1")
+    await visitor.close()
+    back = await connect_visitor(server, token, ORIGIN_A)
+    await back.send(type="hello", resume={cid: 1})
+    await back.wait_type("welcome")
+    await back.send(type="ping", t=1)
+    await back.wait_type("pong")  # the resume's replay is over
+
+    runtime = server.runtime
+    monkeypatch.setattr(runtime.broker, "publish", lambda topic, frame: None)  # never published
+    for n, internal in ((2, False), (3, False), (4, True), (5, False)):
+        await runtime.writer.write(
+            NewMessage(
+                conversation_id=cid,
+                business_id=world.a.business_id,
+                author_kind=AuthorKind.OPERATOR,
+                body=f"{n}",
+                internal=internal,
+            )
+        )
+    monkeypatch.undo()
+    async with runtime.reading() as session:
+        rows = {
+            row.seq: row
+            for row in await session.scalars(select(Message).where(Message.conversation_id == cid))
+        }
+    # What the sequencer hands the hub: seq 3, then 5 (it did see the note on a staff topic).
+    for seq, prev in ((3, None), (5, 3)):
+        frame = message_frame(StoredMessage.from_row(rows[seq]))
+        runtime.hub.deliver_message(f"conv:{cid}", frame, cid, seq, prev, False)
+    await back.wait_type("message", conversation_id=cid, seq=5)
+    seqs = [f["seq"] for f in back.frames if f.get("type") == "message"]
+    assert seqs == [2, 3, 5]
+    assert runtime.hub.gaps_filled == 1
     await back.close()

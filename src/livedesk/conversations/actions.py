@@ -64,6 +64,7 @@ def conversation_payload(
         ),
         "prechat": conversation.prechat,
         "last_seq": conversation.last_seq,
+        "version": conversation.version,
         "language": conversation.language,
         "page_url": conversation.page_url,
         "page_title": conversation.page_title,
@@ -116,6 +117,7 @@ def queue_conversation_update(
     operator_name: str | None = None,
     experts: list[dict[str, Any]] | None = None,
 ) -> None:
+    conversation.version = (conversation.version or 0) + 1
     frame = protocol.encode(conversation_payload(conversation, operator_name, experts))
     queue_after_commit(session, conversation_topic(conversation.id), frame)
     queue_after_commit(session, business_topic(conversation.business_id), frame)

@@ -95,6 +95,9 @@ class Conversation(Base):
     )
     # The highest seq handed out; the message writer bumps it in the same transaction as the insert.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised with every `conversation` frame (queue_conversation_update): a client's socket is
+    # never handed an older state after a newer one (docs/protocol.md).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     disposition: Mapped[str | None] = mapped_column(String(32), default=None)
     page_url: Mapped[str | None] = mapped_column(Text, default=None)

@@ -123,6 +123,12 @@ class NoInternalNotes(Outbox):
             return
         super().put(frame)
 
+    def put_message(
+        self, frame: str, conversation_id: str, seq: int, prev: int | None, internal: bool
+    ) -> None:
+        if not internal:
+            super().put_message(frame, conversation_id, seq, prev, internal)
+
 
 class AgentConnection(Connection):
     __slots__ = ("actor",)
@@ -139,12 +145,13 @@ class AgentConnection(Connection):
     EXTENSION_FRAMES: ClassVar[str] = "agent_frames"
 
     def __init__(self, websocket: WebSocket, runtime: Runtime, actor: StaffActor) -> None:
-        super().__init__(websocket, runtime)
+        super().__init__(
+            websocket, runtime, Outbox if actor.sees_internal_notes else NoInternalNotes
+        )
         self.actor = actor
-        if not actor.sees_internal_notes:
-            self.outbox = NoInternalNotes(
-                websocket.send_text, runtime.settings.outbound_queue_size, self._overflowed
-            )
+
+    def sees_internal_notes(self) -> bool:
+        return self.actor.sees_internal_notes
 
     def handler_for(self, kind: str) -> Handler | None:
         """Every frame, routing's too, passes the permission table before its handler."""
@@ -232,6 +239,8 @@ class AgentConnection(Connection):
                 conversations=[conversation_payload(c, experts=experts[c.id]) for c in open_rows],
             )
         )
+        for conversation in open_rows:
+            self.outbox.saw_state(conversation.id, conversation.version)
         for conversation_id, last_seq in resume.items():
             if conversation_id not in visible:
                 self.error("not_found", "conversation not found", conversation_id=conversation_id)
@@ -246,12 +255,11 @@ class AgentConnection(Connection):
                     last_seq=conversation.last_seq,
                 )
             else:
-                await self.replay(
-                    conversation_id, last_seq, include_internal=self.actor.sees_internal_notes
-                )
+                await self.replay(conversation_id, last_seq)
             if conversation_id not in listed:
                 payload = conversation_payload(conversation, experts=experts[conversation_id])
                 self.outbox.put_direct(protocol.encode(payload))
+                self.outbox.saw_state(conversation_id, conversation.version)
 
     async def _visible(self, conversation_id: str) -> ConversationFacts:
         facts = await self.runtime.conversation_facts(conversation_id)

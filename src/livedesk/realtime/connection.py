@@ -43,6 +43,7 @@ class Connection:
         "_close_code",
         "_close_reason",
         "_closer",
+        "_filler",
         "bucket",
         "outbox",
         "replayed",
@@ -50,13 +51,17 @@ class Connection:
         "ws",
     )
 
-    def __init__(self, websocket: WebSocket, runtime: Runtime) -> None:
+    def __init__(
+        self, websocket: WebSocket, runtime: Runtime, outbox_type: type[Outbox] = Outbox
+    ) -> None:
         self.ws = websocket
         self.runtime = runtime
         settings = runtime.settings
-        self.outbox = Outbox(
+        self.outbox = outbox_type(
             websocket.send_text, settings.outbound_queue_size, on_overflow=self._overflowed
         )
+        self.outbox.on_gap = self._fill_gap
+        self._filler: asyncio.Task[None] | None = None
         self.bucket = TokenBucket(settings.frames_per_second, settings.frames_per_second * 2)
         self._close_code: int | None = None
         self._closer: asyncio.Future[None] | None = None
@@ -80,6 +85,9 @@ class Connection:
 
     def send(self, frame: str) -> None:
         self.outbox.put(frame)
+
+    def sees_internal_notes(self) -> bool:
+        return False
 
     # Frame type → method name, per class: a dict of bound methods per socket would cost about a
     # kilobyte on each of ten thousand idle connections. Domains add frames through
@@ -195,24 +203,14 @@ class Connection:
                 self._close_code = CLOSE_DRAINING
                 return
 
-    async def replay(self, conversation_id: str, after_seq: int, *, include_internal: bool) -> None:
+    async def replay(self, conversation_id: str, after_seq: int) -> None:
         """Send what the client missed, straight from the database, then let live frames through.
 
         Called while the outbox holds live frames back (see Outbox.hold), so history always
         precedes live traffic. A client further behind than resume_limit is told to resync.
         """
-        limit = self.runtime.settings.resume_limit
-        query = (
-            select(Message)
-            .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
-            .order_by(Message.seq)
-            .limit(limit + 1)
-        )
-        if not include_internal:
-            query = query.where(Message.internal.is_(False))
-        async with self.runtime.reading() as session:
-            rows = list(await session.scalars(query))
-        if len(rows) > limit:
+        rows = await self._missed(conversation_id, after_seq)
+        if len(rows) > self.runtime.settings.resume_limit:
             self.send(
                 protocol.frame("resync", conversation_id=conversation_id, last_seq=rows[-1].seq)
             )
@@ -222,4 +220,46 @@ class Connection:
         # The client holds everything up to here: a late live copy of any of it (published by
         # another process before this resume, and let out by a sequencer that had not seen
         # this conversation yet) is a duplicate, even when the replay itself sent nothing.
-        self.replayed[conversation_id] = rows[-1].seq if rows else after_seq
+        held = rows[-1].seq if rows else after_seq
+        self.replayed[conversation_id] = held
+        self.outbox.track(conversation_id, held)
+
+    async def _missed(
+        self, conversation_id: str, after_seq: int, before_seq: int | None = None
+    ) -> list[Message]:
+        """The messages this socket may see after `after_seq` (and before `before_seq`), in
+        order: at most resume_limit, plus one to say there are more."""
+        limit = self.runtime.settings.resume_limit
+        query = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+            .order_by(Message.seq)
+            .limit(limit + 1)
+        )
+        if before_seq is not None:
+            query = query.where(Message.seq < before_seq)
+        if not self.sees_internal_notes():
+            query = query.where(Message.internal.is_(False))
+        async with self.runtime.reading() as session:
+            return list(await session.scalars(query))
+
+    def _fill_gap(self, conversation_id: str, after_seq: int, before_seq: int) -> None:
+        """The outbox met a message from the bus that follows a hole (see Outbox.put_message)
+        and holds it, with everything behind it, until the missing messages are sent."""
+        self._filler = asyncio.ensure_future(self._fill(conversation_id, after_seq, before_seq))
+
+    async def _fill(self, conversation_id: str, after_seq: int, before_seq: int) -> None:
+        try:
+            rows = await self._missed(conversation_id, after_seq, before_seq)
+        except Exception:
+            log.exception("could not fetch the messages a socket missed")
+            rows = None
+        if rows is None or len(rows) > self.runtime.settings.resume_limit:
+            self.resync()  # the client resumes from its last seq instead
+            return
+        self.runtime.hub.gaps_filled += 1
+        for row in rows:
+            self.outbox.put_direct(protocol.message_frame(StoredMessage.from_row(row)))
+        self.outbox.track(conversation_id, before_seq - 1)
+        self.outbox.release_held()
+        self._filler = None

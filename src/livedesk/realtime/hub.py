@@ -3,6 +3,10 @@
 Topics: `conv:<id>` reaches the visitor of one conversation; `biz:<id>` reaches the staff who
 serve that business; `user:<id>` reaches one staff member. A connection whose queue is full is a
 slow reader: it is dropped (it will reconnect and resume by seq) rather than stall everyone else.
+
+Each outbox also keeps its client's order: per conversation the last seq it sent (messages from
+the bus, see `Outbox.put_message`) and the version of the last state it sent (`put_state`), so
+that nothing reaches a client twice, out of order, or older than what it holds.
 """
 
 from __future__ import annotations
@@ -15,9 +19,15 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any, Protocol
 
+from livedesk import jsonutil
+
 CONVERSATION_FRAME = '{"type":"conversation"'
 
 SendFrame = Callable[[str], Coroutine[Any, Any, None]]
+# A message frame held back with what put_message needs: conversation, seq, prev, internal.
+HeldMessage = tuple[str, str, int, int | None, bool]
+# A conversation frame held back with its conversation and version (see put_state).
+HeldState = tuple[str, str, int]
 
 # Closing every socket after a bus gap is spread over this many seconds per socket, at most
 # RESYNC_SPREAD_MAX: ten thousand clients must not all reconnect in the same millisecond.
@@ -54,7 +64,10 @@ class Outbox:
         "_skip_until",
         "closed",
         "limit",
+        "on_gap",
         "on_overflow",
+        "seqs",
+        "states",
     )
 
     def __init__(
@@ -68,9 +81,14 @@ class Outbox:
         self._drainer: asyncio.Task[None] | None = None
         # While a resume is replayed from the database, live frames are held back, then released
         # after the backlog so the client sees history before live traffic.
-        self._held: list[str] | None = None
+        self._held: list[str | HeldMessage | HeldState] | None = None
         self._skip: Callable[[str], bool] | None = None  # see release
         self._skip_until = 0.0
+        # Messages that came over the bus (see put_message): the highest seq this socket has of
+        # each conversation, and who fetches the ones it lacks when a later one arrives.
+        self.seqs: dict[str, int] | None = None
+        self.on_gap: Callable[[str, int, int], None] | None = None
+        self.states: dict[str, int] | None = None  # conversation → version of the state sent
 
     def hold(self) -> None:
         self._held = []
@@ -79,11 +97,80 @@ class Outbox:
     def release(self, skip: Callable[[str], bool] | None = None) -> None:
         """Send the held frames minus those `skip` names, and keep skipping such frames for
         LATE_FRAME_WINDOW seconds: a replayed message's live copy may come later still."""
-        held, self._held = self._held or [], None
         self._skip = skip
         self._skip_until = time.monotonic() + LATE_FRAME_WINDOW
-        for frame in held:
-            self.put(frame)
+        self.release_held()
+
+    def release_held(self) -> None:
+        """Send what was held, in order. A message among them that finds a hole holds the rest
+        again (see put_message)."""
+        held, self._held = self._held or [], None
+        for item in held:
+            if isinstance(item, str):
+                self.put(item)
+            elif len(item) == 3:
+                self.put_state(*item)
+            else:
+                self.put_message(*item)
+
+    def track(self, conversation_id: str, seq: int) -> None:
+        """The client holds this conversation's messages up to `seq` (a replay sent them)."""
+        if self.seqs is None:
+            self.seqs = {}
+        if seq > self.seqs.get(conversation_id, -1):
+            self.seqs[conversation_id] = seq
+
+    def put_message(
+        self, frame: str, conversation_id: str, seq: int, prev: int | None, internal: bool
+    ) -> None:
+        """A message frame from the bus, where processes publish independently: this socket
+        gets each conversation's messages in seq order and once. One it already has is dropped;
+        one that follows a hole (its predecessor was stored, but the process that stored it was
+        killed or cut off before publishing) waits, with everything behind it, while `on_gap`
+        fetches the missing ones from the database. `prev` is the seq before this one on its
+        topic when the sequencer knows it: on a visitor's topic internal notes leave holes that
+        are not gaps."""
+        if self.closed:
+            return
+        if self._held is not None:
+            self._held.append((frame, conversation_id, seq, prev, internal))
+            return
+        seqs = self.seqs
+        if seqs is None:
+            seqs = self.seqs = {}
+        last = seqs.get(conversation_id)
+        if last is not None:
+            if seq <= last:
+                return
+            if seq != last + 1 and prev != last and self.on_gap is not None:
+                self._held = [(frame, conversation_id, seq, prev, internal)]
+                self.on_gap(conversation_id, last, seq)
+                return
+        seqs[conversation_id] = seq
+        self._deliver(frame, bounded=True)
+
+    def saw_state(self, conversation_id: str, version: int) -> None:
+        """The client holds this version of the conversation's state (a welcome listed it)."""
+        if self.states is None:
+            self.states = {}
+        if version > self.states.get(conversation_id, -1):
+            self.states[conversation_id] = version
+
+    def put_state(self, frame: str, conversation_id: str, version: int) -> None:
+        """A `conversation` frame: one older than the state this socket already sent is
+        dropped (two processes' frames can cross on the bus; the newer state stands)."""
+        if self.closed:
+            return
+        if self._held is not None:
+            self._held.append((frame, conversation_id, version))
+            return
+        states = self.states
+        if states is None:
+            states = self.states = {}
+        if version < states.get(conversation_id, 0):
+            return
+        states[conversation_id] = version
+        self.put(frame)
 
     def put(self, frame: str) -> None:
         if self.closed:
@@ -201,6 +288,7 @@ class Hub:
         self.conversation_watchers: list[Callable[[str], None]] = []
         # Every open socket of this process (subscribed or not yet), for resync_all.
         self.sockets: set[Resyncable] = set()
+        self.gaps_filled = 0  # holes a socket's messages from the bus had, filled from the database
 
     def subscribe(self, outbox: Outbox, topics: Iterable[str]) -> None:
         for topic in topics:
@@ -220,13 +308,41 @@ class Hub:
 
     def deliver(self, topic: str, frame: str) -> int:
         if frame.startswith(CONVERSATION_FRAME):
-            for watcher in self.conversation_watchers:
-                watcher(frame)
+            return self._deliver_state(topic, frame)
         members = self._topics.get(topic)
         if not members:
             return 0
         for outbox in tuple(members):
             outbox.put(frame)
+        return len(members)
+
+    def _deliver_state(self, topic: str, frame: str) -> int:
+        for watcher in self.conversation_watchers:
+            watcher(frame)
+        members = self._topics.get(topic)
+        if not members:
+            return 0
+        data = jsonutil.loads(frame)
+        conversation_id, version = data["conversation_id"], data.get("version", 0)
+        for outbox in tuple(members):
+            outbox.put_state(frame, conversation_id, version)
+        return len(members)
+
+    def deliver_message(
+        self,
+        topic: str,
+        frame: str,
+        conversation_id: str,
+        seq: int,
+        prev: int | None,
+        internal: bool,
+    ) -> int:
+        """A message from the bus: each socket checks it against the seqs it holds."""
+        members = self._topics.get(topic)
+        if not members:
+            return 0
+        for outbox in tuple(members):
+            outbox.put_message(frame, conversation_id, seq, prev, internal)
         return len(members)
 
     def resync_all(self) -> None:

@@ -134,6 +134,8 @@ class VisitorConnection(Connection):
                 conversations=[conversation_payload(c, experts=experts[c.id]) for c in rows],
             )
         )
+        for conversation in rows:
+            self.outbox.saw_state(conversation.id, conversation.version)
         for conversation_id, last_seq in resume.items():
             if conversation_id not in mine:
                 self.error("not_found", "conversation not found", conversation_id=conversation_id)
@@ -147,7 +149,7 @@ class VisitorConnection(Connection):
                     last_seq=mine[conversation_id].last_seq,
                 )
                 continue
-            await self.replay(conversation_id, last_seq, include_internal=False)
+            await self.replay(conversation_id, last_seq)
 
     def subscribe(self, conversation_ids: Any) -> None:
         fresh = set(conversation_ids) - self.conversations
@@ -174,6 +176,7 @@ class VisitorConnection(Connection):
             )
         # Subscribed only now, so the frame published at commit did not reach us: send it here.
         self.subscribe([conversation.id])
+        self.outbox.saw_state(conversation.id, conversation.version)
         self.send(protocol.encode(conversation_payload(conversation)))
         if created:
             await self.runtime.emit(Hook.CONVERSATION_STARTED, conversation)
