@@ -5,6 +5,10 @@ On SQLite a session's first statement is BEGIN IMMEDIATE unless it is marked rea
 gate, and the message writer's commit then failed with SQLITE_BUSY and retried after a sleep: a
 stall for every chat of the process. Here another connection holds the write lock for the whole
 test, and every read path must still answer at once (the busy timeout is 10 s).
+
+The server runs on the test's event loop, so the lock is taken from a worker thread: taken on the
+loop, it waited for a write transaction already in flight (the search indexer's round, say), which
+needs that same loop to finish, and failed with "database is locked" after sqlite3's 5 s.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 
 from livedesk.settings import Settings
 
@@ -33,15 +37,20 @@ from livedesk_testing import (
 def hold_write_lock(settings: Settings) -> Iterator[object]:
     if not settings.is_sqlite:
         pytest.skip("SQLite's write lock")
-    path = make_url(settings.database_url).database
-    assert path
+    database = make_url(settings.database_url).database
+    assert database
+    path: str = database  # narrowed for the nested function
 
     class Holder:
         conn: sqlite3.Connection | None = None
 
-        def take(self) -> None:
-            self.conn = sqlite3.connect(path, isolation_level=None)
-            self.conn.execute("BEGIN IMMEDIATE")
+        async def take(self) -> None:
+            def begin() -> sqlite3.Connection:
+                conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+                conn.execute("BEGIN IMMEDIATE")
+                return conn
+
+            self.conn = await asyncio.to_thread(begin)
 
     holder = Holder()
     try:
@@ -67,7 +76,21 @@ async def test_read_paths_answer_while_another_connection_holds_the_write_lock(
     await visitor.close()
     secret = await login(server, world.a.operator)
 
-    hold_write_lock.take()  # type: ignore[attr-defined]
+    # A write transaction of the server's own still in flight when the lock is wanted: the lock
+    # is ours once it has committed.
+    writing = asyncio.Event()
+
+    async def write_in_flight() -> None:
+        async with server.runtime.transaction() as session:
+            await session.execute(text("UPDATE conversations SET priority = priority"))
+            writing.set()  # it holds the write lock now
+            await asyncio.sleep(0.05)
+            await session.execute(text("UPDATE conversations SET priority = priority"))
+
+    in_flight = asyncio.create_task(write_in_flight())
+    await writing.wait()
+    await hold_write_lock.take()  # type: ignore[attr-defined]
+    await in_flight  # committed before the lock was ours
     async with asyncio.timeout(5):
         # HTTP: the actor lookup and the request's read session.
         async with server.http(cookies={"livedesk_session": secret}) as http:
