@@ -67,7 +67,9 @@ def message_store(settings: Settings, engine: AsyncEngine, gate: Any) -> BatchSt
     if settings.is_sqlite:
         path = make_url(settings.async_database_url).database
         if path and path != ":memory:" and not path.startswith("file:"):
-            return SqliteStore(path, gate)
+            store = SqliteStore(path, gate)
+            store.take_over_checkpoints(engine)
+            return store
     return EngineStore(engine, gate)
 
 

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import make_url, select, update
+from sqlalchemy import make_url, select, text, update
 
 from livedesk.conversations.models import Conversation, Message, Visitor
 from livedesk.realtime import sqlite_writer
@@ -345,3 +345,28 @@ async def test_sqlite_wal_is_synced_soon_after_commits_and_never_while_idle(
             break
         await asyncio.sleep(0.01)
     assert synced == [path]
+
+
+async def test_sqlite_checkpoints_of_other_commits_are_left_to_the_writers_task(
+    settings: Settings, runtime: Runtime, world: World
+) -> None:
+    """The process's other connections never checkpoint inside their own commits (that copied
+    and synced the WAL's hot pages again and again: twice the bytes to storage per message);
+    their commits wake the writer's checkpoint task instead."""
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's WAL")
+    store = runtime.writer._store
+    assert isinstance(store, SqliteStore)
+    async with runtime.reading() as session:
+        automatic = (await session.execute(text("PRAGMA wal_autocheckpoint"))).scalar()
+    assert automatic == 0
+    for task in (store._checkpoints, store._flusher):
+        assert task is not None
+        task.cancel()  # they would take the wake-ups this test looks for
+    store._dirty.clear()
+    store._unflushed.clear()
+    async with runtime.reading() as session:
+        await session.execute(text("SELECT 1"))
+    assert not store._dirty.is_set()  # a read commits nothing
+    await new_conversation(runtime, world)  # a write through the engine, not the writer
+    assert store._dirty.is_set() and store._unflushed.is_set()

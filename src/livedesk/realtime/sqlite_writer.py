@@ -44,6 +44,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from livedesk.db import sqlite_pragmas
 from livedesk.realtime.writer import NewMessage, StoredMessage, parsed_attachment, store_batch
@@ -142,6 +144,12 @@ class _SqliteOps:
         )
 
 
+def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
 def _connect(path: str, busy_timeout_ms: int = 10_000) -> sqlite3.Connection:
     conn = sqlite3.connect(path, check_same_thread=False)
     sqlite_pragmas(conn, busy_timeout_ms)
@@ -164,6 +172,20 @@ class SqliteStore:
         )
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="wal-checkpoint")
         self._flush_thread = ThreadPoolExecutor(1, thread_name_prefix="wal-flush")
+
+    def take_over_checkpoints(self, engine: AsyncEngine) -> None:
+        """The other connections of the process (the engine's: routing, leases, the search
+        indexer, every domain) leave checkpoints to this store's task as well, and wake it when
+        they commit. With SQLite's automatic checkpoint they ran one inside each of their commits
+        once the WAL passed 1,000 frames, which under steady traffic is nearly always (the WAL is
+        rewound only at REWIND_AFTER_FRAMES): every hot page was copied and synced far more often,
+        about twice the bytes to storage per chat message (docs/benchmarks.md, chat round trip)."""
+        event.listen(engine.sync_engine, "connect", _no_automatic_checkpoint)
+        event.listen(engine.sync_engine, "commit", self._committed_elsewhere)
+
+    def _committed_elsewhere(self, _connection: Any) -> None:
+        self._dirty.set()
+        self._unflushed.set()
 
     async def start(self) -> None:
         conn = _connect(self._path, busy_timeout_ms=0)  # never sleep on the loop: module doc
