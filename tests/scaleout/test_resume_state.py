@@ -45,6 +45,27 @@ async def staff(server: LiveServer, username: str, **hello: Any) -> WsClient:
     return client
 
 
+async def resumed_visitor(server: LiveServer, world: World, messages: int) -> tuple[WsClient, str]:
+    """A visitor who started a chat, sent `messages` messages, left, and is back on a new
+    socket holding them all (its resume's replay is over)."""
+    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
+    visitor = await connect_visitor(server, token, ORIGIN_A)
+    await visitor.send(type="hello")
+    await visitor.wait_type("welcome")
+    await visitor.send(type="start")
+    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    for n in range(1, messages + 1):
+        await visitor.send(type="send", conversation_id=cid, client_msg_id=f"v{n}", body=f"{n}")
+        await visitor.wait_type("ack", client_msg_id=f"v{n}")
+    await visitor.close()
+    back = await connect_visitor(server, token, ORIGIN_A)
+    await back.send(type="hello", resume={cid: messages})
+    await back.wait_type("welcome")
+    await back.send(type="ping", t=1)
+    await back.wait_type("pong")
+    return back, cid
+
+
 async def test_a_client_away_during_accept_and_close_converges_on_resume(
     server: LiveServer, world: World
 ) -> None:
@@ -91,20 +112,7 @@ async def test_a_late_live_copy_of_what_a_resumed_client_holds_is_not_sent_again
     """The client holds every message, so its resume replays nothing; a live copy of one of
     them that another process published before the resume, and this process's sequencer let
     out late, must not reach it a second time."""
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start")
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
-    for n in (1, 2):
-        await visitor.send(type="send", conversation_id=cid, client_msg_id=f"v{n}", body=f"{n}")
-        await visitor.wait_type("ack", client_msg_id=f"v{n}")
-    await visitor.close()
-
-    back = await connect_visitor(server, token, ORIGIN_A)
-    await back.send(type="hello", resume={cid: 2})
-    await back.wait_type("welcome")
+    back, cid = await resumed_visitor(server, world, 2)
     async with server.runtime.reading() as session:
         row = await session.scalar(
             select(Message).where(Message.conversation_id == cid, Message.seq == 2)
@@ -124,20 +132,7 @@ async def test_a_message_that_follows_one_never_published_brings_that_one_first(
     """Another process stored seq 2 and was killed before publishing it; seq 3 then comes over
     the bus. The visitor, who holds seq 1, gets 2 from the database before 3, and an internal
     note (seq 4) is no hole it waits for."""
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start")
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
-    await visitor.send(type="send", conversation_id=cid, client_msg_id="v1", body="1")
-    await visitor.wait_type("ack", client_msg_id="v1")
-    await visitor.close()
-    back = await connect_visitor(server, token, ORIGIN_A)
-    await back.send(type="hello", resume={cid: 1})
-    await back.wait_type("welcome")
-    await back.send(type="ping", t=1)
-    await back.wait_type("pong")  # the resume's replay is over
+    back, cid = await resumed_visitor(server, world, 1)
 
     runtime = server.runtime
     monkeypatch.setattr(runtime.broker, "publish", lambda topic, frame: None)  # never published
