@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
+
+from livedesk.canned import actions as canned_actions
 
 from livedesk_testing import Tenant, World
 
@@ -173,6 +176,36 @@ async def test_rules_a_schema_cannot_check_and_a_rejected_change_loses_nothing(
         assert (await http.get(PATH)).json() == before
         assert (await http.patch(f"{PATH}/nope", json={"title": "x"})).status_code == 404
         assert (await http.delete(f"{PATH}/nope")).status_code == 404
+
+
+async def test_the_database_keeps_shortcuts_unique_when_two_saves_cross(
+    admin: str, login_as: LoginAs, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two admins saving one shortcut at once both pass the application's check; the unique
+    indexes decide, and the loser gets the same field error, with nothing stored."""
+    async with await login_as(admin) as http:
+        await add(http, None, "groet")
+        await add(http, world.a.business_id, "offerte")
+        prijs = await add(http, world.a.business_id, "prijs")
+        await add(http, world.b.business_id, "offerte")  # another business may use it
+        before = (await http.get(PATH)).json()
+
+        async def as_if_the_other_was_not_seen(*args: Any, **kwargs: Any) -> None:
+            return None
+
+        monkeypatch.setattr(canned_actions, "check_shortcut_free", as_if_the_other_was_not_seen)
+        for business_id, shortcut, code in (
+            (None, "groet", "shortcut_taken_shared"),
+            (world.a.business_id, "offerte", "shortcut_taken"),
+        ):
+            r = await http.post(
+                PATH,
+                json={"business_id": business_id, "shortcut": shortcut, "title": "T", "body": "B"},
+            )
+            assert r.status_code == 422 and r.json()["data"]["codes"] == {"shortcut": code}
+        r = await http.patch(f"{PATH}/{prijs}", json={"shortcut": "offerte"})
+        assert r.status_code == 422 and r.json()["data"]["codes"] == {"shortcut": "shortcut_taken"}
+        assert (await http.get(PATH)).json() == before
 
 
 async def test_changes_are_audited_per_business(

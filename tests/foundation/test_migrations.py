@@ -107,3 +107,44 @@ async def test_the_retry_key_goes_and_comes_back_with_its_values(
         columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
         assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 3
     assert "retry_key" not in columns
+
+
+async def test_shortcuts_that_slipped_past_the_check_are_numbered_before_the_index(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """0021 makes shortcuts unique; duplicates saved earlier by crossing requests keep their
+    text under a numbered shortcut, the oldest keeping the plain one."""
+    if not settings.is_sqlite:
+        pytest.skip("a scratch SQLite file")
+    fresh = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/canned.db"})
+    config = migrate.alembic_config(fresh)
+    step = asyncio.to_thread  # Alembic runs its own event loop
+    await step(command.upgrade, config, "0021_canned_shortcut_unique-1")
+    engine = make_engine(fresh)
+    async with unit_of_work(make_sessionmaker(engine)) as session:
+        session.add(Business(id="b1", slug="b1", name="B1"))
+    await engine.dispose()
+    with sqlite3.connect(tmp_path / "canned.db") as conn:
+        conn.executemany(
+            "INSERT INTO canned_responses (id, business_id, shortcut, title, body, language,"
+            " created_at, updated_at) VALUES (?, ?, ?, 't', ?, 'nl', ?, ?)",
+            [
+                (row_id, business_id, shortcut, row_id, at, at)
+                for row_id, business_id, shortcut, at in (
+                    ("c1", "b1", "groet", "2026-01-01"),
+                    ("c2", "b1", "groet", "2026-01-02"),
+                    ("c3", "b1", "groet-2", "2026-01-03"),
+                    ("c4", None, "groet", "2026-01-01"),
+                    ("c5", None, "groet", "2026-01-02"),
+                )
+            ],
+        )
+    await step(command.upgrade, config, "heads")
+    with sqlite3.connect(tmp_path / "canned.db") as conn:
+        rows = dict(conn.execute("SELECT id, shortcut FROM canned_responses"))
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO canned_responses (id, business_id, shortcut, title, body, language,"
+                " created_at, updated_at) VALUES ('c6', NULL, 'groet', 't', 'b', 'nl', '', '')"
+            )
+    assert rows == {"c1": "groet", "c2": "groet-3", "c3": "groet-2", "c4": "groet", "c5": "groet-2"}

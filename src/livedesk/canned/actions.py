@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk import i18n
@@ -78,6 +79,17 @@ async def check_shortcut_free(
         )
 
 
+async def _flush_unique_shortcut(session: AsyncSession, business_id: str | None) -> None:
+    """Two admins saving the same shortcut at once: the unique index decides, and the loser
+    gets the same field error as when the check above had seen the other one."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise FieldError(
+            {"shortcut": "shortcut_taken_shared" if business_id is None else "shortcut_taken"}
+        ) from None
+
+
 async def do_create_canned(
     session: AsyncSession, actor: StaffActor, data: CannedCreate
 ) -> CannedResponse:
@@ -96,7 +108,7 @@ async def do_create_canned(
         updated_by=actor.user_id or None,
     )
     session.add(item)
-    await session.flush()
+    await _flush_unique_shortcut(session, item.business_id)
     record_change(
         session,
         actor,
@@ -121,6 +133,7 @@ async def do_update_canned(
     if snapshot(item) != before:
         item.updated_at = utcnow()
         item.updated_by = actor.user_id or None
+        await _flush_unique_shortcut(session, item.business_id)
     record_change(
         session,
         actor,

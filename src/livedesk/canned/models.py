@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livedesk.db import Base, UTCDateTime, new_id, utcnow
@@ -17,7 +17,24 @@ class CannedResponse(Base):
     console when inserted."""
 
     __tablename__ = "canned_responses"
-    __table_args__ = (Index("ix_canned_responses_business_shortcut", "business_id", "shortcut"),)
+    # A shortcut is unique per business and among the shared ones (migration 0021).
+    __table_args__ = (
+        Index(
+            "uq_canned_responses_business_shortcut",
+            "business_id",
+            "shortcut",
+            unique=True,
+            sqlite_where=text("business_id IS NOT NULL"),
+            postgresql_where=text("business_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_canned_responses_shared_shortcut",
+            "shortcut",
+            unique=True,
+            sqlite_where=text("business_id IS NULL"),
+            postgresql_where=text("business_id IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     business_id: Mapped[str | None] = mapped_column(
