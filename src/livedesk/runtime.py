@@ -35,7 +35,8 @@ class Hook(enum.StrEnum):
 
     CONVERSATION_STARTED = "on_conversation_started"  # (conversation: Conversation)
     VISITOR_MESSAGE = "on_visitor_message"  # (stored: StoredMessage)
-    OPERATOR_MESSAGE = "on_operator_message"  # (stored: StoredMessage)
+    # A person answered the visitor: the operator or the business's own expert.
+    HUMAN_REPLY = "on_human_reply"  # (stored: StoredMessage)
     CONVERSATION_CLOSED = "on_conversation_closed"  # (conversation_id: str)
     VISITOR_DISCONNECTED = "on_visitor_disconnected"  # (visitor, conversation_ids: set[str])
     HUMAN_REQUESTED = "on_human_requested"  # (conversation_id: str): the bot handed over

@@ -4,6 +4,7 @@ audit trail, and what a reconnecting client is told."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from expert_helpers import (
@@ -17,7 +18,7 @@ from expert_helpers import (
 )
 from sqlalchemy import select
 
-from livedesk.conversations.models import ConversationParticipant, Message
+from livedesk.conversations.models import ConversationEvent, ConversationParticipant, Message
 from livedesk.db import read_only
 from livedesk.settings import Settings
 
@@ -254,3 +255,39 @@ async def test_an_ended_chat_cannot_be_joined(
         r = await expert.post(f"/api/v1/conversations/{chat.conversation_id}/join")
     assert (r.status_code, r.json()["code"]) == (409, "conversation_closed")
     assert await participants(server, chat.conversation_id) == []
+
+
+async def test_an_experts_answer_is_the_chats_first_reply(
+    server: LiveServer, world: World, settings: Settings
+) -> None:
+    """The visitor was answered by a person, so the chat counts as answered (and the
+    contract's first-reply clock stops) whoever answered; an internal note never counts."""
+    await add_people(settings, world)
+    await allow_experts(server, world.a.business_id)
+    operator = await agent(server, "op-alpha")
+    expert_socket = await agent(server, "user-alpha")
+    async with await http_as(server, "user-alpha") as expert:
+        chat = await live_chat(server, operator, expert=expert)
+        cid = chat.conversation_id
+        note = {"type": "send", "conversation_id": cid, "client_msg_id": "n1", "body": "VIP"}
+        assert (await outcome(operator, {**note, "internal": True}))[0] == "ok"
+        assert (await expert.get(f"/api/v1/conversations/{cid}")).json()["first_reply_at"] is None
+        answer = {"type": "send", "conversation_id": cid, "client_msg_id": "e1", "body": "Ja!"}
+        assert (await outcome(expert_socket, answer))[0] == "ok"
+        assert (await expert.get(f"/api/v1/conversations/{cid}")).json()["first_reply_at"]
+
+    async def first_replies() -> list[tuple[str | None, Any]]:
+        async with read_only(server.runtime.sessions) as session:
+            events = await session.scalars(
+                select(ConversationEvent).where(
+                    ConversationEvent.conversation_id == cid,
+                    ConversationEvent.kind == "first_reply",
+                )
+            )
+            return [(e.operator_id, e.data.get("by")) for e in events]
+
+    for _ in range(100):  # the event is logged by routing's hook, after the commit
+        if await first_replies():
+            break
+        await asyncio.sleep(0.05)
+    assert await first_replies() == [(expert_socket.user_id, "expert")]  # type: ignore[attr-defined]

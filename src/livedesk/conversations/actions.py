@@ -236,10 +236,11 @@ async def do_close_conversation(
 
 
 async def do_record_first_reply(
-    session: AsyncSession, conversation_id: str, operator_id: str | None
+    session: AsyncSession, conversation_id: str, author_id: str | None, author_kind: str
 ) -> bool:
-    """Log the `first_reply` event once per conversation (the writer sets first_reply_at).
-    Returns whether the conversation has its first reply logged now."""
+    """Log the `first_reply` event once per conversation (the writer sets first_reply_at), by
+    the operator or the business's expert who answered. Returns whether the conversation has
+    its first reply logged now."""
     conversation = await session.scalar(
         select(Conversation).where(Conversation.id == conversation_id).with_for_update()
     )
@@ -260,9 +261,12 @@ async def do_record_first_reply(
                 business_id=conversation.business_id,
                 conversation_id=conversation.id,
                 kind="first_reply",
-                operator_id=operator_id,
+                operator_id=author_id,
                 at=conversation.first_reply_at,
-                data={"seconds": (conversation.first_reply_at - queued).total_seconds()},
+                data={
+                    "seconds": (conversation.first_reply_at - queued).total_seconds(),
+                    "by": author_kind,
+                },
             )
         )
     return True

@@ -293,8 +293,8 @@ class AgentConnection(Connection):
                 after_seq=send.after_seq,
             )
         )
-        if not stored.duplicate and self.author_kind == AuthorKind.OPERATOR:
-            await self.runtime.emit(Hook.OPERATOR_MESSAGE, stored)
+        if not stored.duplicate and not stored.internal:
+            await self.runtime.emit(Hook.HUMAN_REPLY, stored)
 
     @property
     def author_kind(self) -> AuthorKind:

@@ -61,6 +61,8 @@ MAX_BATCH = 512
 # messages/s and raise saturation by about a tenth, for ~0.1 ms more p50 at 200/s; one round
 # does no better than none.
 GATHER_ROUNDS = 2
+# Who answers the visitor: the first such message (not an internal note) is the first reply.
+HUMAN_REPLIES = frozenset({AuthorKind.OPERATOR, AuthorKind.EXPERT})
 
 conversations = cast(Table, Conversation.__table__)
 messages = cast(Table, Message.__table__)
@@ -208,7 +210,7 @@ async def store_batch(ops: BatchOps, batch: list[NewMessage], now: datetime) -> 
         rows.append(stored)
         if message.client_msg_id:
             known[key] = stored
-        if message.author_kind == AuthorKind.OPERATOR and not message.internal:
+        if message.author_kind in HUMAN_REPLIES and not message.internal:
             first_replies.add(cid)
     for cid, seq in next_seq.items():
         if seq != last_seq[cid]:

@@ -65,7 +65,7 @@ class Router:
         rt.extensions["agent_frames"] = agent_frames(self)
         rt.on(Hook.CONVERSATION_STARTED, self._on_started)
         rt.on(Hook.CONVERSATION_CLOSED, self._on_closed)
-        rt.on(Hook.OPERATOR_MESSAGE, self._on_operator_message)
+        rt.on(Hook.HUMAN_REPLY, self._on_human_reply)
         rt.on(Hook.VISITOR_DISCONNECTED, self._on_visitor_disconnected)
         await self.lease.take()  # alone (or first), this process ticks from the start
         self._tasks = [
@@ -215,11 +215,13 @@ class Router:
     async def _on_closed(self, conversation_id: str) -> None:
         await self.batcher.run(tick, conversation_id=conversation_id, tick=True)
 
-    async def _on_operator_message(self, stored: StoredMessage) -> None:
+    async def _on_human_reply(self, stored: StoredMessage) -> None:
         if stored.internal or stored.conversation_id in self._first_reply_logged:
             return
         async with self.runtime.transaction() as session:
-            logged = await do_record_first_reply(session, stored.conversation_id, stored.author_id)
+            logged = await do_record_first_reply(
+                session, stored.conversation_id, stored.author_id, stored.author_kind
+            )
         if logged:
             if len(self._first_reply_logged) > 100_000:
                 self._first_reply_logged.clear()
