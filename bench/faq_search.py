@@ -10,6 +10,9 @@ real-looking ones plus combinatorial filler). Pinned to one CPU core.
 `--beside-chat` runs bench/chat_roundtrip.py in another process for the whole measurement, so
 suggestions compete for the cores with a saturated chat server and its load generator (the
 query embedding's thread count is the product's own: one per call, knowledge/embedding.py).
+That bench pins its server to the first core and its load generator to the second; this one
+then runs on the last core. `--rate N` sends queries at Poisson arrivals of N per second
+(latency counted from the due time) instead of back to back.
 The CPU columns are this process's CPU time per suggestion: with one thread per call they stay
 at the work itself while the wall-clock columns show what waiting for a core adds.
 
@@ -105,7 +108,9 @@ def pct(values: list[float], p: float) -> float:
     return float(np.percentile(np.array(values), p))
 
 
-def bench(size: int, use_embeddings: bool, n_queries: int, sample: int) -> dict[str, float]:
+def bench(
+    size: int, use_embeddings: bool, n_queries: int, sample: int, rate: float = 0.0
+) -> dict[str, float]:
     rng = random.Random(size)
     docs = make_docs(size, rng, "bench")
     embedder = get_embedder(True) if use_embeddings else None
@@ -148,8 +153,16 @@ def bench(size: int, use_embeddings: bool, n_queries: int, sample: int) -> dict[
     for q in queries[:10]:
         idx.suggest(q)  # warm caches
     lat, cpu = [], []
+    arrivals = random.Random(7)
+    due = time.perf_counter()
     for q in queries:
-        t0, c0 = time.perf_counter(), time.process_time()
+        if rate:  # open loop: a late query's wait counts, as a visitor would feel it
+            due += arrivals.expovariate(rate)
+            time.sleep(max(0.0, due - time.perf_counter()))
+            t0 = due
+        else:
+            t0 = time.perf_counter()
+        c0 = time.process_time()
         idx.suggest(q, k=3)
         lat.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)  # every thread of this process
@@ -168,9 +181,18 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=100, help="entries really embedded")
     parser.add_argument("--no-embeddings", action="store_true")
     parser.add_argument("--beside-chat", action="store_true", help="run the chat bench beside")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="suggestions per second, Poisson arrivals (0: back to back)",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        # The chat bench pins its server to the first core and its load generator to the
+        # second; beside it, this process takes the last core, as a second server process would.
+        cores = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {max(cores) if args.beside_chat else min(cores)})
     chat = _start_chat() if args.beside_chat else None
     try:
         _run(args)
@@ -200,7 +222,7 @@ def _run(args: argparse.Namespace) -> None:
     )
     for use in modes:
         for size in args.sizes:
-            r = bench(size, use, args.queries, args.sample)
+            r = bench(size, use, args.queries, args.sample, args.rate)
             emb = f"{r['embed_ms_per_entry']:.1f}" if "embed_ms_per_entry" in r else "-"
             print(
                 f"{'embedding' if use else 'lexical':<10}{size:>8}{r['build_s']:>9.2f}"
