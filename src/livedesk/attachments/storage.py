@@ -31,6 +31,11 @@ class AttachmentSettings(BaseSettings):
     thumbnail_pixels: int = Field(default=320, ge=32, le=1024)  # the longer side
     # Larger images are refused before they are decoded (decompression bombs).
     max_image_pixels: int = Field(default=40_000_000, ge=1_000_000)
+    # What a visitor, who needs no account, may put on the provider's disk: per conversation
+    # (every upload counts, sent or not) and per client address across conversations.
+    visitor_files_per_conversation: int = Field(default=20, ge=1)
+    visitor_bytes_per_conversation: int = Field(default=50 * MIB, ge=1024)
+    visitor_bytes_per_address_per_hour: int = Field(default=100 * MIB, ge=1024)
 
 
 def storage_dir(database_url: str, attachments: AttachmentSettings) -> Path:

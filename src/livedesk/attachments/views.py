@@ -22,13 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.accounts.models import Role
-from livedesk.attachments import actions
+from livedesk.attachments import actions, limits
 from livedesk.attachments.access import access_attachment
 from livedesk.attachments.schemas import UPLOAD_BODY, AttachmentOut
 from livedesk.attachments.storage import AttachmentSettings, Storage
 from livedesk.businesses.access import widget_by_public_key
 from livedesk.businesses.models import Widget
-from livedesk.businesses.widget_views import cors_for_widget
+from livedesk.businesses.widget_views import client_host, cors_for_widget
 from livedesk.conversations.access import access_conversation_by_id
 from livedesk.conversations.models import Conversation
 from livedesk.conversations.participants import is_joined_expert
@@ -71,10 +71,17 @@ async def _read_upload(request: Request) -> bytes:
 async def _store(
     request: Request, runtime: Runtime, conversation: Conversation, kind: str, who: str
 ) -> AttachmentOut:
-    checked = await actions.check_upload(await _read_upload(request), settings_of(request))
+    settings = settings_of(request)
+    checked = await actions.check_upload(await _read_upload(request), settings)
     async with runtime.transaction() as session:
         current = await session.get(Conversation, conversation.id)
         assert current is not None
+        if kind == "visitor":
+            size = len(checked.data)
+            await limits.check_conversation_quota(session, current.id, size, settings)
+            wait = limits.address_budget(request.app).take(client_host(request), size)
+            if wait:
+                raise limits.rate_limited(wait)
         attachment = await actions.do_add_attachment(
             session,
             storage_of(request),
@@ -114,7 +121,12 @@ async def upload_as_staff(
     "/api/v1/widget/{key}/conversations/{conversation_id}/attachments",
     status_code=201,
     openapi_extra=UPLOAD_BODY,
-    responses={413: {"description": "attachment_too_large"}, 415: {"description": "type"}},
+    responses={
+        409: {"description": "attachment_quota: the conversation's upload limit"},
+        413: {"description": "attachment_too_large"},
+        415: {"description": "type"},
+        429: {"description": "attachment_rate: too many bytes from this address"},
+    },
 )
 async def upload_as_visitor(
     key: str,
@@ -146,6 +158,8 @@ async def upload_as_visitor(
             exc.to_dict(request_language(request.headers.get("accept-language"))),
             status_code=exc.status_code,
         )
+        if "retry_after" in exc.data:
+            error.headers["Retry-After"] = str(exc.data["retry_after"])
         if widget is not None and exc.code != "origin_not_allowed":
             cors_for_widget(request, error, widget)
         return error

@@ -48,7 +48,9 @@ class _Bucket:
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / per_second
 
 
-class _Table:
+class KeyedBuckets:
+    """A token bucket per key, the least recently used forgotten first."""
+
     def __init__(self, per_minute: float, burst: float, max_entries: int) -> None:
         self.per_second = per_minute / 60
         self.burst = burst
@@ -78,10 +80,10 @@ class SessionLimiter:
         self.limits = limits = limits or SessionLimits()
         self.clock = clock
         self._key = key or secrets.token_bytes(32)
-        self._addresses = _Table(
+        self._addresses = KeyedBuckets(
             limits.per_address_per_minute, limits.address_burst, limits.max_entries
         )
-        self._widgets = _Table(
+        self._widgets = KeyedBuckets(
             limits.per_widget_per_minute, limits.widget_burst, limits.max_entries
         )
 
