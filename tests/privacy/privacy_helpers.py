@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import livedesk.models  # noqa: F401  (every table on Base.metadata)
 from livedesk.conversations.models import Conversation, Message, Rating, Visitor
 from livedesk.db import Base, make_engine, make_sessionmaker, unit_of_work, utcnow
-from livedesk.knowledge.models import FaqProposal, FaqSuggestionLog
+from livedesk.knowledge.models import FaqEntry, FaqEvidence, FaqProposal, FaqSuggestionLog
 from livedesk.leads.models import (
     DeliveryAttempt,
     Lead,
@@ -210,6 +210,25 @@ async def seed_person(
                 visitor,
                 [("visitor", f"Nog een vraag over {person.phrase}")],
                 at=at + timedelta(days=1),
+            )
+            entry = FaqEntry(
+                business_id=tenant.business_id,
+                question="Vraag?",
+                answer="Antwoord.",
+                status="published",
+            )
+            session.add(entry)
+            await session.flush()
+            session.add(  # an operator answered the first question with that entry
+                FaqEvidence(
+                    business_id=tenant.business_id,
+                    conversation_id=first.id,
+                    seq=1,
+                    query=f"Hallo, ik heb een vraag over de {person.phrase}",
+                    entry_id=entry.id,
+                    kind="as_is",
+                    created_at=at,
+                )
             )
             session.add(
                 FaqProposal(

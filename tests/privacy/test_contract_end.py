@@ -98,6 +98,7 @@ async def test_export_then_purge_a_business(
         assert manifest["counts"]["visitors"] == len(lines(archive, "visitors.jsonl")) == 1
         assert len(lines(archive, "faq_proposals.jsonl")) == 1
         assert len(lines(archive, "faq_suggestions.jsonl")) == 3
+        assert len(lines(archive, "faq_evidence.jsonl")) == 1
         assert manifest["counts"]["deliveries"] == len(lines(archive, "deliveries.jsonl")) == 3
 
     # The business is still active, then it has a chat still going: both refused.

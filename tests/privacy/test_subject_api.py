@@ -178,6 +178,8 @@ async def test_export_holds_everything_found(
     events = sorted(d["event"] for d in doc["deliveries"])
     assert events == ["lead.created", "lead.created", "visitor.transcript"]
     assert len(doc["faq_suggestions"]) == 3 and len(doc["faq_proposals"]) == 1
+    [learned] = doc["faq_evidence"]
+    assert person.phrase in learned["query"] and learned["kind"] == "as_is"
     assert person.phrase in doc["faq_proposals"][0]["question"]
     async with await login_as(admin) as http:
         audit = (await http.get("/api/v1/audit", params={"entity": "data_subject"})).json()

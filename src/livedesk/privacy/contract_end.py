@@ -5,7 +5,8 @@ The export is one ZIP (`livedesk-contract-end/1`): `manifest.json` with the coun
 import` reads), `retention.json`, and one JSON document per line in `visitors.jsonl`,
 `conversations.jsonl` (with messages and rating), `leads.jsonl` (with their review history),
 `deliveries.jsonl`, `faq_proposals.jsonl`, `faq_suggestions.jsonl` (what was asked and which
-entry was suggested), `faq_revisions.jsonl` and `audit.jsonl`. It is written
+entry was suggested), `faq_evidence.jsonl` (the questions the FAQ learned from, with the entry
+and how), `faq_revisions.jsonl` and `audit.jsonl`. It is written
 chunk by chunk, so a large business never sits in memory whole.
 
 The purge removes the business and everything it owns, in small batches (chats first, with
@@ -38,7 +39,7 @@ from livedesk.businesses.portable_export import export_business
 from livedesk.conversations.models import OPEN_STATES, Conversation, Message, Visitor
 from livedesk.db import utcnow
 from livedesk.errors import Conflict, NotFound
-from livedesk.knowledge.models import FaqProposal, FaqRevision, FaqSuggestionLog
+from livedesk.knowledge.models import FaqEvidence, FaqProposal, FaqRevision, FaqSuggestionLog
 from livedesk.leads.models import Lead, OutboxItem
 from livedesk.privacy import documents
 from livedesk.privacy.actions import retention_of
@@ -155,6 +156,7 @@ async def export_contract(
         ("deliveries", OutboxItem, rows(OutboxItem, documents.delivery_document)),
         ("faq_proposals", FaqProposal, rows(FaqProposal, _proposal)),
         ("faq_suggestions", FaqSuggestionLog, rows(FaqSuggestionLog, _suggestion)),
+        ("faq_evidence", FaqEvidence, rows(FaqEvidence, documents.evidence_document)),
         ("faq_revisions", FaqRevision, rows(FaqRevision, _revision)),
         ("audit", AuditEntry, rows(AuditEntry, lambda e: AuditEntryOut.of(e).model_dump())),
     ]

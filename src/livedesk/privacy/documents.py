@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.conversations.models import Conversation, Message, Rating, Visitor
-from livedesk.knowledge.models import FaqProposal, FaqSuggestionLog
+from livedesk.knowledge.models import FaqEvidence, FaqProposal, FaqSuggestionLog
 from livedesk.leads.models import Lead, LeadStatusChange, OutboxItem
 from livedesk.leads.schemas import lead_payload, status_change_payload
 
@@ -140,12 +140,20 @@ async def load_deliveries(session: AsyncSession, ids: Sequence[str]) -> list[dic
     return out
 
 
+def evidence_document(e: FaqEvidence) -> dict[str, Any]:
+    """A visitor's question the FAQ learned from, and what it was linked to and how."""
+    fields = ("conversation_id", "seq", "query", "entry_id", "kind", "created_at", "removed_at")
+    return {name: getattr(e, name) for name in fields}
+
+
 async def load_faq_traces(
     session: AsyncSession, conversation_ids: Sequence[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """What the FAQ kept of these chats: the suggestion log's questions and the proposals."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the FAQ kept of these chats: the suggestion log's questions, the proposals and the
+    questions it learned from (evidence)."""
     suggestions: list[dict[str, Any]] = []
     proposals: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
     for part in chunks(sorted(conversation_ids)):
         for log in await session.scalars(
             select(FaqSuggestionLog)
@@ -175,4 +183,10 @@ async def load_faq_traces(
                     "proposed_at": p.proposed_at,
                 }
             )
-    return suggestions, proposals
+        rows = await session.scalars(
+            select(FaqEvidence)
+            .where(FaqEvidence.conversation_id.in_(part))
+            .order_by(FaqEvidence.id)
+        )
+        evidence.extend(evidence_document(e) for e in rows)
+    return suggestions, proposals, evidence

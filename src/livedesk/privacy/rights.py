@@ -191,7 +191,9 @@ async def export(runtime: Runtime, actor: StaffActor, query: SubjectQuery) -> di
         visitors = await session.scalars(
             select(Visitor).where(Visitor.id.in_(list(subject.visitors))).order_by(Visitor.id)
         )
-        suggestions, proposals = await documents.load_faq_traces(session, conversation_ids)
+        suggestions, proposals, evidence = await documents.load_faq_traces(
+            session, conversation_ids
+        )
         document = {
             "format": EXPORT_FORMAT,
             "request_id": request_id,
@@ -204,6 +206,7 @@ async def export(runtime: Runtime, actor: StaffActor, query: SubjectQuery) -> di
             "deliveries": await documents.load_deliveries(session, list(subject.deliveries)),
             "faq_suggestions": suggestions,
             "faq_proposals": proposals,
+            "faq_evidence": evidence,
         }
     async with runtime.transaction() as session:
         _record(session, actor, "export", request_id, subject)
