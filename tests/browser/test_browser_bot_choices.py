@@ -1,7 +1,7 @@
 """The bot offers choices instead of guessing (Chromium): with nobody online and the bot in the
 contract, a vague question gets the plausible entries' questions as buttons plus "none of
 these"; choosing one by keyboard gets that entry's answer, "none of these" hands the chat over;
-the buttons pass axe and carry the questions verbatim, as text."""
+the buttons pass axe, carry the questions verbatim, as text, and come back after a reload."""
 
 from __future__ import annotations
 
@@ -69,6 +69,14 @@ async def test_the_bot_offers_choices_a_pick_answers_and_none_hands_over(
 
     await ask(page, "meterstand verhuizing")
     await page.wait_for_selector(f"{CHOICES} button", timeout=10_000)
+    offered = await page.locator(f"{CHOICES} button").all_inner_texts()
+    # A reload while the offer is open: the same buttons again, right under the bot's message.
+    await page.reload()
+    await page.wait_for_selector(f"{CHOICES} button", timeout=10_000)
+    assert await page.locator(f"{CHOICES} button").all_inner_texts() == offered
+    above = page.locator(f"{CHOICES} >> xpath=preceding-sibling::li[1]")
+    assert "Bedoelt u een van deze vragen?" in await above.inner_text()
+    assert await page.locator(f"{CHOICES} >> xpath=following-sibling::li").count() == 0
     await page.locator(f"{CHOICES} button").last.click()
     await page.wait_for_selector(
         f"{W} li.them .text:has-text('Ik geef uw vraag door aan een medewerker.')", timeout=10_000

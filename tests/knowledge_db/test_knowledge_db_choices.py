@@ -19,7 +19,7 @@ from livedesk.runtime import Hook
 from livedesk.settings import Settings
 from roles_testing import create_admin
 
-from livedesk_testing import LiveServer, World
+from livedesk_testing import ORIGIN_A, LiveServer, World, connect_visitor, visitor_token
 
 # Near-alike questions so a vague message ranks all three.
 METER = {"question": "Hoe geef ik mijn meterstand door?", "answer": "Via Mijn omgeving."}
@@ -96,6 +96,48 @@ async def test_offer_then_pick_answers_that_entry_and_is_learned(
     again = await visitor.wait_for(lambda f: f.get("type") == "error", start=seen)
     assert again["code"] == "offer_expired"
     await visitor.close()
+
+
+async def test_a_reloaded_widget_gets_the_open_offers_buttons_again(
+    server: LiveServer, world: World, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    """The buttons come after the transcript, under the bot's message, as long as the offer
+    can be answered; once picked, a reload shows none."""
+    ids = await offering_bot(server, world, as_user)
+    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
+    visitor = await connect_visitor(server, token, ORIGIN_A)
+    await visitor.send(type="hello")
+    await visitor.wait_type("welcome")
+    await visitor.send(type="start")
+    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    await say(visitor, cid, "meterstand doorgeven", "v1")
+    offer_message = await bot_says(visitor)
+    offer = await visitor.wait_type("bot_choices", conversation_id=cid)
+    await visitor.close()
+
+    async def reload() -> list[dict[str, Any]]:
+        again = await connect_visitor(server, token, ORIGIN_A)
+        await again.send(type="hello", resume={cid: 0})
+        await again.wait_type("welcome")
+        await again.send(type="ping", t=1)
+        await again.wait_type("pong")  # everything the hello brought is here
+        await again.close()
+        return again.frames
+
+    frames = await reload()
+    [shown] = [f for f in frames if f.get("type") == "bot_choices"]
+    assert shown == offer
+    kinds = [f.get("type") for f in frames]
+    assert kinds.index("bot_choices") > max(i for i, k in enumerate(kinds) if k == "message")
+    assert shown["seq"] == offer_message["seq"]
+
+    picker = await connect_visitor(server, token, ORIGIN_A)
+    await picker.send(type="hello")
+    await picker.wait_type("welcome")
+    await picker.send(type="faq_choice", conversation_id=cid, faq_id=ids["meter"])
+    await bot_says(picker, offer_message["seq"])
+    await picker.close()
+    assert [f for f in await reload() if f.get("type") == "bot_choices"] == []
 
 
 async def test_none_of_these_hands_over_and_unlearns_the_earlier_pick(

@@ -25,8 +25,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.conversations.models import (
     OPEN_STATES,
@@ -252,12 +253,62 @@ async def act(service: KnowledgeService, stored: StoredMessage, action: BotActio
 
 
 def offer_record(stored: StoredMessage, action: BotAction) -> dict[str, Any]:
-    """What a visitor's pick is checked against and learned from (FaqBotState.offer)."""
+    """What a visitor's pick is checked against and learned from (FaqBotState.offer), and what
+    the buttons said, to show them again to a widget that reloads."""
+    return {"seq": stored.seq, "query": stored.body[:4000], **buttons(action)}
+
+
+def buttons(action: BotAction) -> dict[str, Any]:
+    """An offer's buttons: the entries (best first), their questions, and the prompt and
+    "none of these" label in the visitor's language."""
     return {
-        "seq": stored.seq,
-        "query": stored.body[:4000],
         "faq_ids": [faq_id for faq_id, _ in action.choices],
+        "questions": [question for _, question in action.choices],
+        "prompt": (action.text or "").split("\n", 1)[0],
+        "none": action.none_label,
     }
+
+
+def choices_frame(conversation_id: str, seq: int | None, offer: dict[str, Any]) -> str:
+    """The `bot_choices` frame for an offer record; `seq` is the bot's message that lists them."""
+    return protocol.frame(
+        "bot_choices",
+        conversation_id=conversation_id,
+        seq=seq,
+        prompt=offer["prompt"],
+        items=[
+            {"faq_id": f, "question": q}
+            for f, q in zip(offer["faq_ids"], offer["questions"], strict=True)
+        ],
+        none=offer["none"],
+    )
+
+
+async def open_offers(session: AsyncSession, conversation_ids: list[str]) -> list[str]:
+    """For a visitor's socket that (re)connects: the buttons of each conversation's offer that
+    can still be answered, after the bot message listing them (older records, without the
+    buttons' words, are left out: the listed questions stay in the message)."""
+    states = await session.scalars(
+        select(FaqBotState).where(
+            FaqBotState.conversation_id.in_(conversation_ids),
+            FaqBotState.offer.is_not(None),
+            FaqBotState.human_requested_at.is_(None),
+        )
+    )
+    frames = []
+    for state in states:
+        offer = state.offer or {}
+        if "questions" not in offer:
+            continue
+        seq = await session.scalar(
+            select(func.min(Message.seq)).where(
+                Message.conversation_id == state.conversation_id,
+                Message.author_kind == AuthorKind.BOT,
+                Message.seq > offer["seq"],
+            )
+        )
+        frames.append(choices_frame(state.conversation_id, seq, offer))
+    return frames
 
 
 async def say(
@@ -278,17 +329,8 @@ async def say(
         )
     )
     if action.kind == "offer":
-        runtime.broker.publish(
-            conversation_topic(conversation_id),
-            protocol.frame(
-                "bot_choices",
-                conversation_id=conversation_id,
-                seq=message.seq,
-                prompt=action.text.split("\n", 1)[0],
-                items=[{"faq_id": f, "question": q} for f, q in action.choices],
-                none=action.none_label,
-            ),
-        )
+        frame = choices_frame(conversation_id, message.seq, buttons(action))
+        runtime.broker.publish(conversation_topic(conversation_id), frame)
 
 
 async def after_saying(service: KnowledgeService, conversation_id: str, action: BotAction) -> None:

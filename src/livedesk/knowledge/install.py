@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from livedesk.knowledge import bot, choices, evidence_views, import_views, proposal_views, views
 from livedesk.knowledge.service import KnowledgeService
+from livedesk.realtime.visitor import VISITOR_RESUME_FRAMES
 from livedesk.runtime import Hook, Runtime
 
 
@@ -29,6 +30,8 @@ def install(app: FastAPI) -> None:
         runtime.on(Hook.VISITOR_MESSAGE, service.on_visitor_message)
         # The visitor's pick among the bot's offered entries.
         runtime.extensions.setdefault("visitor_frames", {}).update(choices.frame_handlers(service))
+        # Its buttons again for a widget that reloads or reconnects while the offer is open.
+        runtime.extensions[VISITOR_RESUME_FRAMES] = bot.open_offers
         # Routing hands a chat that waited past the contract's maximum to the bot.
         runtime.extensions["bot_takeover"] = lambda conversation_id: bot.take_over(
             service, conversation_id
@@ -36,6 +39,7 @@ def install(app: FastAPI) -> None:
 
     async def stop(runtime: Runtime) -> None:
         runtime.extensions.pop("bot_takeover", None)
+        runtime.extensions.pop(VISITOR_RESUME_FRAMES, None)
         runtime.extensions.get("visitor_frames", {}).pop("faq_choice", None)
         service = runtime.extensions.pop("knowledge", None)
         if service is not None:

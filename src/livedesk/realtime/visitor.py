@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 # Every process hears on this topic which conversations' visitors are connected again (to any
 # process), so a grace period started where the visitor's old socket was ends there too.
 VISITOR_BACK_TOPIC = "visitors:back"
+# runtime.extensions[VISITOR_RESUME_FRAMES]: async (session, open conversation ids) -> frames a
+# (re)connecting visitor gets after the welcome and the replay.
+VISITOR_RESUME_FRAMES = "visitor_resume_frames"
 
 
 async def authenticate_visitor(websocket: WebSocket, runtime: Runtime) -> VisitorActor | None:
@@ -150,6 +153,13 @@ class VisitorConnection(Connection):
                 )
                 continue
             await self.replay(conversation_id, last_seq)
+        # Frames other domains owe a (re)connecting visitor after the transcript, such as the
+        # buttons of a bot's offer that can still be answered.
+        resumed = self.runtime.extensions.get(VISITOR_RESUME_FRAMES)
+        if resumed is not None and rows:
+            async with self.runtime.reading() as session:
+                for frame in await resumed(session, [c.id for c in rows if c.state in OPEN_STATES]):
+                    self.outbox.put_direct(frame)
 
     def subscribe(self, conversation_ids: Any) -> None:
         fresh = set(conversation_ids) - self.conversations
