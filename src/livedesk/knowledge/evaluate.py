@@ -46,6 +46,7 @@ class QueryOutcome:
     confidence: float = 0.0
     gap: float = 0.0  # top score minus the first score not offered (the 4th)
     offer_confidence: float = 0.0  # P(the right entry is among the offered ones)
+    unexplained: float = 0.0  # share of the query's words the FAQ has nothing like
 
     @property
     def rank(self) -> int | None:
@@ -155,6 +156,8 @@ def run_queries(
                 score,
                 margin,
                 s[0].confidence if s else 0.0,
+                offer_confidence=res.offer_confidence,
+                unexplained=res.unexplained,
             )
         )
     return outcomes

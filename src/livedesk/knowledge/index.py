@@ -14,6 +14,7 @@ from collections import Counter
 from typing import cast
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from livedesk.knowledge import text as T
 from livedesk.knowledge.calibration import (
@@ -28,6 +29,12 @@ from livedesk.knowledge.scoring import EMB_FLOOR, Field, fuse, fuzzy_scores
 from livedesk.knowledge.search_types import FaqDoc, Suggestion, SuggestResult
 
 CANDIDATES = 40  # fuzzy matching is only computed for the best lexical/semantic candidates
+# The unexplained share (`BusinessIndex.unexplained`): query words of at least this many
+# letters count; a word is explained by an FAQ word within this rapidfuzz ratio or sharing
+# its first PREFIX letters.
+UNEXPLAINED_MIN_LETTERS = 4
+UNEXPLAINED_RATIO = 80.0
+UNEXPLAINED_PREFIX = 5
 
 # Fusion weights (sum of weighted, [0,1]-ish signals). Chosen on the dev set with
 # leave-one-business-out checks; see docs/knowledge.md.
@@ -225,6 +232,42 @@ class BusinessIndex:
             signals["embedding"] = best
         return self._alive[:size].copy(), signals
 
+    def unexplained(self, text: str) -> float:
+        """Share of the query's content words (of >= `UNEXPLAINED_MIN_LETTERS` letters) that
+        nothing in this business's FAQ (questions, alternatives, answers, tags) explains: no
+        FAQ word within rapidfuzz ratio `UNEXPLAINED_RATIO` of it and none sharing its first
+        `UNEXPLAINED_PREFIX` letters. A query about something the FAQ never mentions scores
+        high; one in the FAQ's own words, typos aside, scores 0. 0 without such words."""
+        words = [
+            w for w in T.content_words(text) if len(w) >= UNEXPLAINED_MIN_LETTERS and w.isalpha()
+        ]
+        if not words:
+            return 0.0
+        with self._lock:
+            # Exact and prefix hits first (a dict and a bisect); only the rest is compared
+            # with the whole vocabulary, all at once (rapidfuzz's batched cdist).
+            rest = [w for w in words if not self._known_or_prefix(w)]
+            if rest and self._vocab:
+                best = process.cdist(
+                    rest,
+                    self._vocab,
+                    scorer=fuzz.ratio,
+                    score_cutoff=UNEXPLAINED_RATIO,
+                    dtype=np.uint8,
+                    workers=1,
+                ).max(axis=1)
+                missing = int((best < UNEXPLAINED_RATIO).sum())
+            else:
+                missing = len(rest)
+        return missing / len(words)
+
+    def _known_or_prefix(self, word: str) -> bool:
+        if word in self._word_count:
+            return True
+        prefix = word[:UNEXPLAINED_PREFIX]
+        pos = bisect.bisect_left(self._vocab, prefix)
+        return pos < len(self._vocab) and self._vocab[pos].startswith(prefix)
+
     def embed_query(self, text: str) -> np.ndarray | None:
         if self.embedder is None:
             return None
@@ -281,25 +324,28 @@ class BusinessIndex:
             text, limit=max(k, OFFER_CHOICES + 1), query_vec=query_vec, weights=weights
         )
         scores = [score for _, score, _ in ranked]
+        unexplained = self.unexplained(text) if ranked else 0.0
         suggestions = []
         for pos, (slot, score, sig) in enumerate(ranked[:k]):
             # Margin to the best *other* entry: a clear winner is more trustworthy.
             other = scores[1] if pos == 0 and len(scores) > 1 else scores[0]
             if pos == 0 and len(scores) == 1:
                 other = 0.0
-            conf = model.confidence(score, score - other)
+            conf = model.confidence(score, score - other, unexplained)
             sig["fused"] = score
             doc = self._docs[slot]
             suggestions.append(Suggestion(doc.entry_id, doc.question, conf, score, sig))
         offer_conf = 0.0
         if scores:
             past = scores[OFFER_CHOICES] if len(scores) > OFFER_CHOICES else 0.0
-            offer_conf = (offer or offer_model(method)).confidence(scores[0], scores[0] - past)
+            offer_conf = (offer or offer_model(method)).confidence(
+                scores[0], scores[0] - past, unexplained
+            )
         repeat = self.learned.match(text) if len(self.learned) else None
         if repeat is not None:
             suggestions = self._promote(suggestions, repeat)[:k]
             offer_conf = max(offer_conf, repeat.confidence)
-        return SuggestResult(suggestions, method, model.threshold, offer_conf)
+        return SuggestResult(suggestions, method, model.threshold, offer_conf, unexplained)
 
     def _promote(self, suggestions: list[Suggestion], repeat: NearRepeat) -> list[Suggestion]:
         """The repeated entry first, with the larger of its ranking's and its record's

@@ -105,6 +105,7 @@ def _outcomes(
         conf = s[0].confidence if s else 0.0
         outcome = QueryOutcome(q.tenant, q.query, q.entry_id, ranked, 0.0, 0.0, conf)
         outcome.offer_confidence = res.offer_confidence
+        outcome.unexplained = res.unexplained
         out.append(outcome)
     return out
 

@@ -38,6 +38,7 @@ class SuggestResult:
     method: str  # "embedding" or "lexical"
     bot_threshold: float
     offer_confidence: float = 0.0  # P(the right entry is among the first OFFER_CHOICES)
+    unexplained: float = 0.0  # share of the query's words the FAQ has nothing like (index.py)
 
     @property
     def top_confidence(self) -> float:

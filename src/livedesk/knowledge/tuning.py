@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 
 from livedesk.knowledge.calibration import (
+    CONFIDENCE_USES_UNEXPLAINED,
     FIT_TARGET,
     OFFER_CHOICES,
+    OFFER_USES_UNEXPLAINED,
     ConfidenceModel,
     fit_model,
     fit_offer_model,
@@ -31,6 +33,7 @@ class SignalCache:
     def __init__(self, registry: FaqRegistry, queries: Sequence[LabelledQuery]) -> None:
         self.queries = list(queries)
         self.rows: list[tuple[list[str], dict[str, np.ndarray]]] = []
+        self.unexplained: list[float] = []
         for q in self.queries:
             idx = registry.index(q.tenant)
             vec = idx.embed_query(q.query)
@@ -40,6 +43,7 @@ class SignalCache:
             sig = {k: v[slots] for k, v in signals.items()}
             sig["fuzzy"] = fuzzy_scores(q.query, [idx._fuzzy_keys[int(s)] for s in slots])
             self.rows.append((ids, sig))
+            self.unexplained.append(idx.unexplained(q.query))
 
     def outcomes(self, weights: dict[str, float], subset: Sequence[int]) -> list[QueryOutcome]:
         out = []
@@ -53,7 +57,18 @@ class SignalCache:
             ranked = [ids[j] for j in order]
             past = OFFER_CHOICES
             gap = top - float(final[order[past]]) if len(order) > past else top
-            out.append(QueryOutcome(q.tenant, q.query, q.entry_id, ranked, top, margin, gap=gap))
+            out.append(
+                QueryOutcome(
+                    q.tenant,
+                    q.query,
+                    q.entry_id,
+                    ranked,
+                    top,
+                    margin,
+                    gap=gap,
+                    unexplained=self.unexplained[i],
+                )
+            )
         return out
 
 
@@ -95,7 +110,9 @@ def fit_on(
     model = fit_model(
         np.array([o.score for o in outs]),
         np.array([o.margin for o in outs]),
+        np.array([o.unexplained for o in outs]),
         np.array([o.top1_correct for o in outs]),
+        use_unexplained=CONFIDENCE_USES_UNEXPLAINED[method],
     )
     return best_w, model
 
@@ -106,21 +123,23 @@ def apply_model(
     offer: ConfidenceModel | None = None,
 ) -> list[QueryOutcome]:
     for o in outcomes:
-        o.confidence = model.confidence(o.score, o.margin)
+        o.confidence = model.confidence(o.score, o.margin, o.unexplained)
         if offer is not None:
-            o.offer_confidence = offer.confidence(o.score, o.gap)
+            o.offer_confidence = offer.confidence(o.score, o.gap, o.unexplained)
     return outcomes
 
 
 def fit_offer_on(
-    cache: SignalCache, subset: Sequence[int], weights: dict[str, float]
+    cache: SignalCache, subset: Sequence[int], weights: dict[str, float], method: str
 ) -> ConfidenceModel:
     """The offer model (calibration.OFFER_MODELS) on these queries' ranking by `weights`."""
     outs = cache.outcomes(weights, subset)
     return fit_offer_model(
         np.array([o.score for o in outs]),
         np.array([o.gap for o in outs]),
+        np.array([o.unexplained for o in outs]),
         np.array([o.rank is not None and o.rank <= OFFER_CHOICES for o in outs]),
+        use_unexplained=OFFER_USES_UNEXPLAINED[method],
     )
 
 
@@ -180,10 +199,17 @@ def fit_defaults(registry: FaqRegistry, queries: Sequence[LabelledQuery]) -> dic
     outs = cache.outcomes(shipped, everything)
     scores = np.array([o.score for o in outs])
     margins = np.array([o.margin for o in outs])
+    unexplained = np.array([o.unexplained for o in outs])
     correct = np.array([o.top1_correct for o in outs])
-    shipped_model = fit_model(scores, margins, correct)
-    shipped_offer = fit_offer_on(cache, everything, shipped)
-    conf = shipped_model.confidences(scores, margins)
+    shipped_model = fit_model(
+        scores,
+        margins,
+        unexplained,
+        correct,
+        use_unexplained=CONFIDENCE_USES_UNEXPLAINED[registry.method],
+    )
+    shipped_offer = fit_offer_on(cache, everything, shipped, registry.method)
+    conf = shipped_model.confidences(scores, margins, unexplained)
     return {
         "method": registry.method,
         "weights": weights,
