@@ -11,6 +11,7 @@ is sent (DNS rebinding) is still refused. TLS and the Host header keep the origi
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -263,11 +264,12 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         verify: ssl.SSLContext | bool = True,
         http2: bool = False,
     ) -> None:
-        super().__init__(limits=limits, verify=verify, http2=http2, trust_env=False)
+        context = _ssl_context(verify)
+        super().__init__(limits=limits, verify=context, http2=http2, trust_env=False)
         # httpx keeps its httpcore pool in `_pool` and sends every request through it; the
         # replacement differs only in its network backend (the SSRF tests fail if that stops).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -275,6 +277,19 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             http2=http2,
             network_backend=GuardedBackend(allow, resolver),
         )
+
+
+@functools.cache
+def _system_ssl_context() -> ssl.SSLContext:
+    """One per process: loading the CA bundle costs tens of ms of CPU (on the event loop, when
+    a client is made at start-up), and a context may be shared by every client."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
+def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    if verify is True:
+        return _system_ssl_context()
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
 
 
 def guarded_client(
