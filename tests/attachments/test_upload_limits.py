@@ -1,15 +1,21 @@
 """What a visitor, who needs no account, may put on the provider's disk: a bound per
-conversation that every process sees (the database), and a byte budget per client address that
-new conversations do not reset. Staff uploads are not bound by either."""
+conversation that every process sees (the database), a byte budget per client address that
+new conversations do not reset (staff uploads are bound by neither), and uploads never sent
+removed once their chat has ended."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from attachment_helpers import files_in, image, open_chat, own_storage, upload_as_visitor
+from attachment_helpers import PDF, files_in, image, open_chat, own_storage, upload_as_visitor
+from sqlalchemy import select
 
 from livedesk.attachments.limits import AddressBudget
+from livedesk.attachments.models import Attachment
+from livedesk.attachments.sweep import sweep_unsent
+from livedesk.db import utcnow
 
 from livedesk_testing import LiveServer, World
 
@@ -91,3 +97,32 @@ def test_a_refused_take_spends_nothing_and_addresses_are_apart() -> None:
     assert budget.take("192.0.2.2", 100) == 0.0
     assert budget.take("2001:db8::1", 100) == 0.0
     assert budget.take("2001:db8::2", 1) > 0  # the same /64
+
+
+async def test_uploads_never_sent_go_once_the_chat_has_ended(
+    server: LiveServer, world: World, attachment_dir: Path
+) -> None:
+    """The sent file stays with the transcript; the one never sent goes after the grace, and
+    a chat that ended long before the window is not scanned again."""
+    chat = await open_chat(server, world)
+    sent = (await upload_as_visitor(server, world, chat.token, chat.cid, image())).json()["id"]
+    unsent = (await upload_as_visitor(server, world, chat.token, chat.cid, PDF)).json()["id"]
+    frame = {"conversation_id": chat.cid, "client_msg_id": "f1", "attachment_id": sent}
+    await chat.visitor.send(type="send", body="foto.png", after_seq=0, **frame)
+    await chat.agent.wait_type("message", client_msg_id="f1")
+    storage = server.app.state.attachment_storage
+    now = utcnow()
+    assert await sweep_unsent(server.runtime, storage, now + timedelta(hours=1)) == 0  # open
+
+    await chat.agent.send(type="close", conversation_id=chat.cid)
+    await chat.visitor.wait_for(lambda f: f.get("state") == "closed")
+    assert await sweep_unsent(server.runtime, storage, now) == 0  # within the grace
+    assert await sweep_unsent(server.runtime, storage, now + timedelta(hours=1)) == 1
+    async with server.runtime.reading() as session:
+        left = list(await session.scalars(select(Attachment.id)))
+    assert left == [sent]
+    names = {p.name for p in files_in(attachment_dir)}
+    assert names == {sent, f"{sent}.thumb"} and unsent not in names
+    download = await chat.staff.get(f"/api/v1/attachments/{sent}")
+    assert download.status_code == 200
+    await chat.close()

@@ -150,6 +150,12 @@ async def delete_attachments(
             select(Attachment.id).where(Attachment.conversation_id.in_(list(conversation_ids)))
         )
     )
+    return await delete_attachment_ids(session, storage, ids)
+
+
+async def delete_attachment_ids(session: AsyncSession, storage: Storage, ids: list[str]) -> int:
+    """Deletes these attachment rows in the caller's unit of work, and their files once it has
+    committed (rolled back, rows and files both stay). How many rows."""
     if not ids:
         return 0
     await session.execute(
