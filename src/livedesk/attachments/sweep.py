@@ -12,7 +12,6 @@ removes the chat's files). Several processes may sweep at once: deleting twice c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from sqlalchemy import exists, select
 from livedesk.attachments.actions import delete_attachment_ids
 from livedesk.attachments.models import Attachment
 from livedesk.attachments.storage import Storage
+from livedesk.background import Background
 from livedesk.conversations.models import OPEN_STATES, Conversation, Message
 from livedesk.db import utcnow
 from livedesk.runtime import Runtime
@@ -69,7 +69,7 @@ class UnsentSweeper:
         self.runtime = runtime
         self.storage = storage
         self.every_seconds = every_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("unsent-uploads")
 
     async def _loop(self) -> None:
         while True:
@@ -81,11 +81,7 @@ class UnsentSweeper:
                 log.exception("sweeping unsent uploads failed")
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="unsent-uploads")
+        self._background.start(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()

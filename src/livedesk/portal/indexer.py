@@ -19,6 +19,7 @@ import logging
 
 from sqlalchemy import text
 
+from livedesk.background import Background
 from livedesk.portal.models import SQLITE_SEARCH_STATE, SQLITE_SEARCH_TABLE
 from livedesk.runtime import Runtime
 
@@ -49,17 +50,13 @@ class SearchIndexer:
         self._runtime = runtime
         self._batch = batch
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("search-indexer")
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="search-indexer")
+        self._background.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     def wake(self) -> None:
         self._wake.set()

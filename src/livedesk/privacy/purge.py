@@ -29,6 +29,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livedesk.background import Background
 from livedesk.businesses.models import Business
 from livedesk.db import new_id, utcnow
 from livedesk.privacy.models import Lease, PurgeCount, PurgeRun, RetentionSettings
@@ -209,7 +210,7 @@ class PurgeScheduler:
 
     def __init__(self, purger: Purger) -> None:
         self.purger = purger
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("retention-purge")
 
     async def due(self) -> bool:
         async with self.purger.runtime.reading() as session:
@@ -233,11 +234,7 @@ class PurgeScheduler:
                 log.exception("retention purge failed")
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="retention-purge")
+        self._background.start(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()

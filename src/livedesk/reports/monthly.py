@@ -11,7 +11,6 @@ the write lock). A missed first of the month (the server was down) is made up la
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.accounts.models import Role, User
+from livedesk.background import Background
 from livedesk.businesses.models import Business
 from livedesk.db import utcnow
 from livedesk.errors import NotFound
@@ -130,7 +130,7 @@ class MonthlyReports:
         self.clock = clock
         self.interval = interval
         self.base_url = base_url
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("monthly-reports")
 
     async def run_once(self) -> list[tuple[str, str]]:
         """Sends every due business-month not sent yet; returns the (business, month) sent."""
@@ -218,11 +218,7 @@ class MonthlyReports:
             await asyncio.sleep(self.interval)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="monthly-reports")
+        self._background.start(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
