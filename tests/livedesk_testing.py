@@ -19,7 +19,7 @@ import orjson
 import pytest
 import uvicorn
 import websockets
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from livedesk import migrate
@@ -335,6 +335,24 @@ async def running(settings: Settings) -> AsyncIterator[LiveServer]:
         yield server
     finally:
         await server.stop()
+
+
+# Opening hours that keep a test independent of the hour it runs at: the seeded businesses have
+# the default, 09:00-23:00 in Amsterdam, so at night they are closed.
+AROUND_THE_CLOCK: dict[str, Any] = {
+    "timezone": "Europe/Amsterdam",
+    "exceptions": {},
+    "weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+}
+
+
+async def open_around_the_clock(server: LiveServer, business_id: str) -> None:
+    async with server.runtime.transaction() as session:
+        await session.execute(
+            update(Business)
+            .where(Business.id == business_id)
+            .values(opening_hours=AROUND_THE_CLOCK)
+        )
 
 
 async def search_indexed(server: LiveServer) -> None:

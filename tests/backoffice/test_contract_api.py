@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from livedesk_testing import ORIGIN_A, LiveServer, World
+from livedesk_testing import ORIGIN_A, LiveServer, World, open_around_the_clock
 
 LoginAs = Callable[[str | None], Awaitable[httpx.AsyncClient]]  # the fixtures in conftest.py
 AccessCheck = Callable[..., Awaitable[list[str]]]
@@ -50,6 +50,7 @@ async def test_a_new_contract_is_what_routing_reads_next(
     admin: str, login_as: LoginAs, server: LiveServer, world: World
 ) -> None:
     path = contract_path(world.a.business_id)
+    await open_around_the_clock(server, world.a.business_id)  # `overflow`, not `outside_hours`
     async with await login_as(admin) as http:
         assert (await http.get(path)).json() == {
             "first_reply_seconds": 30,

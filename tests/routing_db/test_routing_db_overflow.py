@@ -27,6 +27,7 @@ from livedesk_testing import (
     WsClient,
     connect_visitor,
     login,
+    open_around_the_clock,
     visitor_token,
 )
 
@@ -205,6 +206,7 @@ async def test_past_the_maximum_the_bot_takes_the_waiting_question_then_offers_t
 async def test_with_nobody_online_the_bot_tries_first_and_promises_only_what_comes(
     rserver: LiveServer, world: World
 ) -> None:
+    await open_around_the_clock(rserver, world.a.business_id)  # open, with nobody online
     await set_contract(rserver, world.a.business_id, overflow="bot_then_form")
     async with rserver.http(headers={"origin": ORIGIN_A}) as http:
         r = await http.get(f"/api/v1/widget/{world.a.widget_key}/availability")
@@ -240,6 +242,7 @@ async def test_with_nobody_online_the_bot_tries_first_and_promises_only_what_com
 async def test_the_bot_speaks_as_the_business_addresses_its_visitors(
     rserver: LiveServer, world: World
 ) -> None:
+    await open_around_the_clock(rserver, world.a.business_id)  # open, with nobody online
     await set_contract(rserver, world.a.business_id, overflow="bot_then_form")
     cookies = {"livedesk_session": await provider_admin(rserver)}
     async with rserver.http(cookies=cookies) as http:
