@@ -11,8 +11,10 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -344,6 +346,12 @@ AROUND_THE_CLOCK: dict[str, Any] = {
     "exceptions": {},
     "weekly": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
 }
+
+
+def amsterdam_day(moment: datetime) -> str:
+    """The date a business in Amsterdam (the seeded ones) calls `moment`, as a query takes it:
+    between 22:00 and 24:00 UTC that is already the next day."""
+    return moment.astimezone(ZoneInfo("Europe/Amsterdam")).date().isoformat()
 
 
 async def open_around_the_clock(server: LiveServer, business_id: str) -> None:

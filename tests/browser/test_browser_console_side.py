@@ -23,7 +23,7 @@ from livedesk.conversations.models import Conversation, Message
 from livedesk.db import utcnow
 from livedesk.settings import Settings
 
-from livedesk_testing import LiveServer, World, search_indexed
+from livedesk_testing import LiveServer, World, amsterdam_day, search_indexed
 
 pytestmark = pytest.mark.browser
 
@@ -177,7 +177,7 @@ async def test_past_conversations_beside_the_current_chat(
     assert await found.count() == 1 and await found.get_attribute("data-cid") == past
     assert await op.locator("#search-count").inner_text() == "1 gevonden"
     await op.fill("#search-q", "")
-    week_ago = (utcnow() - timedelta(days=7)).date().isoformat()
+    week_ago = amsterdam_day(utcnow() - timedelta(days=7))
     await op.fill("#search-from", week_ago)
     await op.fill("#search-to", week_ago)
     await op.click(".past-search button[type=submit]")

@@ -17,7 +17,15 @@ from livedesk.conversations.models import Conversation, Message, Visitor
 from livedesk.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from livedesk.settings import Settings
 
-from livedesk_testing import PASSWORD, LiveServer, Tenant, World, login, search_indexed
+from livedesk_testing import (
+    PASSWORD,
+    LiveServer,
+    Tenant,
+    World,
+    amsterdam_day,
+    login,
+    search_indexed,
+)
 
 SEARCH = "/api/v1/conversations/search"
 Client = Callable[[str | None], Awaitable[httpx.AsyncClient]]
@@ -173,9 +181,9 @@ async def test_by_what_was_said_the_visitors_name_the_visitor_and_the_period(
     assert await ids(http, q="garantie") == []  # the portal's index leaves notes out
     assert await ids(http, visitor_id=visitor) == [again, bikes]
     assert await ids(http) == [other, again, bikes]
-    last_week = (now - timedelta(days=8)).date().isoformat()
+    last_week = amsterdam_day(now - timedelta(days=8))
     assert await ids(http, **{"from": last_week, "to": last_week}) == [bikes]
-    assert await ids(http, **{"from": (now - timedelta(days=2)).date().isoformat()}) == [
+    assert await ids(http, **{"from": amsterdam_day(now - timedelta(days=2))}) == [
         other,
         again,
     ]
@@ -217,5 +225,5 @@ async def test_bad_dates_name_their_field_in_the_users_language(
     r = await http.get(SEARCH, params={"limit": 0})
     assert r.status_code == 422 and "limit" in r.json()["data"]["fields"]
     # The same day as both ends is one whole day; the search still answers afterwards.
-    today = utcnow().date().isoformat()
+    today = amsterdam_day(utcnow())
     assert await ids(http, **{"from": today, "to": today}) == [cid]
