@@ -105,11 +105,7 @@ async def test_a_reloaded_widget_gets_the_open_offers_buttons_again(
     can be answered; once picked, a reload shows none."""
     ids = await offering_bot(server, world, as_user)
     token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start")
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    visitor, cid = await start_chat(server, world, token=token)
     await say(visitor, cid, "meterstand doorgeven", "v1")
     offer_message = await bot_says(visitor)
     offer = await visitor.wait_type("bot_choices", conversation_id=cid)

@@ -29,8 +29,11 @@ def faq(world: World, tenant: str = "a") -> str:
     return f"/api/v1/businesses/{getattr(world, tenant).business_id}/faq"
 
 
-async def start_chat(server: LiveServer, world: World, language: str | None = None):  # type: ignore[no-untyped-def]
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
+async def start_chat(  # type: ignore[no-untyped-def]
+    server: LiveServer, world: World, language: str | None = None, token: str | None = None
+):
+    """A visitor of alpha with a started chat; `token` to reconnect as the same visitor later."""
+    token = token or await visitor_token(server, world.a.widget_key, ORIGIN_A)
     visitor = await connect_visitor(server, token, ORIGIN_A)
     await visitor.send(type="hello")
     await visitor.wait_type("welcome")
