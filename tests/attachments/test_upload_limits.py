@@ -116,8 +116,13 @@ async def test_uploads_never_sent_go_once_the_chat_has_ended(
 
     await chat.agent.send(type="close", conversation_id=chat.cid)
     await chat.visitor.wait_for(lambda f: f.get("state") == "closed")
+    # A chat the visitor left before anyone answered ends as abandoned, stamped elsewhere.
+    walked_out = await open_chat(server, world)
+    await upload_as_visitor(server, world, walked_out.token, walked_out.cid, PDF)
+    await walked_out.visitor.send(type="leave", conversation_id=walked_out.cid)
+    await walked_out.visitor.wait_for(lambda f: f.get("state") == "abandoned")
     assert await sweep_unsent(server.runtime, storage, now) == 0  # within the grace
-    assert await sweep_unsent(server.runtime, storage, now + timedelta(hours=1)) == 1
+    assert await sweep_unsent(server.runtime, storage, now + timedelta(hours=1)) == 2
     async with server.runtime.reading() as session:
         left = list(await session.scalars(select(Attachment.id)))
     assert left == [sent]
@@ -126,3 +131,4 @@ async def test_uploads_never_sent_go_once_the_chat_has_ended(
     download = await chat.staff.get(f"/api/v1/attachments/{sent}")
     assert download.status_code == 200
     await chat.close()
+    await walked_out.close()

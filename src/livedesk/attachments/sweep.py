@@ -15,7 +15,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from livedesk.attachments.actions import delete_attachment_ids
 from livedesk.attachments.models import Attachment
@@ -39,13 +39,15 @@ async def sweep_unsent(runtime: Runtime, storage: Storage, now: datetime | None 
         Message.conversation_id == Attachment.conversation_id,
         Message.attachment["id"].as_string() == Attachment.id,
     )
+    # Closed by staff, left by the visitor before a reply, or missed: each stamps its own column.
+    ended = func.coalesce(Conversation.closed_at, Conversation.abandoned_at, Conversation.missed_at)
     query = (
         select(Attachment.id)
         .join(Conversation, Conversation.id == Attachment.conversation_id)
         .where(
             Conversation.state.not_in(OPEN_STATES),
-            Conversation.closed_at > now - WINDOW,
-            Conversation.closed_at <= now - GRACE,
+            ended > now - WINDOW,
+            ended <= now - GRACE,
             ~sent,
         )
         .limit(BATCH)
