@@ -313,6 +313,19 @@ async def connect_visitor(server: LiveServer, token: str, origin: str) -> WsClie
     return WsClient(ws)
 
 
+async def visitor_in_chat(
+    server: LiveServer, widget_key: str, origin: str, token: str | None = None, **start: Any
+) -> tuple[WsClient, str, str]:
+    """A visitor on a new socket who has started a chat (`start` goes into the frame): the
+    socket, the conversation id and the token, with which the same visitor can come back."""
+    token = token or await visitor_token(server, widget_key, origin)
+    visitor = await connect_visitor(server, token, origin)
+    await visitor.send(type="hello")
+    await visitor.wait_type("welcome")
+    await visitor.send(type="start", **start)
+    return visitor, (await visitor.wait_type("conversation"))["conversation_id"], token
+
+
 async def login(server: LiveServer, username: str, password: str = PASSWORD) -> str:
     async with server.http() as http:
         r = await http.post("/api/v1/auth/login", json={"username": username, "password": password})

@@ -17,9 +17,8 @@ from livedesk_testing import (
     World,
     WsClient,
     connect_agent,
-    connect_visitor,
     login,
-    visitor_token,
+    visitor_in_chat,
 )
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
@@ -59,12 +58,7 @@ class Chat:
 
 
 async def open_chat(server: LiveServer, world: World) -> Chat:
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start")
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    visitor, cid, token = await visitor_in_chat(server, world.a.widget_key, ORIGIN_A)
     secret = await login(server, world.a.operator)
     agent = await connect_agent(server, secret)
     await agent.send(type="hello")

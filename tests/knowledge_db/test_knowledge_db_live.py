@@ -16,9 +16,8 @@ from livedesk_testing import (
     LiveServer,
     World,
     connect_agent,
-    connect_visitor,
     login,
-    visitor_token,
+    visitor_in_chat,
 )
 
 SHIPPING = {"question": "Wat zijn de verzendkosten?", "answer": "€ 4,95; vanaf € 50 gratis."}
@@ -33,14 +32,9 @@ async def start_chat(  # type: ignore[no-untyped-def]
     server: LiveServer, world: World, language: str | None = None, token: str | None = None
 ):
     """A visitor of alpha with a started chat; `token` to reconnect as the same visitor later."""
-    token = token or await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start", language=language) if language else (
-        await visitor.send(type="start")
-    )
-    return visitor, (await visitor.wait_type("conversation"))["conversation_id"]
+    start = {"language": language} if language else {}
+    visitor, cid, _ = await visitor_in_chat(server, world.a.widget_key, ORIGIN_A, token, **start)
+    return visitor, cid
 
 
 async def say(visitor, cid: str, body: str, msg_id: str) -> int:  # type: ignore[no-untyped-def]

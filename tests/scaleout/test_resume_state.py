@@ -19,7 +19,7 @@ from livedesk_testing import (
     connect_agent,
     connect_visitor,
     login,
-    visitor_token,
+    visitor_in_chat,
 )
 
 FIELDS = ("state", "operator", "disposition", "accepted_at", "closed_at", "last_seq")
@@ -48,12 +48,7 @@ async def staff(server: LiveServer, username: str, **hello: Any) -> WsClient:
 async def resumed_visitor(server: LiveServer, world: World, messages: int) -> tuple[WsClient, str]:
     """A visitor who started a chat, sent `messages` messages, left, and is back on a new
     socket holding them all (its resume's replay is over)."""
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start")
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    visitor, cid, token = await visitor_in_chat(server, world.a.widget_key, ORIGIN_A)
     for n in range(1, messages + 1):
         await visitor.send(type="send", conversation_id=cid, client_msg_id=f"v{n}", body=f"{n}")
         await visitor.wait_type("ack", client_msg_id=f"v{n}")
@@ -69,12 +64,7 @@ async def resumed_visitor(server: LiveServer, world: World, messages: int) -> tu
 async def test_a_client_away_during_accept_and_close_converges_on_resume(
     server: LiveServer, world: World
 ) -> None:
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start")
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    visitor, cid, token = await visitor_in_chat(server, world.a.widget_key, ORIGIN_A)
     await visitor.send(type="send", conversation_id=cid, client_msg_id="v1", body="Hallo?")
     await visitor.wait_type("ack", client_msg_id="v1")
     stayer = await staff(server, world.supervisor)
