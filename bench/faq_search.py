@@ -6,6 +6,7 @@ real-looking ones plus combinatorial filler). Pinned to one CPU core.
     .venv/bin/python bench/faq_search.py            # 1,000 and 10,000 entries
     .venv/bin/python bench/faq_search.py --sizes 1000 --no-embeddings
     .venv/bin/python bench/faq_search.py --sizes 1000 --beside-chat   # on a busy machine
+    .venv/bin/python bench/faq_search.py --sizes 1000 --message-chars 2000   # long messages
 
 `--beside-chat` runs bench/chat_roundtrip.py in another process for the whole measurement, so
 suggestions compete for the cores with a saturated chat server and its load generator (the
@@ -79,6 +80,12 @@ QUERIES = [
     "mijn {s} is kwijt",
     "{s} wijzgen kan dat",  # typo on purpose
 ]
+# Told before the question in a long message (`--message-chars`).
+STORY = (
+    "Goedemiddag, vorige week heb ik via de website iets geregeld en daarna nog twee keer "
+    "gebeld, maar ik heb nog steeds niets ontvangen terwijl er stond dat het binnen een paar "
+    "dagen geregeld zou zijn. "
+)
 
 
 def make_docs(n: int, rng: random.Random, business: str) -> list[FaqDoc]:
@@ -97,9 +104,12 @@ def make_docs(n: int, rng: random.Random, business: str) -> list[FaqDoc]:
     return docs
 
 
-def make_queries(n: int, rng: random.Random) -> list[str]:
+def make_queries(n: int, rng: random.Random, chars: int = 0) -> list[str]:
+    """Short visitor questions; with `chars`, each told after a story of about that length."""
+    story = (STORY * (chars // len(STORY) + 1))[:chars]
     return [
-        rng.choice(QUERIES).format(s=rng.choice(SUBJ), s2=rng.choice(SUBJ), v=rng.choice(VERB))
+        story
+        + rng.choice(QUERIES).format(s=rng.choice(SUBJ), s2=rng.choice(SUBJ), v=rng.choice(VERB))
         for _ in range(n)
     ]
 
@@ -109,7 +119,12 @@ def pct(values: list[float], p: float) -> float:
 
 
 def bench(
-    size: int, use_embeddings: bool, n_queries: int, sample: int, rate: float = 0.0
+    size: int,
+    use_embeddings: bool,
+    n_queries: int,
+    sample: int,
+    rate: float = 0.0,
+    message_chars: int = 0,
 ) -> dict[str, float]:
     rng = random.Random(size)
     docs = make_docs(size, rng, "bench")
@@ -149,7 +164,7 @@ def bench(
         upd.append((time.perf_counter() - t0) * 1000)
     out["update_ms_p50"] = pct(upd, 50)
 
-    queries = make_queries(n_queries, rng)
+    queries = make_queries(n_queries, rng, message_chars)
     for q in queries[:10]:
         idx.suggest(q)  # warm caches
     lat, cpu = [], []
@@ -187,6 +202,12 @@ def main() -> None:
         default=0.0,
         help="suggestions per second, Poisson arrivals (0: back to back)",
     )
+    parser.add_argument(
+        "--message-chars",
+        type=int,
+        default=0,
+        help="put a story of about this many characters before each question",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         # The chat bench pins its server to the first core and its load generator to the
@@ -222,7 +243,7 @@ def _run(args: argparse.Namespace) -> None:
     )
     for use in modes:
         for size in args.sizes:
-            r = bench(size, use, args.queries, args.sample, args.rate)
+            r = bench(size, use, args.queries, args.sample, args.rate, args.message_chars)
             emb = f"{r['embed_ms_per_entry']:.1f}" if "embed_ms_per_entry" in r else "-"
             print(
                 f"{'embedding' if use else 'lexical':<10}{size:>8}{r['build_s']:>9.2f}"

@@ -9,7 +9,7 @@ from faq_fixtures import make_docs
 
 from livedesk.knowledge import text as T
 from livedesk.knowledge.calibration import default_model
-from livedesk.knowledge.embedding import decode_matrix, encode_matrix
+from livedesk.knowledge.embedding import QUERY_WORDS, decode_matrix, encode_matrix, query_text
 from livedesk.knowledge.index import BusinessIndex, FaqDoc
 from livedesk.knowledge.registry import FaqRegistry
 
@@ -144,6 +144,28 @@ def test_embedding_path_stores_bytes_and_ranks_with_vectors() -> None:
     idx = reg.index("bakker")
     assert len(idx._qrows_of[idx._slot_of["b4"]]) == 2
     assert int((idx._qrow_slot >= 0).sum()) == 5
+
+
+def test_query_embedding_reads_a_bounded_part_of_a_long_message() -> None:
+    short = "Kan ik mijn jas nog terugsturen?"
+    assert query_text(short) == short
+    story = " ".join(["Ik heb vorige week een jas besteld en hij zat slecht verpakt."] * 6)
+    # No question sentence: the message's last words, as many as the bound.
+    tail = query_text(story + " Graag een nieuwe jas")
+    assert len(tail.split()) == QUERY_WORDS
+    assert tail.endswith("verpakt. Graag een nieuwe jas")
+    # Question sentences win over the story around them, wherever they stand.
+    asked = query_text(f"Goedemiddag. Kan ik hem ruilen? {story} Groet, Anne")
+    assert asked == "Kan ik hem ruilen?"
+
+    emb = HashEmbedder()
+    seen: list[str] = []
+    record = emb.embed_queries
+    emb.embed_queries = lambda texts: seen.extend(texts) or record(texts)  # type: ignore[method-assign]
+    reg = FaqRegistry(emb)
+    reg.load(make_docs())
+    reg.suggest("bakker", f"{story} Is er glutenvrij brood?")
+    assert seen == ["Is er glutenvrij brood?"]
 
 
 def test_stale_embedding_is_recomputed() -> None:

@@ -23,7 +23,7 @@ from livedesk.knowledge.calibration import (
     default_model,
     offer_model,
 )
-from livedesk.knowledge.embedding import Embedder, decode_matrix, encode_matrix
+from livedesk.knowledge.embedding import Embedder, decode_matrix, encode_matrix, query_text
 from livedesk.knowledge.learned import LearnedPhrasings, NearRepeat
 from livedesk.knowledge.scoring import EMB_FLOOR, Field, fuse, fuzzy_scores
 from livedesk.knowledge.search_types import FaqDoc, Suggestion, SuggestResult
@@ -271,7 +271,7 @@ class BusinessIndex:
     def embed_query(self, text: str) -> np.ndarray | None:
         if self.embedder is None:
             return None
-        return cast(np.ndarray, self.embedder.embed_queries([text])[0])
+        return cast(np.ndarray, self.embedder.embed_queries([query_text(text)])[0])
 
     def rank(
         self,
