@@ -5,6 +5,7 @@
 import { el } from "/static/widget/dom.js";
 import { api, setApiLanguage, whenUnauthorized } from "./api.js";
 import { makeT } from "./i18n.js";
+import { showLogin } from "./login.js";
 import * as audit from "./audit.js";
 import * as businesses from "./businesses.js";
 import * as canned from "./canned.js";
@@ -52,29 +53,7 @@ async function boot() {
 
 // ---- login (the console's login sends only to /console, so the back office has its own) ------
 function loginView(notice) {
-  const { t } = ctx;
-  const user = el("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
-  const pass = el("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const err = el("p", { class: "field-error", id: "login-err", role: "alert" }, notice || "");
-  const form = el("form", { class: "login card", novalidate: true, onsubmit: async (e) => {
-    e.preventDefault();
-    err.textContent = "";
-    const r = await api("/api/v1/auth/login", { json: { username: user.value.trim(), password: pass.value }, quiet: true });
-    if (!r.ok) {
-      err.textContent = r.status === 429 ? r.data?.message || t("loginFailed") : t("loginFailed");
-      pass.select();
-      return;
-    }
-    boot();
-  } },
-  el("h1", null, t("loginTitle")),
-  el("label", { for: "login-user" }, t("username")), user,
-  el("label", { for: "login-pass" }, t("password")), pass, err,
-  el("button", { type: "submit", class: "primary" }, t("login")));
-  root.replaceChildren(el("main", { id: "main", class: "login-wrap" }, form));
-  root.removeAttribute("aria-busy");
-  document.title = `${t("loginTitle")} · Livedesk`;
-  user.focus();
+  showLogin(root, { t: ctx.t, notice, onLoggedIn: boot });
 }
 
 // ---- operators and business users ------------------------------------------------------------

@@ -5,6 +5,7 @@
 // is the API's decision: the pages only leave out what cannot work for the user.
 import { el } from "/static/widget/dom.js";
 import { api, setApiLanguage, whenUnauthorized } from "/static/admin/api.js";
+import { showLogin } from "/static/admin/login.js";
 import { makeT } from "./i18n.js";
 import * as approvals from "./approvals.js";
 import * as changes from "./changes.js";
@@ -86,30 +87,8 @@ async function boot() {
 
 // ---- login -----------------------------------------------------------------------------------
 function loginView(notice) {
-  const { t } = ctx;
-  const user = el("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
-  const pass = el("input", { id: "login-pass", name: "password", type: "password", autocomplete: "current-password", required: true });
-  const err = el("p", { class: "field-error", id: "login-err", role: "alert" }, notice || "");
-  const form = el("form", { class: "login card", novalidate: true, onsubmit: async (e) => {
-    e.preventDefault();
-    err.textContent = "";
-    const r = await api("/api/v1/auth/login", { json: { username: user.value.trim(), password: pass.value }, quiet: true });
-    if (!r.ok) {
-      err.textContent = r.status === 429 ? r.data?.message || t("loginFailed") : t("loginFailed");
-      pass.select();
-      return;
-    }
-    boot();
-  } },
-  el("h1", null, t("loginTitle")),
-  el("label", { for: "login-user" }, t("username")), user,
-  el("label", { for: "login-pass" }, t("password")), pass, err,
-  el("button", { type: "submit", class: "primary" }, t("login")));
   leave();
-  root.replaceChildren(el("main", { id: "main", class: "login-wrap" }, form));
-  root.removeAttribute("aria-busy");
-  document.title = `${t("loginTitle")} · Livedesk`;
-  user.focus();
+  showLogin(root, { t: ctx.t, notice, onLoggedIn: boot });
 }
 
 function notForYouView() {
