@@ -23,9 +23,8 @@ from livedesk_testing import (
     World,
     WsClient,
     connect_agent,
-    connect_visitor,
     login,
-    visitor_token,
+    visitor_in_chat,
 )
 
 ADMIN = "admin"
@@ -116,12 +115,9 @@ async def live_chat(
     key, origin = (
         (tenant.widget_key, f"https://{tenant.slug}.example") if tenant else ("key-alpha", ORIGIN_A)
     )
-    token = await visitor_token(server, key, origin)
-    visitor = await connect_visitor(server, token, origin)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start", **({"language": language} if language else {}))
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    visitor, cid, _ = await visitor_in_chat(
+        server, key, origin, **({"language": language} if language else {})
+    )
     await visitor.send(type="send", conversation_id=cid, client_msg_id="v1", body="Hallo?")
     await visitor.wait_type("ack", client_msg_id="v1")
     accepted, answers = await outcome(operator, {"type": "accept", "conversation_id": cid})

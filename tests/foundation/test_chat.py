@@ -14,25 +14,23 @@ from livedesk_testing import (
     connect_agent,
     connect_visitor,
     login,
+    visitor_in_chat,
     visitor_token,
 )
 
 
 async def start_chat(server: LiveServer, world: World):  # type: ignore[no-untyped-def]
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(
-        type="start",
+    visitor, cid, token = await visitor_in_chat(
+        server,
+        world.a.widget_key,
+        ORIGIN_A,
         page={
             "url": "https://alpha.example/prijzen",
             "title": "Prijzen",
             "referrer": "https://google.nl",
         },
     )
-    conversation = await visitor.wait_type("conversation")
-    return token, visitor, conversation["conversation_id"]
+    return token, visitor, cid
 
 
 async def test_whole_chat_visitor_and_operator(server: LiveServer, world: World) -> None:

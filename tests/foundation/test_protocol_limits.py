@@ -22,20 +22,16 @@ from livedesk_testing import (
     World,
     WsClient,
     connect_agent,
-    connect_visitor,
     login,
-    visitor_token,
+    visitor_in_chat,
 )
 
 
 async def open_chat(server: LiveServer, world: World) -> tuple[WsClient, str]:
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start", page={"url": "https://alpha.example/"})
-    conversation = await visitor.wait_type("conversation")
-    return visitor, conversation["conversation_id"]
+    visitor, cid, _ = await visitor_in_chat(
+        server, world.a.widget_key, ORIGIN_A, page={"url": "https://alpha.example/"}
+    )
+    return visitor, cid
 
 
 async def agent_of(server: LiveServer, username: str, **resume: int) -> WsClient:

@@ -29,7 +29,7 @@ from livedesk_testing import (
     connect_agent,
     connect_visitor,
     login,
-    visitor_token,
+    visitor_in_chat,
 )
 
 
@@ -65,12 +65,7 @@ async def test_read_paths_answer_while_another_connection_holds_the_write_lock(
     server: LiveServer, world: World, hold_write_lock: object
 ) -> None:
     # Everything that writes happens first: a visitor session, a chat with one message, a login.
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start")
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    visitor, cid, token = await visitor_in_chat(server, world.a.widget_key, ORIGIN_A)
     await visitor.send(type="send", conversation_id=cid, client_msg_id="v1", body="Hallo?")
     await visitor.wait_type("ack", client_msg_id="v1")
     await visitor.close()

@@ -17,7 +17,15 @@ from livedesk.leads.delivery import backoff_seconds, sign, signature_header, ver
 from livedesk.leads.models import OutboxItem
 from livedesk.settings import Settings
 
-from livedesk_testing import ORIGIN_A, LiveServer, World, connect_agent, login, visitor_token
+from livedesk_testing import (
+    ORIGIN_A,
+    LiveServer,
+    World,
+    connect_agent,
+    login,
+    visitor_in_chat,
+    visitor_token,
+)
 
 # The receivers listen on 127.0.0.1, which webhooks may reach only when allow-listed.
 LOCAL = {"webhook_allow_networks": "127.0.0.0/8"}
@@ -167,7 +175,7 @@ async def test_email_routes_lead_visitor_and_closed_transcripts(
             json={"token": token, "email": "not-an-address"},
         )
         assert r.status_code == 422
-    visitor = await _visitor_chat(live, token)
+    visitor = await _visitor_chat(live, world, token)
     async with live.http(headers={"origin": ORIGIN_A}) as http:
         r = await http.post(
             f"/api/v1/widget/{world.a.widget_key}/transcript",
@@ -192,14 +200,10 @@ async def test_email_routes_lead_visitor_and_closed_transcripts(
     await agent.close()
 
 
-async def _visitor_chat(live: LiveServer, token: str) -> str:
-    from livedesk_testing import connect_visitor
-
-    visitor = await connect_visitor(live, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start", page={"url": "https://alpha.example/"})
-    cid = str((await visitor.wait_type("conversation"))["conversation_id"])
+async def _visitor_chat(live: LiveServer, world: World, token: str) -> str:
+    visitor, cid, _ = await visitor_in_chat(
+        live, world.a.widget_key, ORIGIN_A, token, page={"url": "https://alpha.example/"}
+    )
     await visitor.send(
         type="send", conversation_id=cid, client_msg_id="m1", body="Mijn eigen vraag"
     )

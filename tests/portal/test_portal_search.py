@@ -21,10 +21,9 @@ from livedesk_testing import (
     LiveServer,
     World,
     connect_agent,
-    connect_visitor,
     login,
     search_indexed,
-    visitor_token,
+    visitor_in_chat,
 )
 
 
@@ -78,12 +77,9 @@ async def test_messages_written_by_the_chat_are_searchable_and_deletions_leave(
     """Through the real message writer (SQLite: its own connection; PostgreSQL: SQLAlchemy
     Core in batches): the index is kept by the indexer and triggers (SQLite) or an expression
     index (PostgreSQL), not by the writer."""
-    token = await visitor_token(server, world.a.widget_key, ORIGIN_A)
-    visitor = await connect_visitor(server, token, ORIGIN_A)
-    await visitor.send(type="hello")
-    await visitor.wait_type("welcome")
-    await visitor.send(type="start", page={"url": "https://alpha.example/fietsen"})
-    cid = (await visitor.wait_type("conversation"))["conversation_id"]
+    visitor, cid, _ = await visitor_in_chat(
+        server, world.a.widget_key, ORIGIN_A, page={"url": "https://alpha.example/fietsen"}
+    )
     await visitor.send(
         type="send",
         conversation_id=cid,

@@ -13,9 +13,8 @@ from livedesk_testing import (
     LiveServer,
     WsClient,
     connect_agent,
-    connect_visitor,
     login,
-    visitor_token,
+    visitor_in_chat,
 )
 
 OPTIONS: dict[str, Any] = {}  # per-test overrides, see `routing_options`
@@ -49,10 +48,5 @@ async def agent(server: LiveServer, username: str, presence: str | None = "onlin
 async def visitor(
     server: LiveServer, widget_key: str = "key-alpha", origin: str = ORIGIN_A, **start: Any
 ) -> tuple[WsClient, str]:
-    token = await visitor_token(server, widget_key, origin)
-    client = await connect_visitor(server, token, origin)
-    await client.send(type="hello")
-    await client.wait_type("welcome")
-    await client.send(type="start", **start)
-    conversation = await client.wait_type("conversation")
-    return client, conversation["conversation_id"]
+    client, cid, _ = await visitor_in_chat(server, widget_key, origin, **start)
+    return client, cid

@@ -25,10 +25,9 @@ from livedesk_testing import (
     LiveServer,
     World,
     WsClient,
-    connect_visitor,
     login,
     open_around_the_clock,
-    visitor_token,
+    visitor_in_chat,
 )
 
 
@@ -44,12 +43,7 @@ async def set_contract(server: LiveServer, business_id: str, **terms: Any) -> No
 
 async def visitor_with_token(server: LiveServer) -> tuple[WsClient, str, str]:
     """A visitor on alpha's widget with a started chat, and the token they hold."""
-    token = await visitor_token(server, "key-alpha", ORIGIN_A)
-    client = await connect_visitor(server, token, ORIGIN_A)
-    await client.send(type="hello")
-    await client.wait_type("welcome")
-    await client.send(type="start")
-    return client, (await client.wait_type("conversation"))["conversation_id"], token
+    return await visitor_in_chat(server, "key-alpha", ORIGIN_A)
 
 
 async def provider_admin(server: LiveServer) -> str:
