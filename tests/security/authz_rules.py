@@ -124,6 +124,7 @@ GROUPS: dict[str, tuple[Rule, dict[str, Rule | None]]] = {
             "GET /learned": None,
             "DELETE /learned/{evidence_id}": MANAGERS_AND_CLIENT,
             "GET /confused": None,
+            "GET /gaps": None,
             "GET /proposals": None,
             "GET /proposals/{proposal_id}": None,
             "POST /proposals/{proposal_id}/approve": r("401 403 403 403/404 ok/404"),

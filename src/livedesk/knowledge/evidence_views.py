@@ -1,9 +1,11 @@
 """HTTP API of what the FAQ learns from (knowledge/evidence.py): the console reports an operator's
-reply made with an entry; the FAQ editor lists and removes learned phrasings per entry and
-shows the entry pairs visitors and operators often had to tell apart."""
+reply made with an entry; the FAQ editor lists and removes learned phrasings per entry, shows
+the entry pairs visitors and operators often had to tell apart, and the questions people had
+to answer without the FAQ (knowledge/gaps.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -16,6 +18,7 @@ from livedesk.db import utcnow
 from livedesk.deps import ActorDep, RuntimeDep, SessionDep
 from livedesk.errors import Forbidden, NotFound
 from livedesk.knowledge import evidence as E
+from livedesk.knowledge.gaps import unanswered_questions
 from livedesk.knowledge.models import FaqEntry
 from livedesk.knowledge.service import KnowledgeService, get_service, require_editor
 
@@ -104,3 +107,18 @@ async def list_confused(
     """Entry pairs often confused: merge them or sharpen their questions."""
     await access_business_by_id(session, actor, business_id)
     return {"items": await E.confused_pairs(session, business_id, limit)}
+
+
+@router.get("/gaps")
+async def list_gaps(
+    business_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    days: int = Query(30, ge=1, le=366),
+    limit: int = Query(50, ge=1, le=200),
+) -> dict[str, Any]:
+    """Visitors' questions of the last `days` that a person answered without the FAQ, most
+    asked first: what to add to it next."""
+    await access_business_by_id(session, actor, business_id)
+    since = utcnow() - timedelta(days=days)
+    return {"days": days, "items": await unanswered_questions(session, business_id, since, limit)}

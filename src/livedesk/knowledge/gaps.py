@@ -1,0 +1,195 @@
+"""Questions the FAQ did not answer: what a business should add to it next.
+
+A visitor message counts when a person (an operator or one of the business's experts) wrote
+the very next message of the chat, so it was the question they answered, and nothing links
+it to an FAQ entry: the bot did not answer it, no operator used or found an entry for it
+(`faq_evidence`), and the visitor did not pick one of the bot's choices. Greetings and thanks
+are not questions (fewer than `QUESTION_WORDS` words that carry meaning), and chats marked
+spam or test are left out, as learning leaves them out.
+
+Messages that ask the same thing in nearly the same words (`SAME_QUESTION` on the folded words
+that carry meaning, in any order) are one question, shown with how often it was asked and its
+latest wording. Only the latest `SCAN` visitor messages of the period are read, so a busy
+business's list covers its most recent weeks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livedesk.conversations.models import AuthorKind, Conversation, Message
+from livedesk.knowledge import text as T
+from livedesk.knowledge.evidence import POSITIVE_KINDS, UNLEARNED
+from livedesk.knowledge.models import FaqEvidence, FaqSuggestionLog
+
+SCAN = 2000
+QUESTION_WORDS = 2
+SAME_QUESTION = 85  # rapidfuzz token_sort_ratio of two messages' keys
+# Words of chat courtesy that never make a question on their own ("ok, bedankt!").
+COURTESY = frozenset(
+    "bedankt dank dankje dankjewel dankuwel thanks thx ok oke okay top super prima fijn "
+    "mooi duidelijk doei groet groetjes ziens".split()
+)
+PEOPLE = (AuthorKind.OPERATOR.value, AuthorKind.EXPERT.value)
+_CHUNK = 500  # conversations per query, well under any database's bound on parameters
+
+
+@dataclass(slots=True)
+class Asked:
+    """One visitor message the FAQ did not answer."""
+
+    conversation_id: str
+    seq: int
+    text: str
+    at: datetime
+    key: str
+
+
+@dataclass(slots=True)
+class Question:
+    """Messages asking the same thing; `latest` first in `asked`."""
+
+    key: str
+    asked: list[Asked] = field(default_factory=list)
+
+    def as_dict(self, wordings: int = 3) -> dict[str, Any]:
+        latest = self.asked[0]
+        seen = {latest.text.strip().lower()}
+        others = []
+        for a in self.asked[1:]:
+            if len(others) == wordings:
+                break
+            if a.text.strip().lower() not in seen:
+                seen.add(a.text.strip().lower())
+                others.append(a.text)
+        return {
+            "question": latest.text,
+            "count": len(self.asked),
+            "last_at": latest.at,
+            "conversation_id": latest.conversation_id,
+            "seq": latest.seq,
+            "other_wordings": others,
+        }
+
+
+def question_key(text: str) -> str:
+    """The words that carry meaning, folded; empty for a greeting or a thank-you."""
+    words = [w for w in T.content_words(text) if w not in COURTESY and w not in T.DUTCH_STOPWORDS]
+    return " ".join(words) if len(words) >= QUESTION_WORDS else ""
+
+
+def group_questions(asked: Iterable[Asked]) -> list[Question]:
+    """Newest first in, each message joins the first question it nearly repeats."""
+    questions: list[Question] = []
+    keys: list[str] = []
+    for a in asked:
+        hit = process.extractOne(
+            a.key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=SAME_QUESTION
+        )
+        if hit is None:
+            questions.append(Question(a.key, [a]))
+            keys.append(a.key)
+        else:
+            questions[hit[2]].asked.append(a)
+    return questions
+
+
+async def unanswered_questions(
+    session: AsyncSession, business_id: str, since: datetime, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The business's questions without an FAQ answer since `since`, most asked first."""
+    logged = (
+        await session.execute(
+            select(
+                FaqSuggestionLog.conversation_id,
+                FaqSuggestionLog.seq,
+                FaqSuggestionLog.query,
+                FaqSuggestionLog.created_at,
+            )
+            .join(Conversation, Conversation.id == FaqSuggestionLog.conversation_id)
+            .where(
+                FaqSuggestionLog.business_id == business_id,
+                FaqSuggestionLog.created_at >= since,
+                FaqSuggestionLog.bot_faq_id.is_(None),
+                FaqSuggestionLog.used_faq_id.is_(None),
+                Conversation.disposition.is_(None) | Conversation.disposition.not_in(UNLEARNED),
+            )
+            .order_by(FaqSuggestionLog.id.desc())
+            .limit(SCAN)
+        )
+    ).all()
+    candidates = [
+        Asked(row.conversation_id, row.seq, row.query, row.created_at, key)
+        for row in logged
+        if (key := question_key(row.query))
+    ]
+    if not candidates:
+        return []
+    linked = await _linked_to_an_entry(session, business_id, candidates)
+    answered = await _answered_by_a_person(session, candidates)
+    asked = [
+        a
+        for a in candidates
+        if (a.conversation_id, a.seq) not in linked and (a.conversation_id, a.seq) in answered
+    ]
+    questions = group_questions(asked)
+    questions.sort(key=lambda q: (-len(q.asked), -q.asked[0].at.timestamp()))
+    return [q.as_dict() for q in questions[:limit]]
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+async def _linked_to_an_entry(
+    session: AsyncSession, business_id: str, asked: Sequence[Asked]
+) -> set[tuple[str, int]]:
+    """Messages an operator answered with an entry, or for which the visitor chose one."""
+    linked: set[tuple[str, int]] = set()
+    for ids in _chunks(sorted({a.conversation_id for a in asked})):
+        rows = await session.execute(
+            select(FaqEvidence.conversation_id, FaqEvidence.seq).where(
+                FaqEvidence.business_id == business_id,
+                FaqEvidence.kind.in_([k.value for k in POSITIVE_KINDS]),
+                FaqEvidence.conversation_id.in_(ids),
+            )
+        )
+        linked.update((row.conversation_id, row.seq) for row in rows)
+    return linked
+
+
+async def _answered_by_a_person(
+    session: AsyncSession, asked: Sequence[Asked]
+) -> set[tuple[str, int]]:
+    """Visitor messages whose next message in the chat (notes aside) a person wrote."""
+    first_seq: dict[str, int] = {}
+    for a in asked:
+        first_seq[a.conversation_id] = min(a.seq, first_seq.get(a.conversation_id, a.seq))
+    answered: set[tuple[str, int]] = set()
+    for ids in _chunks(sorted(first_seq)):
+        rows = await session.execute(
+            select(Message.conversation_id, Message.seq, Message.author_kind)
+            .where(Message.conversation_id.in_(ids), Message.internal.is_(False))
+            .order_by(Message.conversation_id, Message.seq)
+        )
+        previous: tuple[str, int, str] | None = None
+        for row in rows:
+            if row.seq < first_seq[row.conversation_id]:
+                continue
+            if (
+                previous is not None
+                and previous[0] == row.conversation_id
+                and previous[2] == AuthorKind.VISITOR.value
+                and str(row.author_kind) in PEOPLE
+            ):
+                answered.add((previous[0], previous[1]))
+            previous = (row.conversation_id, row.seq, str(row.author_kind))
+    return answered

@@ -1,0 +1,133 @@
+"""Questions the FAQ did not answer (knowledge/gaps.py), from real chats over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from sqlalchemy import select
+from test_knowledge_db_live import RETURNS, SHIPPING, agent_for, faq, say, start_chat
+
+from livedesk.knowledge.gaps import Asked, group_questions, question_key
+from livedesk.knowledge.models import FaqSuggestionLog
+
+from livedesk_testing import LiveServer, World
+
+
+async def logged(server: LiveServer, cid: str, seq: int) -> None:
+    """The suggestion worker has logged visitor message `seq` (gaps are read from that log)."""
+    for _ in range(200):
+        async with server.runtime.reading() as session:
+            row = await session.scalar(
+                select(FaqSuggestionLog.id).where(
+                    FaqSuggestionLog.conversation_id == cid, FaqSuggestionLog.seq == seq
+                )
+            )
+        if row is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"message {seq} of {cid} was never logged")
+
+
+async def answer(agent, cid: str, body: str, msg_id: str) -> int:  # type: ignore[no-untyped-def]
+    await agent.send(type="send", conversation_id=cid, client_msg_id=msg_id, body=body)
+    return int((await agent.wait_type("ack", client_msg_id=msg_id))["seq"])
+
+
+async def test_questions_a_person_answered_without_the_faq_are_listed_most_asked_first(
+    server: LiveServer, world: World, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    owner = await as_user(world.a.business_user)
+    shipping = (await owner.post(faq(world), json=SHIPPING)).json()["faq_id"]
+    await owner.post(faq(world), json=RETURNS)
+    agent = await agent_for(server, world.a.operator)
+    operator = await as_user(world.a.operator)
+    chats = []
+
+    async def chat_with_operator():  # type: ignore[no-untyped-def]
+        visitor, cid = await start_chat(server, world)
+        await agent.send(type="accept", conversation_id=cid)
+        await visitor.wait_for(lambda f: f.get("state") == "active")
+        chats.append(visitor)
+        return visitor, cid
+
+    # A greeting, then a question the FAQ has no answer to, answered by the operator; then
+    # thanks, answered too: only the question counts.
+    visitor, one = await chat_with_operator()
+    hello = await say(visitor, one, "Hallo!", "v1")
+    asked_first = await say(visitor, one, "Kan ik met bitcoin betalen?", "v2")
+    await answer(agent, one, "Nee, alleen iDEAL en creditcard.", "o1")
+    thanks = await say(visitor, one, "Ok, bedankt!", "v3")
+    await answer(agent, one, "Graag gedaan!", "o2")
+
+    # The same question in other words, later; then one the operator answered with an entry.
+    visitor, two = await chat_with_operator()
+    asked_again = await say(visitor, two, "kan ik betalen met bitcoin", "v1")
+    await answer(agent, two, "Helaas niet.", "o1")
+    with_entry = await say(visitor, two, "wat kost verzenden eigenlijk", "v2")
+    await answer(agent, two, SHIPPING["answer"], "o2")
+    r = await operator.post(
+        f"/api/v1/conversations/{two}/faq-evidence",
+        json={"seq": with_entry, "faq_id": shipping, "body": SHIPPING["answer"]},
+    )
+    assert r.status_code == 200, r.text
+    # Two questions in a row: the operator's reply answers the second.
+    before = await say(visitor, two, "Hebben jullie een winkel in Amsterdam?", "v3")
+    after = await say(visitor, two, "Is er een winkel in Utrecht?", "v4")
+    await answer(agent, two, "Nee, we verkopen alleen online.", "o3")
+
+    # Nobody answered this one (yet): not listed.
+    waiting, three = await start_chat(server, world)
+    chats.append(waiting)
+    unanswered = await say(waiting, three, "Kan ik met bitcoin betalen?", "v1")
+
+    # A chat marked spam teaches nothing and is no gap.
+    visitor, four = await chat_with_operator()
+    spam = await say(visitor, four, "Kan ik met bitcoin betalen?", "v1")
+    await answer(agent, four, "Nee.", "o1")
+    await agent.send(type="close", conversation_id=four, disposition="spam")
+    await visitor.wait_for(lambda f: f.get("state") == "closed")
+
+    for cid, seq in [
+        (one, hello),
+        (one, asked_first),
+        (one, thanks),
+        (two, asked_again),
+        (two, with_entry),
+        (two, before),
+        (two, after),
+        (three, unanswered),
+        (four, spam),
+    ]:
+        await logged(server, cid, seq)
+
+    gaps = await owner.get(f"{faq(world)}/gaps")
+    assert gaps.status_code == 200, gaps.text
+    items = gaps.json()["items"]
+    assert [(i["question"], i["count"], i["other_wordings"]) for i in items] == [
+        ("kan ik betalen met bitcoin", 2, ["Kan ik met bitcoin betalen?"]),
+        ("Is er een winkel in Utrecht?", 1, []),
+    ]
+    assert (items[0]["conversation_id"], items[0]["seq"]) == (two, asked_again)
+    assert gaps.json()["days"] == 30
+
+    # The list is the business's own, and the period is checked.
+    other = await as_user(world.b.business_user)
+    assert (await other.get(f"{faq(world, 'b')}/gaps")).json()["items"] == []
+    assert (await other.get(f"{faq(world)}/gaps")).status_code == 404
+    assert (await owner.get(f"{faq(world)}/gaps", params={"days": 0})).status_code == 422
+    for client in (*chats, agent):
+        await client.close()
+
+
+def test_greetings_and_thanks_are_not_questions_and_wordings_group() -> None:
+    assert question_key("Hallo!") == ""
+    assert question_key("Ok, dank je wel, fijne dag!") == ""
+    assert question_key("Kan ik met Bitcoin betalen?") == "bitcoin betalen"
+    texts = ("betalen met bitcoin?", "Retourneren?!", "Kan ik met bitcoin betalen", "mag ik ruilen")
+    asked = [Asked("c1", n, t, datetime(2026, 1, 1), question_key(t)) for n, t in enumerate(texts)]
+    groups = group_questions(a for a in asked if a.key)  # "Retourneren?!" is one word: no key
+    assert [[a.text for a in g.asked] for g in groups] == [
+        ["betalen met bitcoin?", "Kan ik met bitcoin betalen"],
+        ["mag ik ruilen"],
+    ]
