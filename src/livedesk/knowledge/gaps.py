@@ -62,7 +62,7 @@ class Question:
     def as_dict(self, wordings: int = 3) -> dict[str, Any]:
         latest = self.asked[0]
         seen = {latest.text.strip().lower()}
-        others = []
+        others: list[str] = []
         for a in self.asked[1:]:
             if len(others) == wordings:
                 break
