@@ -2,15 +2,17 @@
 
 A visitor message counts when a person (an operator or one of the business's experts) wrote
 the very next message of the chat, so it was the question they answered, and nothing links
-it to an FAQ entry: the bot did not answer it, no operator used or found an entry for it
-(`faq_evidence`), and the visitor did not pick one of the bot's choices. Greetings and thanks
-are not questions (fewer than `QUESTION_WORDS` words that carry meaning), and chats marked
-spam or test are left out, as learning leaves them out.
+it to an FAQ entry: no operator answered it with an entry or found one for it, and the visitor
+did not pick one of the bot's choices (`faq_evidence`); a message the bot answered has the bot,
+not a person, after it. Greetings, thanks, asking for a person and files are not questions
+(`question_key`), and chats marked spam or test are left out, as learning leaves them out. It
+reads the chats themselves, not the suggestion log, so a business whose FAQ is still empty sees
+every question its people answered.
 
 Messages that ask the same thing in nearly the same words (`SAME_QUESTION` on the folded words
 that carry meaning, in any order) are one question, shown with how often it was asked and its
-latest wording. Only the latest `SCAN` visitor messages of the period are read, so a busy
-business's list covers its most recent weeks.
+latest wording. Only the latest `SCAN_CHATS` chats of the period are read, so a busy business's
+list covers its most recent weeks.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.conversations.models import AuthorKind, Conversation, Message
 from livedesk.knowledge import text as T
+from livedesk.knowledge.bot import asks_for_human
 from livedesk.knowledge.evidence import POSITIVE_KINDS, UNLEARNED
-from livedesk.knowledge.models import FaqEvidence, FaqSuggestionLog
+from livedesk.knowledge.models import FaqEvidence
 
-SCAN = 2000
+SCAN_CHATS = 1000
 QUESTION_WORDS = 2
 SAME_QUESTION = 85  # rapidfuzz token_sort_ratio of two messages' keys
 # Words of chat courtesy that never make a question on their own ("ok, bedankt!").
@@ -80,7 +83,10 @@ class Question:
 
 
 def question_key(text: str) -> str:
-    """The words that carry meaning, folded; empty for a greeting or a thank-you."""
+    """The words that carry meaning, folded; empty for a greeting, a thank-you or a request
+    for a person."""
+    if asks_for_human(text):
+        return ""
     words = [w for w in T.content_words(text) if w not in COURTESY and w not in T.DUTCH_STOPWORDS]
     return " ".join(words) if len(words) >= QUESTION_WORDS else ""
 
@@ -105,40 +111,27 @@ async def unanswered_questions(
     session: AsyncSession, business_id: str, since: datetime, limit: int = 50
 ) -> list[dict[str, Any]]:
     """The business's questions without an FAQ answer since `since`, most asked first."""
-    logged = (
-        await session.execute(
-            select(
-                FaqSuggestionLog.conversation_id,
-                FaqSuggestionLog.seq,
-                FaqSuggestionLog.query,
-                FaqSuggestionLog.created_at,
-            )
-            .join(Conversation, Conversation.id == FaqSuggestionLog.conversation_id)
+    chats = list(
+        await session.scalars(
+            select(Conversation.id)
             .where(
-                FaqSuggestionLog.business_id == business_id,
-                FaqSuggestionLog.created_at >= since,
-                FaqSuggestionLog.bot_faq_id.is_(None),
-                FaqSuggestionLog.used_faq_id.is_(None),
+                Conversation.business_id == business_id,
+                Conversation.created_at >= since,
                 Conversation.disposition.is_(None) | Conversation.disposition.not_in(UNLEARNED),
             )
-            .order_by(FaqSuggestionLog.id.desc())
-            .limit(SCAN)
+            .order_by(Conversation.created_at.desc())
+            .limit(SCAN_CHATS)
         )
-    ).all()
-    candidates = [
-        Asked(row.conversation_id, row.seq, row.query, row.created_at, key)
-        for row in logged
-        if (key := question_key(row.query))
-    ]
-    if not candidates:
+    )
+    if not chats:
         return []
-    linked = await _linked_to_an_entry(session, business_id, candidates)
-    answered = await _answered_by_a_person(session, candidates)
+    linked = await _linked_to_an_entry(session, business_id, chats)
     asked = [
         a
-        for a in candidates
-        if (a.conversation_id, a.seq) not in linked and (a.conversation_id, a.seq) in answered
+        for a in await _answered_by_a_person(session, chats)
+        if (a.conversation_id, a.seq) not in linked
     ]
+    asked.sort(key=lambda a: a.at, reverse=True)  # a question's latest wording leads it
     questions = group_questions(asked)
     questions.sort(key=lambda q: (-len(q.asked), -q.asked[0].at.timestamp()))
     return [q.as_dict() for q in questions[:limit]]
@@ -150,11 +143,11 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 async def _linked_to_an_entry(
-    session: AsyncSession, business_id: str, asked: Sequence[Asked]
+    session: AsyncSession, business_id: str, chats: Sequence[str]
 ) -> set[tuple[str, int]]:
     """Messages an operator answered with an entry, or for which the visitor chose one."""
     linked: set[tuple[str, int]] = set()
-    for ids in _chunks(sorted({a.conversation_id for a in asked})):
+    for ids in _chunks(chats):
         rows = await session.execute(
             select(FaqEvidence.conversation_id, FaqEvidence.seq).where(
                 FaqEvidence.business_id == business_id,
@@ -166,30 +159,40 @@ async def _linked_to_an_entry(
     return linked
 
 
-async def _answered_by_a_person(
-    session: AsyncSession, asked: Sequence[Asked]
-) -> set[tuple[str, int]]:
-    """Visitor messages whose next message in the chat (notes aside) a person wrote."""
-    first_seq: dict[str, int] = {}
-    for a in asked:
-        first_seq[a.conversation_id] = min(a.seq, first_seq.get(a.conversation_id, a.seq))
-    answered: set[tuple[str, int]] = set()
-    for ids in _chunks(sorted(first_seq)):
+async def _answered_by_a_person(session: AsyncSession, chats: Sequence[str]) -> list[Asked]:
+    """Visitor questions whose next message in the chat (notes aside) a person wrote."""
+    answered: list[Asked] = []
+    for ids in _chunks(chats):
         rows = await session.execute(
-            select(Message.conversation_id, Message.seq, Message.author_kind)
+            select(
+                Message.conversation_id,
+                Message.seq,
+                Message.author_kind,
+                Message.body,
+                Message.created_at,
+                Message.attachment.is_not(None).label("is_file"),
+            )
             .where(Message.conversation_id.in_(ids), Message.internal.is_(False))
             .order_by(Message.conversation_id, Message.seq)
         )
-        previous: tuple[str, int, str] | None = None
+        previous: Any = None
         for row in rows:
-            if row.seq < first_seq[row.conversation_id]:
-                continue
             if (
                 previous is not None
-                and previous[0] == row.conversation_id
-                and previous[2] == AuthorKind.VISITOR.value
-                and str(row.author_kind) in PEOPLE
+                and previous.conversation_id == row.conversation_id
+                and previous.author_kind == AuthorKind.VISITOR.value
+                and not previous.is_file
+                and row.author_kind in PEOPLE
+                and (key := question_key(previous.body))
             ):
-                answered.add((previous[0], previous[1]))
-            previous = (row.conversation_id, row.seq, str(row.author_kind))
+                answered.append(
+                    Asked(
+                        previous.conversation_id,
+                        previous.seq,
+                        previous.body,
+                        previous.created_at,
+                        key,
+                    )
+                )
+            previous = row
     return answered
