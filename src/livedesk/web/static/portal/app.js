@@ -12,6 +12,7 @@ import * as changes from "./changes.js";
 import * as costs from "./costs.js";
 import * as faq from "./faq.js";
 import * as faqFile from "./faq_file.js";
+import * as faqGaps from "./faq_gaps.js";
 import * as proposals from "./faq_proposals.js";
 import * as leads from "./leads.js";
 import * as reports from "./reports.js";
@@ -34,6 +35,7 @@ const ROUTES = [
   [/^\/portal\/faq\/nieuw$/, faq.createPage, "faq"],
   [/^\/portal\/faq\/voorstellen$/, proposals.proposalsPage, "faq"],
   [/^\/portal\/faq\/bestand$/, faqFile.filePage, "faq"],
+  [/^\/portal\/faq\/zonder-antwoord$/, faqGaps.gapsPage, "faq"],
   [/^\/portal\/faq\/([^/]+)$/, faq.entryPage, "faq"],
   [/^\/portal\/richtlijnen$/, changes.guidelinesPage, "richtlijnen"],
   [/^\/portal\/openingstijden$/, changes.hoursPage, "openingstijden"],

@@ -1,7 +1,8 @@
 // FAQ: the business's own answers, which operators see beside every chat and the FAQ bot may
 // give. List and search, write a new one, edit one (question, other ways to ask it, answer,
-// tags, status), and go back to any earlier version. Operators' proposals from chats and the
-// file import/export have pages of their own (faq_proposals.js, faq_file.js).
+// tags, status), and go back to any earlier version. Operators' proposals from chats, the
+// questions answered without the FAQ and the file import/export have pages of their own
+// (faq_proposals.js, faq_gaps.js, faq_file.js).
 import { el } from "/static/widget/dom.js";
 import { api, errorText } from "/static/admin/api.js";
 import { confirmDialog, errorSummary, field, input, lines, select, showErrors, submit, textarea } from "/static/admin/forms.js";
@@ -19,6 +20,7 @@ export function faqTabs(ctx, current) {
   const tabs = [
     ["vragen", "/portal/faq", t("faqQuestions")],
     ["voorstellen", "/portal/faq/voorstellen", n ? t("faqProposalsN", { n }) : t("faqProposals")],
+    ["zonder-antwoord", "/portal/faq/zonder-antwoord", t("faqGaps")],
     ["bestand", "/portal/faq/bestand", t("faqFile")],
   ];
   return el("nav", { class: "tabs", "aria-label": t("faqParts") }, el("ul", null, tabs.map(([key, href, label]) => el("li", null,
@@ -109,9 +111,12 @@ export async function sendEntry(ctx, form, summary, request) {
   return r;
 }
 
-export async function createPage(ctx) {
+// `?vraag=` fills in the question: "Add to FAQ" beside a question asked without an answer.
+export async function createPage(ctx, params) {
   const { t } = ctx;
-  const form = entryForm(ctx, null, {
+  const asked = (params?.get("vraag") || "").trim();
+  const start = asked ? { question: asked, answer: "", alternatives: [], tags: [], status: "published" } : null;
+  const form = entryForm(ctx, start, {
     submitLabel: t("createFaq"),
     onSubmit: async (body, f, summary) => {
       const r = await sendEntry(ctx, f, summary, () => api(faqUrl(ctx), { json: body }));
