@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from livedesk.accounts.actions import do_create_user
 from livedesk.accounts.models import Role, User
 from livedesk.businesses.models import Business
+from livedesk.conversations.models import Conversation, Message
 from livedesk.db import make_engine, make_sessionmaker, read_only, unit_of_work
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
 from livedesk.reports.models import MonthlyReportSent
@@ -116,6 +117,40 @@ async def prepare(settings: Settings, world: World) -> None:
         await engine.dispose()
 
 
+QUESTION = "Kan ik met <b>bitcoin</b> betalen?"
+
+
+async def a_question_answered_without_the_faq(settings: Settings, world: World) -> None:
+    """In alpha's first October chat the visitor asks, later, what the FAQ has no answer to,
+    and the operator answers it."""
+    engine = make_engine(settings)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            chat = await session.scalar(
+                select(Conversation)
+                .where(
+                    Conversation.business_id == world.a.business_id,
+                    Conversation.created_at >= datetime(2026, 10, 1, tzinfo=UTC),
+                )
+                .order_by(Conversation.created_at)
+                .limit(1)
+            )
+            assert chat is not None
+            for seq, kind, body in ((50, "visitor", QUESTION), (51, "operator", "Nee.")):
+                session.add(
+                    Message(
+                        conversation_id=chat.id,
+                        business_id=chat.business_id,
+                        seq=seq,
+                        author_kind=kind,
+                        body=body,
+                        created_at=chat.created_at,
+                    )
+                )
+    finally:
+        await engine.dispose()
+
+
 async def sent_rows(settings: Settings) -> list[tuple[str, str, int]]:
     engine = make_engine(settings)
     try:
@@ -154,6 +189,7 @@ async def test_sent_once_per_business_month(
     monkeypatch.setattr(OverflowWatch, "run", watch_nothing)
     box, port = mailbox
     await prepare(settings, world)
+    await a_question_answered_without_the_faq(settings, world)
     clock = [FIRST_IN_AMSTERDAM]
     first, second = a_server(settings, port, clock), a_server(settings, port, clock)
     await asyncio.gather(first.start(), second.start())
@@ -196,9 +232,15 @@ async def test_sent_once_per_business_month(
     link = f"/reports/business/{world.a.business_id}?from=2026-10-01&to=2026-10-31"
     assert link in text and link.replace("&", "&amp;") in html
     assert "donderdag 10:00–10:59" in text  # the busiest hour: C1, C2, C3
+    # What people answered without the FAQ, with where to add it; the visitor's words as text.
+    assert "Vaakst gevraagd zonder antwoord in je FAQ\n" in text
+    assert f"  1× {QUESTION}\n" in text
+    assert "Kan ik met &lt;b&gt;bitcoin&lt;/b&gt; betalen?" in html and "<b>" not in html
+    assert "/portal/faq/zonder-antwoord" in text and "/portal/faq/zonder-antwoord" in html
 
     _, september = by_subject["Livedesk monthly report Beta BV: September 2026"]
     assert "  Chats offered: 0\n" in parts(september)[0]
+    assert "without an answer in your FAQ" not in parts(september)[0]  # none asked: no such section
     _, october = by_subject["Livedesk monthly report Beta BV: October 2026"]
     assert "  Chats offered: 1\n" in parts(october)[0]
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livedesk.conversations.models import AuthorKind, Conversation, Message
@@ -108,15 +108,21 @@ def group_questions(asked: Iterable[Asked]) -> list[Question]:
 
 
 async def unanswered_questions(
-    session: AsyncSession, business_id: str, since: datetime, limit: int = 50
+    session: AsyncSession,
+    business_id: str,
+    since: datetime,
+    limit: int = 50,
+    until: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The business's questions without an FAQ answer since `since`, most asked first."""
+    """The business's questions without an FAQ answer in chats begun from `since` (up to
+    `until`, excluded), most asked first."""
     chats = list(
         await session.scalars(
             select(Conversation.id)
             .where(
                 Conversation.business_id == business_id,
                 Conversation.created_at >= since,
+                Conversation.created_at < until if until is not None else true(),
                 Conversation.disposition.is_(None) | Conversation.disposition.not_in(UNLEARNED),
             )
             .order_by(Conversation.created_at.desc())

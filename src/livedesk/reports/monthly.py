@@ -28,12 +28,13 @@ from livedesk.background import Background
 from livedesk.businesses.models import Business
 from livedesk.db import utcnow
 from livedesk.errors import NotFound
+from livedesk.knowledge.gaps import unanswered_questions
 from livedesk.leads.outbox import queue_system_email
 from livedesk.leads.service import EXTENSION as LEADS
 from livedesk.reports.access import ReportAccess
 from livedesk.reports.compose import summary_report, timezone_of, zone
 from livedesk.reports.models import MonthlyReportSent
-from livedesk.reports.monthly_mail import MonthlyContent, mail_document, render_monthly
+from livedesk.reports.monthly_mail import TOP_GAPS, MonthlyContent, mail_document, render_monthly
 from livedesk.reports.records import Scope, month_period
 from livedesk.reports.texts import LANGUAGES
 from livedesk.runtime import Runtime
@@ -99,8 +100,12 @@ async def monthly_content(
     assert access.business is not None, "a monthly report is a business's"
     period = month_period(year, month, timezone_of(access.business))
     report = await summary_report(session, access, period.first, period.last, now)
+    report["faq_gaps"] = await unanswered_questions(
+        session, access.business.id, period.start, TOP_GAPS, until=period.end
+    )
     link = report_link(base_url, access.business.id, year, month)
-    return render_monthly(report, access.business.name, year, month, link, lang)
+    gaps_link = f"{base_url.rstrip('/')}/portal/faq/zonder-antwoord"
+    return render_monthly(report, access.business.name, year, month, link, lang, gaps_link)
 
 
 async def recipients(session: AsyncSession, business_id: str) -> list[User]:

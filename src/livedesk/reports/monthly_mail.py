@@ -33,6 +33,7 @@ KEY_FIGURES = (
     "faq_proposals_approved",
 )
 TOP_HOURS = 5
+TOP_GAPS = 5  # the questions people answered most often without the FAQ
 
 TEXTS = {
     "nl": {
@@ -49,6 +50,11 @@ TEXTS = {
         "csat": "Beoordelingen",
         "comments": "Opmerkingen van bezoekers",
         "leads": "Leads per soort",
+        "gaps": "Vaakst gevraagd zonder antwoord in je FAQ",
+        "gaps_note": "Een operator of je eigen expert beantwoordde deze vragen zonder de FAQ.",
+        "gaps_more": "Alle vragen zonder antwoord, en ze toevoegen aan je FAQ",
+        "question": "Vraag",
+        "times_asked": "Keer gesteld",
         "full": "Bekijk het volledige rapport met grafieken",
         "times": "Tijden in de tijdzone {tz}.",
         "greeting": "Met vriendelijke groet,\nLivedesk",
@@ -67,6 +73,11 @@ TEXTS = {
         "csat": "Ratings",
         "comments": "Visitors' comments",
         "leads": "Leads by kind",
+        "gaps": "Asked most often without an answer in your FAQ",
+        "gaps_note": "An operator or your own expert answered these questions without the FAQ.",
+        "gaps_more": "All questions without an answer, and adding them to your FAQ",
+        "question": "Question",
+        "times_asked": "Times asked",
         "full": "See the full report with charts",
         "times": "Times in the {tz} time zone.",
         "greeting": "Kind regards,\nLivedesk",
@@ -126,10 +137,23 @@ def _lists(report: dict[str, Any], lang: str) -> dict[str, list[tuple[Any, ...]]
             for c in report["csat"]["comments"]
         ],
         "leads": [(label(k["kind"], lang), k["count"]) for k in report["leads"]["by_kind"]],
+        "gaps": [(g["question"], g["count"]) for g in report.get("faq_gaps", ())],
     }
 
 
-def render_html(report: dict[str, Any], title: str, month: str, link: str, lang: str) -> str:
+def _gaps_html(gaps: list[tuple[Any, ...]], gaps_link: str, lang: str) -> str:
+    t = TEXTS[lang]
+    headers = (t["question"], t["times_asked"])
+    table = table_html(t["gaps"], ("question", "count"), gaps, lang, headers=headers)
+    more = f'<p><a href="{escape(gaps_link, quote=True)}">{escape(t["gaps_more"])}</a></p>'
+    return f"<h2>{escape(t['gaps'])}</h2><p>{escape(t['gaps_note'])}</p>{table}" + (
+        more if gaps_link else ""
+    )
+
+
+def render_html(
+    report: dict[str, Any], title: str, month: str, link: str, lang: str, gaps_link: str = ""
+) -> str:
     t = TEXTS[lang]
     lists = _lists(report, lang)
     parts = [
@@ -162,12 +186,16 @@ def render_html(report: dict[str, Any], title: str, month: str, link: str, lang:
         parts.append(
             table_html(t["leads"], ("kind", "count"), lists["leads"], lang, {"kind": "text"})
         )
+    if lists["gaps"]:
+        parts.append(_gaps_html(lists["gaps"], gaps_link, lang))
     parts.append(f"<p>{escape(t['times'].format(tz=report['period']['timezone']))}</p>")
     parts.append(f'<p><a href="{escape(link, quote=True)}">{escape(t["full"])}</a></p>')
     return "".join(parts)
 
 
-def render_text(report: dict[str, Any], title: str, month: str, link: str, lang: str) -> str:
+def render_text(
+    report: dict[str, Any], title: str, month: str, link: str, lang: str, gaps_link: str = ""
+) -> str:
     t = TEXTS[lang]
     lists = _lists(report, lang)
     lines = [title, "=" * len(title), "", t["intro"].format(month=month), "", t["key"]]
@@ -186,13 +214,24 @@ def render_text(report: dict[str, Any], title: str, month: str, link: str, lang:
         lines += [f"  [{at}] {score}: {comment}" for at, score, comment in lists["comments"]]
     if lists["leads"]:
         lines += ["", t["leads"]] + [f"  {kind}: {n}" for kind, n in lists["leads"]]
+    if lists["gaps"]:
+        lines += ["", t["gaps"], t["gaps_note"]]
+        lines += [f"  {n}× {question}" for question, n in lists["gaps"]]
+        if gaps_link:
+            lines += [f"{t['gaps_more']}:", gaps_link]
     lines += ["", t["times"].format(tz=report["period"]["timezone"]), "", f"{t['full']}:"]
     lines += [link, "", t["greeting"], ""]
     return "\n".join(lines)
 
 
 def render_monthly(
-    report: dict[str, Any], business_name: str, year: int, month: int, link: str, lang: str
+    report: dict[str, Any],
+    business_name: str,
+    year: int,
+    month: int,
+    link: str,
+    lang: str,
+    gaps_link: str = "",
 ) -> MonthlyContent:
     t = TEXTS[lang]
     named = month_name(year, month, lang)
@@ -200,8 +239,8 @@ def render_monthly(
     return MonthlyContent(
         title=title,
         subject=t["subject"].format(name=business_name, month=named),
-        html=render_html(report, title, named, link, lang),
-        text=render_text(report, title, named, link, lang),
+        html=render_html(report, title, named, link, lang, gaps_link),
+        text=render_text(report, title, named, link, lang, gaps_link),
     )
 
 
