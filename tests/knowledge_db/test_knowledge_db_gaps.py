@@ -6,7 +6,7 @@ from datetime import datetime
 
 from test_knowledge_db_live import RETURNS, SHIPPING, agent_for, faq, say, start_chat
 
-from livedesk.knowledge.gaps import Asked, group_questions, question_key
+from livedesk.knowledge.gaps import Asked, most_asked, question_key
 
 from livedesk_testing import ORIGIN_B, LiveServer, World, visitor_in_chat
 
@@ -107,11 +107,25 @@ async def test_questions_a_person_answered_without_the_faq_are_listed_most_asked
 def test_greetings_and_thanks_are_not_questions_and_wordings_group() -> None:
     assert question_key("Hallo!") == ""
     assert question_key("Ok, dank je wel, fijne dag!") == ""
-    assert question_key("Kan ik met Bitcoin betalen?") == "bitcoin betalen"
-    texts = ("betalen met bitcoin?", "Retourneren?!", "Kan ik met bitcoin betalen", "mag ik ruilen")
-    asked = [Asked("c1", n, t, datetime(2026, 1, 1), question_key(t)) for n, t in enumerate(texts)]
-    groups = group_questions(a for a in asked if a.key)  # "Retourneren?!" is one word: no key
-    assert [[a.text for a in g.asked] for g in groups] == [
-        ["betalen met bitcoin?", "Kan ik met bitcoin betalen"],
-        ["mag ik ruilen"],
+    assert question_key("Ik wil een medewerker spreken") == ""
+    assert question_key("Kan ik met Bitcoin betalen?") == "betalen bitcoin"  # any word order
+    texts = (
+        "mag ik ruilen",  # the newest
+        "betalen met bitcoin?",
+        "Retourneren?!",  # one word: no question
+        "Kan ik met bitcoin betalen",  # the same words
+        "betalen met bitcoins",  # nearly the same words
+        "mag ik ruilen",
+        "wanneer is de winkel open",
+        "Kan ik met bitcoin betalen",
+    )
+    answered = [Asked("c1", n, t, datetime(2026, 1, 1, 12, 8 - n)) for n, t in enumerate(texts)]
+    found = most_asked(answered, limit=10)
+    assert [(q["question"], q["count"], q["other_wordings"]) for q in found] == [
+        ("betalen met bitcoin?", 4, ["Kan ik met bitcoin betalen", "betalen met bitcoins"]),
+        ("mag ik ruilen", 2, []),
+        ("wanneer is de winkel open", 1, []),
+    ]
+    assert [(q["question"], q["count"]) for q in most_asked(answered, limit=1)] == [
+        ("betalen met bitcoin?", 4)
     ]

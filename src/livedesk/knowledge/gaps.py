@@ -17,11 +17,13 @@ list covers its most recent weeks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +36,8 @@ from livedesk.knowledge.models import FaqEvidence
 
 SCAN_CHATS = 1000
 QUESTION_WORDS = 2
-SAME_QUESTION = 85  # rapidfuzz token_sort_ratio of two messages' keys
+SAME_QUESTION = 85  # rapidfuzz ratio of two messages' keys (their words sorted)
+MAX_KEYS = 4000  # distinct wordings compared, newest first: a 16 MB matrix at most
 # Words of chat courtesy that never make a question on their own ("ok, bedankt!").
 COURTESY = frozenset(
     "bedankt dank dankje dankjewel dankuwel thanks thx ok oke okay top super prima fijn "
@@ -52,7 +55,7 @@ class Asked:
     seq: int
     text: str
     at: datetime
-    key: str
+    key: str = ""  # question_key(text), filled in by most_asked
 
 
 @dataclass(slots=True)
@@ -83,28 +86,37 @@ class Question:
 
 
 def question_key(text: str) -> str:
-    """The words that carry meaning, folded; empty for a greeting, a thank-you or a request
-    for a person."""
+    """The words that carry meaning, folded and sorted (so word order does not matter); empty
+    for a greeting, a thank-you or a request for a person."""
     if asks_for_human(text):
         return ""
     words = [w for w in T.content_words(text) if w not in COURTESY and w not in T.DUTCH_STOPWORDS]
-    return " ".join(words) if len(words) >= QUESTION_WORDS else ""
+    return " ".join(sorted(words)) if len(words) >= QUESTION_WORDS else ""
 
 
 def group_questions(asked: Iterable[Asked]) -> list[Question]:
-    """Newest first in, each message joins the first question it nearly repeats."""
-    questions: list[Question] = []
-    keys: list[str] = []
+    """Newest first in; each message joins the newest question whose key it nearly repeats.
+
+    Identical keys group by dictionary; the distinct keys (the newest `MAX_KEYS`) are compared
+    all at once with rapidfuzz's batched `cdist`, because one look-up per message over the
+    questions so far grew quadratically in Python: 1.3 s for 3,000 messages (bench/faq_gaps.py).
+    """
+    by_key: dict[str, Question] = {}
     for a in asked:
-        hit = process.extractOne(
-            a.key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=SAME_QUESTION
-        )
-        if hit is None:
-            questions.append(Question(a.key, [a]))
-            keys.append(a.key)
+        by_key.setdefault(a.key, Question(a.key)).asked.append(a)
+    distinct = list(by_key.values())[:MAX_KEYS]
+    if len(distinct) < 2:
+        return distinct
+    keys = [q.key for q in distinct]
+    near = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=SAME_QUESTION, workers=1) > 0
+    leaders = [0]  # the newest wording leads the first question
+    for i in range(1, len(distinct)):
+        hits = np.flatnonzero(near[i, leaders])
+        if len(hits):
+            distinct[leaders[int(hits[0])]].asked.extend(distinct[i].asked)
         else:
-            questions[hit[2]].asked.append(a)
-    return questions
+            leaders.append(i)
+    return [distinct[i] for i in leaders]
 
 
 async def unanswered_questions(
@@ -132,11 +144,22 @@ async def unanswered_questions(
     if not chats:
         return []
     linked = await _linked_to_an_entry(session, business_id, chats)
-    asked = [
+    answered = [
         a
         for a in await _answered_by_a_person(session, chats)
         if (a.conversation_id, a.seq) not in linked
     ]
+    # Reading and comparing the wordings is CPU work (bench/faq_gaps.py): off the event loop.
+    return await asyncio.to_thread(most_asked, answered, limit)
+
+
+def most_asked(answered: Iterable[Asked], limit: int) -> list[dict[str, Any]]:
+    """The questions among these messages, most asked first (ties: the latest first)."""
+    asked = []
+    for a in answered:
+        a.key = question_key(a.text)
+        if a.key:
+            asked.append(a)
     asked.sort(key=lambda a: a.at, reverse=True)  # a question's latest wording leads it
     questions = group_questions(asked)
     questions.sort(key=lambda q: (-len(q.asked), -q.asked[0].at.timestamp()))
@@ -166,7 +189,7 @@ async def _linked_to_an_entry(
 
 
 async def _answered_by_a_person(session: AsyncSession, chats: Sequence[str]) -> list[Asked]:
-    """Visitor questions whose next message in the chat (notes aside) a person wrote."""
+    """Visitor messages whose next message in the chat (notes aside) a person wrote."""
     answered: list[Asked] = []
     for ids in _chunks(chats):
         rows = await session.execute(
@@ -189,16 +212,8 @@ async def _answered_by_a_person(session: AsyncSession, chats: Sequence[str]) -> 
                 and previous.author_kind == AuthorKind.VISITOR.value
                 and not previous.is_file
                 and row.author_kind in PEOPLE
-                and (key := question_key(previous.body))
             ):
-                answered.append(
-                    Asked(
-                        previous.conversation_id,
-                        previous.seq,
-                        previous.body,
-                        previous.created_at,
-                        key,
-                    )
-                )
+                cid, seq = previous.conversation_id, previous.seq
+                answered.append(Asked(cid, seq, previous.body, previous.created_at))
             previous = row
     return answered
