@@ -6,7 +6,9 @@ from datetime import datetime
 
 from test_knowledge_db_live import RETURNS, SHIPPING, agent_for, faq, say, start_chat
 
+from livedesk.conversations.models import Message
 from livedesk.knowledge.gaps import Asked, most_asked, question_key
+from livedesk.knowledge.models import FaqSuggestionLog
 
 from livedesk_testing import ORIGIN_B, LiveServer, World, visitor_in_chat
 
@@ -129,3 +131,56 @@ def test_greetings_and_thanks_are_not_questions_and_wordings_group() -> None:
     assert [(q["question"], q["count"]) for q in most_asked(answered, limit=1)] == [
         ("betalen met bitcoin?", 4)
     ]
+
+
+PHOTO = {"id": "f1", "type": "image/jpeg", "size": 10}
+
+
+async def test_the_bots_and_livedesks_own_words_between_do_not_hide_a_question(
+    server: LiveServer, world: World, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    """A bot that could not answer ("a colleague will") and an expert joining come between a
+    question and its answer; a question the bot answered from the FAQ, and a file, are none."""
+    visitor, cid = await start_chat(server, world)
+    lines = [
+        (100, "visitor", "Kunnen jullie mijn fiets ophalen?"),
+        (101, "bot", "Een collega helpt je zo."),
+        (102, "system", "Anne van Alpha BV doet mee."),
+        (103, "expert", "Ja, op werkdagen."),
+        (104, "visitor", "Wat zijn de verzendkosten naar België?"),
+        (105, "bot", SHIPPING["answer"]),
+        (106, "operator", "En naar Nederland is het gratis vanaf € 50."),
+        (107, "visitor", "Ok, dank je!"),
+        (108, "operator", "Graag gedaan."),
+        (109, "visitor", "foto-van-de-schade.jpg"),
+        (110, "operator", "Dank voor de foto."),
+    ]
+    async with server.runtime.transaction() as session:
+        for seq, kind, body in lines:
+            session.add(
+                Message(
+                    conversation_id=cid,
+                    business_id=world.a.business_id,
+                    seq=seq,
+                    author_kind=kind,
+                    body=body,
+                    attachment=PHOTO if seq == 109 else None,
+                )
+            )
+        session.add(  # the bot answered 104 with an entry
+            FaqSuggestionLog(
+                business_id=world.a.business_id,
+                conversation_id=cid,
+                seq=104,
+                query=lines[4][2],
+                method="lexical",
+                items=[],
+                bot_faq_id="entry-1",
+            )
+        )
+    owner = await as_user(world.a.business_user)
+    items = (await owner.get(f"{faq(world)}/gaps")).json()["items"]
+    assert [(i["question"], i["seq"]) for i in items] == [
+        ("Kunnen jullie mijn fiets ophalen?", 100)
+    ]
+    await visitor.close()

@@ -1,13 +1,14 @@
 """Questions the FAQ did not answer: what a business should add to it next.
 
 A visitor message counts when a person (an operator or one of the business's experts) wrote
-the very next message of the chat, so it was the question they answered, and nothing links
-it to an FAQ entry: no operator answered it with an entry or found one for it, and the visitor
-did not pick one of the bot's choices (`faq_evidence`); a message the bot answered has the bot,
-not a person, after it. Greetings, thanks, asking for a person and files are not questions
-(`question_key`), and chats marked spam or test are left out, as learning leaves them out. It
-reads the chats themselves, not the suggestion log, so a business whose FAQ is still empty sees
-every question its people answered.
+the next message of the chat, with only the bot's or Livedesk's own words between ("a colleague
+will answer", "Anne joined"), so it was the question they answered; and when nothing links it
+to an FAQ entry: the bot did not answer it from the FAQ (the suggestion log's `bot_faq_id`), no
+operator answered it with an entry or found one for it, and the visitor did not pick one of the
+bot's choices (`faq_evidence`). Greetings, thanks, asking for a person and files are not
+questions (`question_key`), and chats marked spam or test are left out, as learning leaves them
+out. It reads the chats themselves, so a business whose FAQ is still empty (whose messages get
+no suggestions to log) sees every question its people answered.
 
 Messages that ask the same thing in nearly the same words (`SAME_QUESTION` on the folded words
 that carry meaning, in any order) are one question, shown with how often it was asked and its
@@ -32,7 +33,7 @@ from livedesk.conversations.models import AuthorKind, Conversation, Message
 from livedesk.knowledge import text as T
 from livedesk.knowledge.bot import asks_for_human
 from livedesk.knowledge.evidence import POSITIVE_KINDS, UNLEARNED
-from livedesk.knowledge.models import FaqEvidence
+from livedesk.knowledge.models import FaqEvidence, FaqSuggestionLog
 
 SCAN_CHATS = 1000
 QUESTION_WORDS = 2
@@ -174,7 +175,8 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
 async def _linked_to_an_entry(
     session: AsyncSession, business_id: str, chats: Sequence[str]
 ) -> set[tuple[str, int]]:
-    """Messages an operator answered with an entry, or for which the visitor chose one."""
+    """Messages answered with an entry: by an operator (used, edited or found), by the bot,
+    or by the visitor's pick among the bot's choices."""
     linked: set[tuple[str, int]] = set()
     for ids in _chunks(chats):
         rows = await session.execute(
@@ -185,11 +187,18 @@ async def _linked_to_an_entry(
             )
         )
         linked.update((row.conversation_id, row.seq) for row in rows)
+        answered_by_bot = await session.execute(
+            select(FaqSuggestionLog.conversation_id, FaqSuggestionLog.seq).where(
+                FaqSuggestionLog.conversation_id.in_(ids), FaqSuggestionLog.bot_faq_id.is_not(None)
+            )
+        )
+        linked.update((row.conversation_id, row.seq) for row in answered_by_bot)
     return linked
 
 
 async def _answered_by_a_person(session: AsyncSession, chats: Sequence[str]) -> list[Asked]:
-    """Visitor messages whose next message in the chat (notes aside) a person wrote."""
+    """Visitor messages a person answered next: the person's message follows, with only the
+    bot's or Livedesk's own messages (and notes) between."""
     answered: list[Asked] = []
     for ids in _chunks(chats):
         rows = await session.execute(
@@ -204,16 +213,17 @@ async def _answered_by_a_person(session: AsyncSession, chats: Sequence[str]) -> 
             .where(Message.conversation_id.in_(ids), Message.internal.is_(False))
             .order_by(Message.conversation_id, Message.seq)
         )
-        previous: Any = None
+        waiting: Any = None  # the visitor's latest message no person has answered yet
         for row in rows:
-            if (
-                previous is not None
-                and previous.conversation_id == row.conversation_id
-                and previous.author_kind == AuthorKind.VISITOR.value
-                and not previous.is_file
-                and row.author_kind in PEOPLE
-            ):
-                cid, seq = previous.conversation_id, previous.seq
-                answered.append(Asked(cid, seq, previous.body, previous.created_at))
-            previous = row
+            if waiting is not None and waiting.conversation_id != row.conversation_id:
+                waiting = None
+            if row.author_kind == AuthorKind.VISITOR.value:
+                waiting = None if row.is_file else row
+            elif row.author_kind in PEOPLE:
+                if waiting is not None:
+                    cid, seq = waiting.conversation_id, waiting.seq
+                    answered.append(Asked(cid, seq, waiting.body, waiting.created_at))
+                waiting = None
+            # The bot's words ("a colleague will answer") and Livedesk's own ("Anne joined")
+            # come between a question and its answer; a bot's answer from the FAQ is linked.
     return answered
