@@ -1,6 +1,7 @@
 """The portal's "questions without an answer" in Chromium: a shop owner sees what operators had
 to answer without the FAQ, most asked first, opens one in its conversation and adds it to the
-FAQ with its words filled in. Visitor text stays text; the page passes axe."""
+FAQ with its words and the operator's answer filled in. Visitor text stays text; the page
+passes axe."""
 
 from __future__ import annotations
 
@@ -72,7 +73,9 @@ async def test_a_shop_owner_turns_a_question_without_an_answer_into_an_faq_entry
     assert "/portal/gesprekken/" in (await conversation.get_attribute("href") or "")
     await bitcoin.get_by_role("link", name="Toevoegen aan FAQ").click()
     assert await h1(page) == "Nieuwe vraag"
+    # The visitor's words and the operator's answer, to edit before saving.
     assert await page.locator("#faq-question").input_value() == BITCOIN
+    assert await page.locator("#faq-answer").input_value() == "Nee, alleen iDEAL."
     await page.fill("#faq-question", "Kan ik met bitcoin betalen?")
     await page.fill("#faq-answer", "Nee, u betaalt met iDEAL of creditcard.")
     await page.click("#faq-form button[type=submit]")

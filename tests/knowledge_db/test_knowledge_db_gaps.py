@@ -88,6 +88,8 @@ async def test_questions_a_person_answered_without_the_faq_are_listed_most_asked
         ("Is er een winkel in Utrecht?", 1, []),
     ]
     assert (items[0]["conversation_id"], items[0]["seq"]) == (two, asked_again)
+    # What the operator answered to the latest wording: the start of an FAQ answer.
+    assert [i["answer"] for i in items] == ["Helaas niet.", "Nee, we verkopen alleen online."]
     assert gaps.json()["days"] == 30
 
     # Another business, whose FAQ is still empty, sees its own questions and none of these.

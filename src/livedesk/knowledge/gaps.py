@@ -56,6 +56,7 @@ class Asked:
     seq: int
     text: str
     at: datetime
+    reply: str = ""  # what the person answered, the start of an FAQ answer
     key: str = ""  # question_key(text), filled in by most_asked
 
 
@@ -78,6 +79,7 @@ class Question:
                 others.append(a.text)
         return {
             "question": latest.text,
+            "answer": latest.reply,
             "count": len(self.asked),
             "last_at": latest.at,
             "conversation_id": latest.conversation_id,
@@ -221,8 +223,11 @@ async def _answered_by_a_person(session: AsyncSession, chats: Sequence[str]) -> 
                 waiting = None if row.is_file else row
             elif row.author_kind in PEOPLE:
                 if waiting is not None:
-                    cid, seq = waiting.conversation_id, waiting.seq
-                    answered.append(Asked(cid, seq, waiting.body, waiting.created_at))
+                    asked = Asked(
+                        waiting.conversation_id, waiting.seq, waiting.body, waiting.created_at
+                    )
+                    asked.reply = "" if row.is_file else row.body
+                    answered.append(asked)
                 waiting = None
             # The bot's words ("a colleague will answer") and Livedesk's own ("Anne joined")
             # come between a question and its answer; a bot's answer from the FAQ is linked.

@@ -111,11 +111,13 @@ export async function sendEntry(ctx, form, summary, request) {
   return r;
 }
 
-// `?vraag=` fills in the question: "Add to FAQ" beside a question asked without an answer.
+// `?vraag=` and `?antwoord=` fill in question and answer: "Add to FAQ" beside a question a
+// person answered without the FAQ.
 export async function createPage(ctx, params) {
   const { t } = ctx;
   const asked = (params?.get("vraag") || "").trim();
-  const start = asked ? { question: asked, answer: "", alternatives: [], tags: [], status: "published" } : null;
+  const answer = (params?.get("antwoord") || "").trim();
+  const start = asked || answer ? { question: asked, answer, alternatives: [], tags: [], status: "published" } : null;
   const form = entryForm(ctx, start, {
     submitLabel: t("createFaq"),
     onSubmit: async (body, f, summary) => {

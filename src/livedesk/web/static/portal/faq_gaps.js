@@ -1,6 +1,6 @@
 // Questions without an answer: what visitors asked that an operator or the business's own
 // expert answered without the FAQ, most asked first. Each links to its conversation and to a new
-// FAQ question filled in with its words, so the FAQ grows from real chats.
+// FAQ entry filled in with its words and the answer given, so the FAQ grows from real chats.
 import { el } from "/static/widget/dom.js";
 import { api, errorText, query } from "/static/admin/api.js";
 import { field, select } from "/static/admin/forms.js";
@@ -9,6 +9,7 @@ import { enc, number, timeEl } from "./util.js";
 
 const PERIODS = [7, 30, 90];
 const DEFAULT_DAYS = 30;
+const MAX_ANSWER_IN_LINK = 1500;
 
 export const GAPS_PATH = "/portal/faq/zonder-antwoord";
 
@@ -38,5 +39,12 @@ function gapsTable(ctx, items) {
       el("td", null, timeEl(t, g.last_at, ctx.zone)),
       el("td", { class: "actions" },
         el("a", { href: `/portal/gesprekken/${enc(g.conversation_id)}` }, t("gapsOpenChat")), " ",
-        el("a", { href: `/portal/faq/nieuw${query({ vraag: g.question })}` }, t("gapsAdd"))))))));
+        el("a", { href: newEntryLink(g) }, t("gapsAdd"))))))));
+}
+
+// The new entry starts from the visitor's words and what the person answered (left out when
+// too long for an address: it is in the conversation).
+function newEntryLink(g) {
+  const answer = g.answer && g.answer.length <= MAX_ANSWER_IN_LINK ? g.answer : undefined;
+  return `/portal/faq/nieuw${query({ vraag: g.question, antwoord: answer })}`;
 }
