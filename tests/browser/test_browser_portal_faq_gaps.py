@@ -84,7 +84,7 @@ async def test_a_shop_owner_turns_a_question_without_an_answer_into_an_faq_entry
     await context.close()
 
 
-async def test_the_list_says_so_when_every_question_had_an_answer(
+async def test_the_list_says_so_when_every_question_had_an_answer_in_either_language(
     server: LiveServer, world: World, browser: Any
 ) -> None:
     context, page = await open_portal(
@@ -94,5 +94,13 @@ async def test_the_list_says_so_when_every_question_had_an_answer(
     assert await page.locator("#gaps-empty").inner_text() == (
         "Geen vragen zonder antwoord in deze periode."
     )
+    await page.click("#lang-switch")  # the same page, in English
+    await page.wait_for_function("() => document.documentElement.lang === 'en'")
+    assert await h1(page) == "Questions without an answer in the FAQ"
+    assert await page.locator("#gaps-empty").inner_text() == (
+        "No questions without an answer in this period."
+    )
+    assert await page.locator("label[for=gaps-period]").inner_text() == "Period"
+    await assert_accessible(page, "the empty list, in English")
     assert page.js_errors == []
     await context.close()
