@@ -386,3 +386,37 @@ async def _leads_faq_presence(session: object, seeded: Seeded, world: World) -> 
         add(
             PresenceLog(operator_id=seeded.operators["a"], at=at, old=old, new=new, reason="manual")
         )
+
+
+QUESTION = "Kan ik met <b>bitcoin</b> betalen?"
+
+
+async def a_question_answered_without_the_faq(settings: Settings, world: World) -> None:
+    """In alpha's first October chat the visitor asks, later, what the FAQ has no answer to,
+    and the operator answers it."""
+    engine = make_engine(settings)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            chat = await session.scalar(
+                select(Conversation)
+                .where(
+                    Conversation.business_id == world.a.business_id,
+                    Conversation.created_at >= datetime(2026, 10, 1, tzinfo=UTC),
+                )
+                .order_by(Conversation.created_at)
+                .limit(1)
+            )
+            assert chat is not None
+            for seq, kind, body in ((50, "visitor", QUESTION), (51, "operator", "Nee.")):
+                session.add(
+                    Message(
+                        conversation_id=chat.id,
+                        business_id=chat.business_id,
+                        seq=seq,
+                        author_kind=kind,
+                        body=body,
+                        created_at=chat.created_at,
+                    )
+                )
+    finally:
+        await engine.dispose()

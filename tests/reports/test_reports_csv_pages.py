@@ -9,7 +9,13 @@ import re
 from typing import Any
 
 import pytest
-from known_month import SCRIPT, Seeded, seed_known_month
+from known_month import (
+    QUESTION,
+    SCRIPT,
+    Seeded,
+    a_question_answered_without_the_faq,
+    seed_known_month,
+)
 
 from livedesk.reports.tables import TABLES
 from livedesk.settings import Settings
@@ -193,8 +199,9 @@ async def test_provider_page_in_dutch_and_english(
 
 
 async def test_business_page_shows_no_staff(
-    server: LiveServer, world: World, seeded: Seeded
+    server: LiveServer, world: World, seeded: Seeded, settings: Settings
 ) -> None:
+    await a_question_answered_without_the_faq(settings, world)
     async with await client_as(server, world.a.business_user) as http:
         r = await http.get(f"/reports/business/{world.a.business_id}", params=OCTOBER)
         monthly = await http.get(f"/reports/business/{world.a.business_id}/monthly/2026-10")
@@ -203,6 +210,11 @@ async def test_business_page_shows_no_staff(
     assert "Rapportage Alpha BV" in r.text and r.text.count("<h1>") == 1
     assert "Op alpha" not in r.text and "operators.csv" not in r.text
     assert 'name="operator_id"' not in r.text and 'name="business_id"' not in r.text
+    # What the business's people answered without the FAQ, as text, and where to add it.
+    gaps = r.text[r.text.index('id="faq-gaps"') :]
+    assert "Vaakst gevraagd zonder antwoord in je FAQ" in gaps
+    assert "Kan ik met &lt;b&gt;bitcoin&lt;/b&gt; betalen?" in gaps and QUESTION not in r.text
+    assert 'href="/portal/faq/zonder-antwoord"' in gaps
     assert monthly.status_code == 200 and monthly.text.count("<h1>") == 1
     assert "Maandrapport Alpha BV: oktober 2026" in monthly.text
     assert "&lt;script&gt;" in monthly.text and "<script>alert" not in monthly.text

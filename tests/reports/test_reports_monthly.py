@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from known_month import SCRIPT, seed_known_month
+from known_month import QUESTION, SCRIPT, a_question_answered_without_the_faq, seed_known_month
 from sqlalchemy import select, update
 
 from livedesk.accounts.actions import do_create_user
 from livedesk.accounts.models import Role, User
 from livedesk.businesses.models import Business
-from livedesk.conversations.models import Conversation, Message
 from livedesk.db import make_engine, make_sessionmaker, read_only, unit_of_work
 from livedesk.leads.settings import LeadsSettings, SmtpSettings
 from livedesk.reports.models import MonthlyReportSent
@@ -113,40 +112,6 @@ async def prepare(settings: Settings, world: World) -> None:
                     email=email,
                 )
                 user.is_active = active
-    finally:
-        await engine.dispose()
-
-
-QUESTION = "Kan ik met <b>bitcoin</b> betalen?"
-
-
-async def a_question_answered_without_the_faq(settings: Settings, world: World) -> None:
-    """In alpha's first October chat the visitor asks, later, what the FAQ has no answer to,
-    and the operator answers it."""
-    engine = make_engine(settings)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            chat = await session.scalar(
-                select(Conversation)
-                .where(
-                    Conversation.business_id == world.a.business_id,
-                    Conversation.created_at >= datetime(2026, 10, 1, tzinfo=UTC),
-                )
-                .order_by(Conversation.created_at)
-                .limit(1)
-            )
-            assert chat is not None
-            for seq, kind, body in ((50, "visitor", QUESTION), (51, "operator", "Nee.")):
-                session.add(
-                    Message(
-                        conversation_id=chat.id,
-                        business_id=chat.business_id,
-                        seq=seq,
-                        author_kind=kind,
-                        body=body,
-                        created_at=chat.created_at,
-                    )
-                )
     finally:
         await engine.dispose()
 

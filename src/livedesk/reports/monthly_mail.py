@@ -141,12 +141,14 @@ def _lists(report: dict[str, Any], lang: str) -> dict[str, list[tuple[Any, ...]]
     }
 
 
-def _gaps_html(gaps: list[tuple[Any, ...]], gaps_link: str, lang: str) -> str:
+def gaps_html(gaps: list[tuple[Any, ...]], gaps_link: str, lang: str, heading_id: str = "") -> str:
+    """The questions asked most often without an FAQ answer: (question, times) rows."""
     t = TEXTS[lang]
     headers = (t["question"], t["times_asked"])
     table = table_html(t["gaps"], ("question", "count"), gaps, lang, headers=headers)
     more = f'<p><a href="{escape(gaps_link, quote=True)}">{escape(t["gaps_more"])}</a></p>'
-    return f"<h2>{escape(t['gaps'])}</h2><p>{escape(t['gaps_note'])}</p>{table}" + (
+    h2 = f'<h2 id="{heading_id}">' if heading_id else "<h2>"
+    return f"{h2}{escape(t['gaps'])}</h2><p>{escape(t['gaps_note'])}</p>{table}" + (
         more if gaps_link else ""
     )
 
@@ -187,7 +189,7 @@ def render_html(
             table_html(t["leads"], ("kind", "count"), lists["leads"], lang, {"kind": "text"})
         )
     if lists["gaps"]:
-        parts.append(_gaps_html(lists["gaps"], gaps_link, lang))
+        parts.append(gaps_html(lists["gaps"], gaps_link, lang))
     parts.append(f"<p>{escape(t['times'].format(tz=report['period']['timezone']))}</p>")
     parts.append(f'<p><a href="{escape(link, quote=True)}">{escape(t["full"])}</a></p>')
     return "".join(parts)

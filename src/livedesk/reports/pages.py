@@ -21,11 +21,13 @@ from livedesk.accounts.models import Role
 from livedesk.db import utcnow
 from livedesk.deps import SessionDep, bearer_or_cookie
 from livedesk.errors import ApiError, FieldError, Forbidden
+from livedesk.knowledge.gaps import unanswered_questions
 from livedesk.reports.access import ReportAccess, access_report_scope
 from livedesk.reports.bot import bot_section, bot_success
 from livedesk.reports.compose import page_report, period_for, timezone_of
 from livedesk.reports.filters import TEXTS, filters_html, people_choices
 from livedesk.reports.monthly import monthly_content, parse_month
+from livedesk.reports.monthly_mail import gaps_html
 from livedesk.reports.records import Scope
 from livedesk.reports.schemas import ReportQuery
 from livedesk.reports.sections import report_sections
@@ -36,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 TEMPLATE = Path(__file__).parents[1] / "web" / "templates" / "reports.html"
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 DATE = TypeAdapter(date)
+PAGE_GAPS = 10  # the questions asked most often without an FAQ answer, on a business's page
+GAPS_PAGE = "/portal/faq/zonder-antwoord"  # where they can become FAQ entries
 
 
 async def page_actor(request: Request) -> StaffActor | None:
@@ -168,6 +172,14 @@ async def report_page(
     if actor.role != Role.OPERATOR:  # the bot's figures are per business
         period = period_for(access.business, query.first, query.last)
         sections += bot_section(await bot_success(session, access.scope.business_id, period), lang)
+        if access.business is not None:  # what to add to this business's FAQ next
+            gaps = await unanswered_questions(
+                session, access.business.id, period.start, PAGE_GAPS, until=period.end
+            )
+            if gaps:
+                rows = [(g["question"], g["count"]) for g in gaps]
+                table = gaps_html(rows, GAPS_PAGE, lang, heading_id="h-gaps")
+                sections += f'<section aria-labelledby="h-gaps" id="faq-gaps">{table}</section>'
     body = f"<h1>{escape(title)}</h1>{period_line(report, lang)}{form}{sections}"
     return render(request, lang, title, body, actor)
 
