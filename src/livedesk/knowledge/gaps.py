@@ -36,6 +36,7 @@ from livedesk.knowledge.evidence import POSITIVE_KINDS, UNLEARNED
 from livedesk.knowledge.models import FaqEvidence, FaqSuggestionLog
 
 SCAN_CHATS = 1000
+PORTAL_PAGE = "/portal/faq/zonder-antwoord"  # the portal's list, where each can become an entry
 QUESTION_WORDS = 2
 SAME_QUESTION = 85  # rapidfuzz ratio of two messages' keys (their words sorted)
 MAX_KEYS = 4000  # distinct wordings compared, newest first: a 16 MB matrix at most

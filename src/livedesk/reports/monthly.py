@@ -28,7 +28,7 @@ from livedesk.background import Background
 from livedesk.businesses.models import Business
 from livedesk.db import utcnow
 from livedesk.errors import NotFound
-from livedesk.knowledge.gaps import unanswered_questions
+from livedesk.knowledge.gaps import PORTAL_PAGE, unanswered_questions
 from livedesk.leads.outbox import queue_system_email
 from livedesk.leads.service import EXTENSION as LEADS
 from livedesk.reports.access import ReportAccess
@@ -104,7 +104,7 @@ async def monthly_content(
         session, access.business.id, period.start, TOP_GAPS, until=period.end
     )
     link = report_link(base_url, access.business.id, year, month)
-    gaps_link = f"{base_url.rstrip('/')}/portal/faq/zonder-antwoord"
+    gaps_link = f"{base_url.rstrip('/')}{PORTAL_PAGE}"
     return render_monthly(report, access.business.name, year, month, link, lang, gaps_link)
 
 

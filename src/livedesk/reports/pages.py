@@ -21,7 +21,7 @@ from livedesk.accounts.models import Role
 from livedesk.db import utcnow
 from livedesk.deps import SessionDep, bearer_or_cookie
 from livedesk.errors import ApiError, FieldError, Forbidden
-from livedesk.knowledge.gaps import unanswered_questions
+from livedesk.knowledge.gaps import PORTAL_PAGE, unanswered_questions
 from livedesk.reports.access import ReportAccess, access_report_scope
 from livedesk.reports.bot import bot_section, bot_success
 from livedesk.reports.compose import page_report, period_for, timezone_of
@@ -39,7 +39,6 @@ TEMPLATE = Path(__file__).parents[1] / "web" / "templates" / "reports.html"
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 DATE = TypeAdapter(date)
 PAGE_GAPS = 10  # the questions asked most often without an FAQ answer, on a business's page
-GAPS_PAGE = "/portal/faq/zonder-antwoord"  # where they can become FAQ entries
 
 
 async def page_actor(request: Request) -> StaffActor | None:
@@ -178,7 +177,7 @@ async def report_page(
             )
             if gaps:
                 rows = [(g["question"], g["count"]) for g in gaps]
-                table = gaps_html(rows, GAPS_PAGE, lang, heading_id="h-gaps")
+                table = gaps_html(rows, PORTAL_PAGE, lang, heading_id="h-gaps")
                 sections += f'<section aria-labelledby="h-gaps" id="faq-gaps">{table}</section>'
     body = f"<h1>{escape(title)}</h1>{period_line(report, lang)}{form}{sections}"
     return render(request, lang, title, body, actor)
