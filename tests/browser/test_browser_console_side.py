@@ -83,6 +83,11 @@ async def test_suggestions_in_view_and_by_keyboard_sections_fold_prechat_labels(
     assert await guidelines.get_attribute("open") is not None
     await guidelines.locator("summary").click()
     assert await guidelines.get_attribute("open") is None
+    # The preference is written by the `toggle` event, which the browser fires a moment after
+    # the click: a reload at once could come first.
+    await op.wait_for_function(
+        "() => JSON.parse(localStorage.getItem('livedesk:folded') || '[]').includes('guidelines')"
+    )
     await op.reload()
     await op.wait_for_selector("#chatlist button.item")
     await op.keyboard.press("Alt+1")
